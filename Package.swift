@@ -1,0 +1,99 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny")
+]
+
+let package = Package(
+    name: "learning-register",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "learning-register", targets: ["LearningRegister"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.100.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
+    ],
+    targets: [
+        // Value types, state machines, validation and access policy. Foundation only.
+        .target(
+            name: "RegisterDomain",
+            swiftSettings: swiftSettings
+        ),
+        // PostgreSQL: migrations, one repository per aggregate, audited transactions.
+        .target(
+            name: "RegisterStore",
+            dependencies: [
+                "RegisterDomain",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The HTTP application: routes, authentication, problem+json errors.
+        .target(
+            name: "RegisterServer",
+            dependencies: [
+                "RegisterDomain",
+                "RegisterStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources/openapi.yaml")],
+            swiftSettings: swiftSettings
+        ),
+        // The `learning-register` command: argument parsing only.
+        .executableTarget(
+            name: "LearningRegister",
+            dependencies: [
+                "RegisterServer",
+                "RegisterStore",
+                "RegisterDomain",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Shared by the test targets: a fresh database per test, cloned from a migrated template.
+        .target(
+            name: "RegisterTestSupport",
+            dependencies: [
+                "RegisterStore", "RegisterDomain",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/RegisterTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RegisterDomainTests",
+            dependencies: ["RegisterDomain"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RegisterStoreTests",
+            dependencies: ["RegisterStore", "RegisterDomain", "RegisterTestSupport", .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RegisterServerTests",
+            dependencies: [
+                "RegisterServer", "RegisterStore", "RegisterDomain", "RegisterTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

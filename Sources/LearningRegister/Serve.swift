@@ -1,0 +1,20 @@
+import ArgumentParser
+import Hummingbird
+import RegisterServer
+
+/// `learning-register serve`: the HTTP service.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the register's API over HTTP.")
+
+    @OptionGroup var database: DatabaseOptions
+    @Option(name: .customLong("http-host"), help: "Address to listen on (default: $HTTP_HOST or 127.0.0.1).") var httpHost: String?
+    @Option(name: .customLong("http-port"), help: "Port to listen on (default: $HTTP_PORT or 8080).") var httpPort: Int?
+
+    func run() async throws {
+        var configuration = try database.configuration()
+        if let httpHost { configuration.httpHost = httpHost }
+        if let httpPort { configuration.httpPort = httpPort }
+        let app = buildApplication(configuration)
+        try await app.runService()
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import RegisterDomain
+import RegisterServer
+import RegisterStore
+
+/// `learning-register user …`: account administration from the command line.
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "user", abstract: "Manage accounts.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create an account.",
+            discussion: "Without --password-stdin a password is generated and printed once; give it to the person over a safe channel.")
+
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "E-mail address, used to sign in.") var email: String
+        @Option(help: "Full name.") var name: String
+        @Option(help: "admin, coordinator, partner or auditor.") var role: String
+        @Flag(name: .customLong("password-stdin"), help: "Read the password from standard input instead of generating one.")
+        var passwordStdin = false
+
+        func run() async throws {
+            guard let role = Role(rawValue: role) else { throw ValidationError("--role: \(Role.unknownValueMessage(role))") }
+            var password: String?
+            if passwordStdin {
+                let input = FileHandle.standardInput.readDataToEndOfFile()
+                password = String(decoding: input, as: UTF8.self).trimmingCharacters(in: .newlines)
+            }
+            let new = NewUser(email: email, name: name, role: role, password: password)
+            let settings = try database.configuration().database
+            let logger = commandLogger()
+            do {
+                let created = try await withRegistry(settings, logger: logger) { registry, _ in
+                    try await registry.createUser(
+                        new, context: WriteContext(actor: .system("cli"), requestID: "cli-" + UUID().uuidString.lowercased(), logger: logger))
+                }
+                print("created \(created.user.role.rawValue) \(created.user.email) (id \(created.user.id.uuidString.lowercased()))")
+                if let generated = created.generatedPassword { print("password (shown once): \(generated)") }
+            } catch let invalid as RegisterDomain.ValidationError {
+                throw CommandFailure(message: invalid.errors.map(\.message).joined(separator: "; "))
+            } catch DomainError.duplicate(_, let value) {
+                throw CommandFailure(message: "an account with e-mail \(value) already exists")
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+/// A state machine: which states may follow each state, and which moves need a written reason.
+public protocol Lifecycle: DomainEnum {
+    /// What the machine's subject is called in messages ("review").
+    static var entityName: String { get }
+    /// The states allowed to follow this one.
+    var next: [Self] { get }
+    /// Whether moving from `self` to `target` is a negative step that must say why.
+    func needsReason(to target: Self) -> Bool
+}
+
+extension Lifecycle {
+    /// Checks a move, returning the trimmed reason (nil when none was given and none is needed).
+    ///
+    /// Refusals name the allowed next states, so a person knows what they can do instead.
+    public func transition(to target: Self, reason: String?) throws -> String? {
+        guard next.contains(target) else {
+            throw DomainError.transitionNotAllowed(
+                entity: Self.entityName, from: rawValue, to: target.rawValue, allowed: next.map(\.rawValue))
+        }
+        let trimmed = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let given = (trimmed?.isEmpty ?? true) ? nil : trimmed
+        if needsReason(to: target), given == nil {
+            throw DomainError.reasonRequired(entity: Self.entityName, to: target.rawValue)
+        }
+        if let given, given.count > 5000 {
+            throw ValidationError(field: "reason", message: "reason is \(given.count) characters long; the limit is 5000")
+        }
+        return given
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// Collects every problem with an input before refusing it, so one reply lists them all.
+public struct Validator: Sendable {
+    public private(set) var errors: [FieldError] = []
+
+    public init() {}
+
+    public mutating func fail(_ field: String, _ message: String) {
+        errors.append(FieldError(field: field, message: message))
+    }
+
+    /// Required text: trimmed, not empty, at most `max` characters.
+    public mutating func text(_ value: String, field: String, max: Int) {
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty {
+            fail(field, "\(field) must not be empty")
+        } else {
+            optionalText(value, field: field, max: max)
+        }
+    }
+
+    /// Optional text: at most `max` characters and free of control characters other than newlines and tabs.
+    public mutating func optionalText(_ value: String?, field: String, max: Int) {
+        guard let value else { return }
+        if value.count > max {
+            fail(field, "\(field) is \(value.count) characters long; the limit is \(max)")
+        }
+        if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && !"\n\r\t".unicodeScalars.contains($0) }) {
+            fail(field, "\(field) contains a control character; remove it and try again")
+        }
+    }
+
+    /// Two dates that must not run backwards (`notified_on` before `incident_known_on`).
+    public mutating func order(_ earlier: Day?, _ earlierField: String, _ later: Day?, _ laterField: String) {
+        if let earlier, let later, later < earlier {
+            fail(laterField, "\(laterField) (\(later)) is before \(earlierField) (\(earlier))")
+        }
+    }
+
+    /// An absolute http(s) address.
+    public mutating func url(_ value: String?, field: String) {
+        guard let value else { return }
+        optionalText(value, field: field, max: 2000)
+        guard let components = URLComponents(string: value),
+            let scheme = components.scheme?.lowercased(), scheme == "https" || scheme == "http",
+            let host = components.host, !host.isEmpty
+        else {
+            fail(field, "\(field) must be a full web address starting with https://")
+            return
+        }
+    }
+
+    /// A list without repeats.
+    public mutating func unique<T: Hashable>(_ values: [T], field: String) {
+        if Set(values).count != values.count {
+            fail(field, "\(field) lists the same value more than once")
+        }
+    }
+
+    /// Throws when anything failed.
+    public func check() throws {
+        if !errors.isEmpty { throw ValidationError(errors) }
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+
+/// What a coordinator records about a commissioning body.
+public struct BoardDetails: Draft, Equatable {
+    /// Short unique handle, for example `coventry-lscb`.
+    public var code: String
+    public var name: String
+    public var kind: BoardKind
+    /// The local authority area or areas it covers.
+    public var area: String?
+    public var active: Bool?
+
+    public init(code: String, name: String, kind: BoardKind, area: String? = nil, active: Bool? = true) {
+        self.code = code
+        self.name = name
+        self.kind = kind
+        self.area = area
+        self.active = active
+    }
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case code, name, kind, area, active
+    }
+
+    public static let fieldNames = names(CodingKeys.self)
+
+    public func validate() throws {
+        var v = Validator()
+        v.text(code, field: "code", max: 40)
+        if !code.isEmpty, code.range(of: "^[a-z0-9][a-z0-9-]*$", options: .regularExpression) == nil {
+            v.fail("code", "code may hold only lower-case letters, digits and hyphens, for example coventry-lscb")
+        }
+        v.text(name, field: "name", max: 200)
+        v.optionalText(area, field: "area", max: 200)
+        try v.check()
+    }
+}
+
+/// A commissioning body: safeguarding children partnership, adults board, community safety partnership or LSCB.
+public typealias Board = Record<BoardDetails, NoState>

@@ -1,0 +1,121 @@
+import Foundation
+
+/// What a coordinator records about a review.
+public struct ReviewDetails: Draft, Equatable {
+    /// Unique human reference, for example `CSPR-2024-03`.
+    public var reference: String
+    public var title: String
+    public var kind: ReviewKind
+    public var boardID: UUID
+    public var regime: Regime
+    /// Pseudonyms only ("Child G, H, I, J, K"); never a real name.
+    public var subjects: String?
+    public var summary: String?
+    /// Theme codes from the register's taxonomy.
+    public var themes: [String]?
+    public var incidentKnownOn: Day?
+    public var notifiedOn: Day?
+    public var rapidReviewDueOn: Day?
+    public var rapidReviewCompletedOn: Day?
+    public var decisionOn: Day?
+    public var publishedOn: Day?
+    public var publicationURL: String?
+    public var closedOn: Day?
+    public var leadReviewer: String?
+    /// The review this one follows from (a rapid review converted into a local review).
+    public var parentReviewID: UUID?
+
+    public init(
+        reference: String, title: String, kind: ReviewKind, boardID: UUID, regime: Regime,
+        subjects: String? = nil, summary: String? = nil, themes: [String]? = nil,
+        incidentKnownOn: Day? = nil, notifiedOn: Day? = nil, rapidReviewDueOn: Day? = nil,
+        rapidReviewCompletedOn: Day? = nil, decisionOn: Day? = nil, publishedOn: Day? = nil,
+        publicationURL: String? = nil, closedOn: Day? = nil, leadReviewer: String? = nil,
+        parentReviewID: UUID? = nil
+    ) {
+        self.reference = reference
+        self.title = title
+        self.kind = kind
+        self.boardID = boardID
+        self.regime = regime
+        self.subjects = subjects
+        self.summary = summary
+        self.themes = themes
+        self.incidentKnownOn = incidentKnownOn
+        self.notifiedOn = notifiedOn
+        self.rapidReviewDueOn = rapidReviewDueOn
+        self.rapidReviewCompletedOn = rapidReviewCompletedOn
+        self.decisionOn = decisionOn
+        self.publishedOn = publishedOn
+        self.publicationURL = publicationURL
+        self.closedOn = closedOn
+        self.leadReviewer = leadReviewer
+        self.parentReviewID = parentReviewID
+    }
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case reference, title, kind
+        case boardID = "board_id"
+        case regime, subjects, summary, themes
+        case incidentKnownOn = "incident_known_on"
+        case notifiedOn = "notified_on"
+        case rapidReviewDueOn = "rapid_review_due_on"
+        case rapidReviewCompletedOn = "rapid_review_completed_on"
+        case decisionOn = "decision_on"
+        case publishedOn = "published_on"
+        case publicationURL = "publication_url"
+        case closedOn = "closed_on"
+        case leadReviewer = "lead_reviewer"
+        case parentReviewID = "parent_review_id"
+    }
+
+    public static let fieldNames = names(CodingKeys.self)
+
+    public func validate() throws {
+        var v = Validator()
+        v.text(reference, field: "reference", max: 40)
+        if !reference.isEmpty, reference.range(of: "^[A-Za-z0-9][A-Za-z0-9/._-]*$", options: .regularExpression) == nil {
+            v.fail("reference", "reference may hold only letters, digits, '-', '_', '.' and '/', for example CSPR-2024-03")
+        }
+        v.text(title, field: "title", max: 300)
+        if !kind.regimes.contains(regime) {
+            v.fail("regime", "a \(kind.rawValue) review is held under \(kind.regimes.map(\.rawValue).joined(separator: " or ")), not \(regime.rawValue)")
+        }
+        v.optionalText(subjects, field: "subjects", max: 500)
+        v.optionalText(summary, field: "summary", max: 20_000)
+        v.unique(themes ?? [], field: "themes")
+        v.order(incidentKnownOn, "incident_known_on", notifiedOn, "notified_on")
+        v.order(notifiedOn, "notified_on", rapidReviewCompletedOn, "rapid_review_completed_on")
+        v.order(decisionOn, "decision_on", publishedOn, "published_on")
+        v.order(notifiedOn, "notified_on", closedOn, "closed_on")
+        v.url(publicationURL, field: "publication_url")
+        v.optionalText(leadReviewer, field: "lead_reviewer", max: 200)
+        try v.check()
+    }
+}
+
+/// The lifecycle part of a review, changed only through transitions.
+public struct ReviewState: Encodable, Sendable, Equatable {
+    public var status: ReviewStatus
+    /// Why it stands where it does, when the status needs a reason (not published, reopened).
+    public var statusReason: String?
+
+    public init(status: ReviewStatus, statusReason: String? = nil) {
+        self.status = status
+        self.statusReason = statusReason
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case status
+        case statusReason = "status_reason"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(status, forKey: .status)
+        try c.encode(statusReason, forKey: .statusReason)
+    }
+}
+
+/// A serious case review, rapid review, local or national practice review, adults review or domestic homicide review.
+public typealias Review = Record<ReviewDetails, ReviewState>

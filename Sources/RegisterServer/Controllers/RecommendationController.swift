@@ -1,0 +1,66 @@
+import Foundation
+import Hummingbird
+import RegisterDomain
+import RegisterStore
+
+/// Recommendations: add to a review, list and filter across reviews, edit, and move through their lifecycle.
+struct RecommendationController {
+    let recommendations: RecommendationStore
+
+    func addRoutes(to group: RouterGroup<SignedInContext>) {
+        group.get("reviews/:review/recommendations") { _, context in
+            try context.require(.readReviews, hiding: "review")
+            let reviewID = try context.parameters.id("review", entity: "review")
+            return try JSON.response(["items": try await recommendations.all(of: reviewID, today: context.today)])
+        }
+        group.post("reviews/:review/recommendations") { request, context in
+            try context.require(.readReviews, hiding: "review")
+            try context.require(.editReviews)
+            let reviewID = try context.parameters.id("review", entity: "review")
+            let details = try await JSON.decodeDraft(RecommendationDetails.self, from: request, context: context)
+            let recommendation = try await recommendations.create(in: reviewID, details, today: context.today, context: context.write)
+            return try JSON.response(recommendation, status: .created, etag: recommendation.version)
+        }
+        group.get("recommendations") { request, context in
+            let q = QueryParameters(request)
+            let filter = RecommendationFilter(
+                reviewID: try q.uuid("review"), boardID: try q.uuid("board"), kind: try q.vocabulary("kind", ReviewKind.self),
+                status: try q.vocabulary("status", RecommendationStatus.self), scope: try q.vocabulary("scope", Scope.self),
+                theme: try q.text("theme", max: 60), overdue: try q.bool("overdue"),
+                dueAfter: try q.day("due_after"), dueBefore: try q.day("due_before"), text: try q.text("q"))
+            let page = try q.page()
+            guard Policy.allows(context.user.role, .readReviews) else {
+                return try JSON.response(Page<Recommendation>(items: [], nextCursor: nil))
+            }
+            return try JSON.response(try await recommendations.list(filter, page: page, today: context.today))
+        }
+        group.get("recommendations/:recommendation") { _, context in
+            try context.require(.readReviews, hiding: "recommendation")
+            let recommendation = try await recommendations.get(try id(context), today: context.today)
+            return try JSON.response(recommendation, etag: recommendation.version)
+        }
+        group.patch("recommendations/:recommendation") { request, context in
+            try context.require(.readReviews, hiding: "recommendation")
+            try context.require(.editReviews)
+            let id = try id(context)
+            let expected = try ETag.expectedVersion(request)
+            let current = try await recommendations.get(id, today: context.today)
+            let details = try await JSON.merge(current.details, patchFrom: request, context: context)
+            let recommendation = try await recommendations.update(id, expectedVersion: expected, to: details, today: context.today, context: context.write)
+            return try JSON.response(recommendation, etag: recommendation.version)
+        }
+        group.post("recommendations/:recommendation/transitions") { request, context in
+            try context.require(.readReviews, hiding: "recommendation")
+            try context.require(.editReviews)
+            let move = try await JSON.decode(
+                TransitionRequest<RecommendationStatus>.self, from: request, context: context, fields: ["to", "reason", "on"])
+            let recommendation = try await recommendations.transition(
+                try id(context), expectedVersion: try ETag.optionalExpectedVersion(request), move, today: context.today, context: context.write)
+            return try JSON.response(recommendation, etag: recommendation.version)
+        }
+    }
+
+    private func id(_ context: SignedInContext) throws -> UUID {
+        try context.parameters.id("recommendation", entity: "recommendation")
+    }
+}

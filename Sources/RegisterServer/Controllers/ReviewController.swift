@@ -1,0 +1,56 @@
+import Hummingbird
+import RegisterDomain
+import RegisterStore
+
+/// Reviews: record, list and filter, edit, and move through their lifecycle.
+struct ReviewController {
+    let reviews: ReviewStore
+
+    func addRoutes(to group: RouterGroup<SignedInContext>) {
+        group.get("reviews") { request, context in
+            let q = QueryParameters(request)
+            let filter = ReviewFilter(
+                kind: try q.vocabulary("kind", ReviewKind.self), status: try q.vocabulary("status", ReviewStatus.self),
+                boardID: try q.uuid("board"), theme: try q.text("theme", max: 60), overdue: try q.bool("overdue"),
+                text: try q.text("q"))
+            let page = try q.page()
+            guard Policy.allows(context.user.role, .readReviews) else {
+                return try JSON.response(Page<Review>(items: [], nextCursor: nil))
+            }
+            return try JSON.response(try await reviews.list(filter, page: page, today: context.today))
+        }
+        group.post("reviews") { request, context in
+            try context.require(.editReviews)
+            let details = try await JSON.decodeDraft(ReviewDetails.self, from: request, context: context)
+            let review = try await reviews.create(details, context: context.write)
+            context.logger.info("review recorded", metadata: ["review": "\(review.id)"])
+            return try JSON.response(review, status: .created, etag: review.version)
+        }
+        group.get("reviews/:review") { _, context in
+            try context.require(.readReviews, hiding: "review")
+            let review = try await reviews.get(try context.parameters.id("review", entity: "review"))
+            return try JSON.response(review, etag: review.version)
+        }
+        group.patch("reviews/:review") { request, context in
+            try context.require(.readReviews, hiding: "review")
+            try context.require(.editReviews)
+            let id = try context.parameters.id("review", entity: "review")
+            let expected = try ETag.expectedVersion(request)
+            let current = try await reviews.get(id)
+            let details = try await JSON.merge(current.details, patchFrom: request, context: context)
+            let review = try await reviews.update(id, expectedVersion: expected, to: details, context: context.write)
+            return try JSON.response(review, etag: review.version)
+        }
+        group.post("reviews/:review/transitions") { request, context in
+            try context.require(.readReviews, hiding: "review")
+            try context.require(.editReviews)
+            let id = try context.parameters.id("review", entity: "review")
+            let move = try await JSON.decode(
+                TransitionRequest<ReviewStatus>.self, from: request, context: context, fields: ["to", "reason", "on"])
+            let review = try await reviews.transition(
+                id, expectedVersion: try ETag.optionalExpectedVersion(request), move, today: context.today, context: context.write)
+            context.logger.info("review moved", metadata: ["review": "\(id)", "to": "\(move.to.rawValue)"])
+            return try JSON.response(review, etag: review.version)
+        }
+    }
+}

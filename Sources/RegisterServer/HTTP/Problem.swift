@@ -1,0 +1,152 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import RegisterDomain
+
+/// Problems with the request itself rather than with the register's rules.
+public enum RequestProblem: Error, Equatable {
+    case unauthenticated
+    case badCredentials
+    case malformedJSON(String)
+    case unsupportedMediaType(String?)
+    case ifMatchRequired
+    case badIfMatch(String)
+    case badQuery(field: String, message: String)
+}
+
+/// An RFC 9457 problem document, sent as `application/problem+json`.
+struct Problem: Encodable {
+    var type: String
+    var title: String
+    var status: Int
+    var detail: String
+    var instance: String?
+    /// The request id, to quote when asking for help; also in the server's log.
+    var requestID: String
+    /// Field-level problems of a 422.
+    var errors: [FieldError]?
+    /// For a refused lifecycle move: the states that may follow.
+    var allowedNext: [String]?
+    /// For a stale `If-Match`: the version the record is at now.
+    var currentVersion: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case type, title, status, detail, instance, errors
+        case requestID = "request_id"
+        case allowedNext = "allowed_next"
+        case currentVersion = "current_version"
+    }
+
+    init(
+        _ code: String, status: HTTPResponse.Status, title: String, detail: String, requestID: String,
+        errors: [FieldError]? = nil, allowedNext: [String]? = nil, currentVersion: Int? = nil
+    ) {
+        self.type = "urn:learning-register:problem:\(code)"
+        self.title = title
+        self.status = status.code
+        self.detail = detail
+        self.requestID = requestID
+        self.errors = errors
+        self.allowedNext = allowedNext
+        self.currentVersion = currentVersion
+    }
+
+    /// Maps any error to what the person is told. Unknown errors say nothing of internals.
+    static func from(_ error: any Error, requestID: String) -> (HTTPResponse.Status, Problem, HTTPFields) {
+        var headers = HTTPFields()
+        func make(_ code: String, _ status: HTTPResponse.Status, _ title: String, _ detail: String,
+                  errors: [FieldError]? = nil, allowed: [String]? = nil, version: Int? = nil) -> (HTTPResponse.Status, Problem, HTTPFields) {
+            (status, Problem(code, status: status, title: title, detail: detail, requestID: requestID, errors: errors, allowedNext: allowed, currentVersion: version), headers)
+        }
+        switch error {
+        case let v as ValidationError:
+            let detail = v.errors.map(\.message).joined(separator: "; ")
+            return make("validation", .unprocessableContent, "Some fields are not valid", detail, errors: v.errors)
+        case let d as DomainError:
+            switch d {
+            case .notFound(let entity):
+                return make("not-found", .notFound, "Not found", "There is no such \(entity), or you may not see it.")
+            case .versionMismatch(let current):
+                return make(
+                    "stale-version", .preconditionFailed, "Changed since you read it",
+                    "Someone changed this record since you read it (it is now at version \(current)). Read it again, reapply your change and send the new ETag in If-Match.",
+                    version: current)
+            case .transitionNotAllowed(let entity, let from, let to, let allowed):
+                let next = allowed.isEmpty ? "nothing: \(from) is final" : allowed.joined(separator: ", ")
+                return make(
+                    "transition-not-allowed", .conflict, "That move is not allowed",
+                    "A \(entity) that is \(from) cannot move to \(to). From \(from) it can move to: \(next).", allowed: allowed)
+            case .reasonRequired(let entity, let to):
+                return make(
+                    "validation", .unprocessableContent, "A reason is required",
+                    "Moving a \(entity) to \(to) needs a reason: say why in the reason field.",
+                    errors: [FieldError(field: "reason", message: "a reason is required to move a \(entity) to \(to)")])
+            case .duplicate(let field, let value):
+                return make("duplicate", .conflict, "Already taken", "\(field) '\(value)' is already used by another record; choose another.")
+            case .forbidden(let detail):
+                return make("forbidden", .forbidden, "Not allowed", "Your role does not allow this: \(detail).")
+            }
+        case let r as RequestProblem:
+            switch r {
+            case .unauthenticated:
+                headers[.wwwAuthenticate] = "Bearer realm=\"learning-register\""
+                return make("unauthenticated", .unauthorized, "Sign in first", "Sign in (POST /api/v1/session) or send an API token as 'Authorization: Bearer …'.")
+            case .badCredentials:
+                return make("bad-credentials", .unauthorized, "Sign-in failed", "The e-mail address or password is wrong, or the account is disabled.")
+            case .malformedJSON(let detail):
+                return make("malformed-json", .badRequest, "The body is not valid JSON", detail)
+            case .unsupportedMediaType(let given):
+                return make(
+                    "unsupported-media-type", .unsupportedMediaType, "Send JSON",
+                    "Send the body as application/json\(given.map { " (this request said \($0))" } ?? "").")
+            case .ifMatchRequired:
+                return make(
+                    "if-match-required", .preconditionRequired, "If-Match is required",
+                    "Send the ETag you read in an If-Match header, so a change made meanwhile by someone else is not overwritten.")
+            case .badIfMatch(let value):
+                return make("bad-if-match", .badRequest, "If-Match is not an ETag of this register", "If-Match '\(value)' is not an ETag this register sent; GET the record and use its ETag.")
+            case .badQuery(let field, let message):
+                return make("validation", .unprocessableContent, "A query parameter is not valid", message, errors: [FieldError(field: field, message: message)])
+            }
+        case let h as HTTPError:
+            let detail = h.body ?? (h.status == .contentTooLarge ? "The request body is too large." : h.status.reasonPhrase)
+            return make("http-\(h.status.code)", h.status, h.status.reasonPhrase, detail)
+        default:
+            return make(
+                "internal", .internalServerError, "Something went wrong on our side",
+                "The register could not complete this request. Nothing was changed. Quote request id \(requestID) when reporting it.")
+        }
+    }
+}
+
+/// Catches every error a route throws and answers with problem+json, logging what the person is not shown.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    let requestID: @Sendable (Context) -> String
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let id = requestID(context)
+        do {
+            var response = try await next(request, context)
+            response.headers[.requestID] = id
+            return response
+        } catch {
+            let (status, problem, extraHeaders) = Problem.from(error, requestID: id)
+            if status == .internalServerError {
+                context.logger.error(
+                    "request failed", metadata: ["request_id": "\(id)", "error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
+            } else {
+                context.logger.debug("request refused", metadata: ["request_id": "\(id)", "status": "\(status.code)"])
+            }
+            var headers = extraHeaders
+            headers[.contentType] = "application/problem+json"
+            headers[.requestID] = id
+            let body = (try? JSON.encoder.encode(problem)) ?? Data("{}".utf8)
+            return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        }
+    }
+}
+
+extension HTTPField.Name {
+    static let requestID = Self("X-Request-Id")!
+    static let idempotencyKey = Self("Idempotency-Key")!
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Hummingbird
+import RegisterDomain
+import RegisterStore
+
+/// Typed reading of query parameters, refusing bad values with a 422 that names the parameter.
+struct QueryParameters {
+    let parameters: Parameters
+
+    init(_ request: Request) { self.parameters = request.uri.queryParameters }
+
+    func text(_ name: String, max: Int = 200) throws -> String? {
+        guard let value = parameters.get(name) else { return nil }
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        if trimmed.isEmpty { return nil }
+        if trimmed.count > max { throw RequestProblem.badQuery(field: name, message: "\(name) is longer than \(max) characters") }
+        return trimmed
+    }
+
+    func vocabulary<E: DomainEnum>(_ name: String, _ type: E.Type) throws -> E? {
+        guard let raw = try text(name) else { return nil }
+        guard let value = E(rawValue: raw) else { throw RequestProblem.badQuery(field: name, message: "\(name): \(E.unknownValueMessage(raw))") }
+        return value
+    }
+
+    func uuid(_ name: String) throws -> UUID? {
+        guard let raw = try text(name) else { return nil }
+        guard let id = UUID(uuidString: raw) else { throw RequestProblem.badQuery(field: name, message: "\(name) must be a record id (a UUID)") }
+        return id
+    }
+
+    func day(_ name: String) throws -> Day? {
+        guard let raw = try text(name) else { return nil }
+        guard let day = Day(iso: raw) else {
+            throw RequestProblem.badQuery(field: name, message: "\(name) '\(raw)' is not a real date; write YYYY-MM-DD, for example 2026-03-31")
+        }
+        return day
+    }
+
+    func bool(_ name: String) throws -> Bool? {
+        guard let raw = try text(name) else { return nil }
+        switch raw.lowercased() {
+        case "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default: throw RequestProblem.badQuery(field: name, message: "\(name) must be true or false")
+        }
+    }
+
+    /// `limit` (1–200, default 50) and `cursor` (the `next_cursor` of the previous page).
+    func page() throws -> PageRequest {
+        var limit = 50
+        if let raw = try text("limit") {
+            guard let n = Int(raw), (1...200).contains(n) else {
+                throw RequestProblem.badQuery(field: "limit", message: "limit must be a whole number from 1 to 200")
+            }
+            limit = n
+        }
+        var after: UUID?
+        if let raw = try text("cursor") {
+            guard let id = UUID(uuidString: raw) else {
+                throw RequestProblem.badQuery(field: "cursor", message: "cursor must be the next_cursor value of a previous page")
+            }
+            after = id
+        }
+        return PageRequest(after: after, limit: limit)
+    }
+}
+
+extension Parameters {
+    /// A path parameter that must be a record id; anything else is simply "not found".
+    func id(_ name: String, entity: String) throws -> UUID {
+        guard let raw = self.get(name), let id = UUID(uuidString: raw) else { throw DomainError.notFound(entity) }
+        return id
+    }
+}

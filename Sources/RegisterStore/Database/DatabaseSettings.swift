@@ -1,0 +1,90 @@
+import Foundation
+import PostgresNIO
+
+/// Where the register's PostgreSQL is, read from `DATABASE_URL` or the libpq `PG*` variables.
+public struct DatabaseSettings: Sendable, Equatable {
+    public var host: String
+    public var port: Int
+    public var username: String
+    public var password: String?
+    public var database: String
+    /// `disable`, `prefer` or `require`, as in libpq's `sslmode`.
+    public var tlsMode: String
+
+    public init(host: String, port: Int = 5432, username: String, password: String?, database: String, tlsMode: String = "prefer") {
+        self.host = host
+        self.port = port
+        self.username = username
+        self.password = password
+        self.database = database
+        self.tlsMode = tlsMode
+    }
+
+    /// Reasons a configuration cannot be used, listed together.
+    public struct Invalid: Error, CustomStringConvertible, Sendable {
+        public var problems: [String]
+        public var description: String { problems.joined(separator: "; ") }
+    }
+
+    /// Parses `postgres://user:password@host:port/database?sslmode=disable`.
+    public init(url: String) throws {
+        guard let c = URLComponents(string: url), let scheme = c.scheme, ["postgres", "postgresql"].contains(scheme) else {
+            throw Invalid(problems: ["DATABASE_URL must look like postgres://user:password@host:5432/database"])
+        }
+        var problems: [String] = []
+        let host = c.host ?? ""
+        if host.isEmpty { problems.append("DATABASE_URL has no host") }
+        let user = c.user ?? ""
+        if user.isEmpty { problems.append("DATABASE_URL has no user name") }
+        let database = String(c.path.drop(while: { $0 == "/" }))
+        if database.isEmpty { problems.append("DATABASE_URL names no database") }
+        let mode = c.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "prefer"
+        if !["disable", "prefer", "require"].contains(mode) { problems.append("DATABASE_URL sslmode must be disable, prefer or require") }
+        if !problems.isEmpty { throw Invalid(problems: problems) }
+        self.init(
+            host: host, port: c.port ?? 5432, username: user.removingPercentEncoding ?? user,
+            password: c.password.map { $0.removingPercentEncoding ?? $0 }, database: database, tlsMode: mode)
+    }
+
+    /// Reads `DATABASE_URL`, or else `PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`.
+    /// Returns the names of missing variables instead of guessing.
+    public static func fromEnvironment(_ env: [String: String]) -> Result<DatabaseSettings, Invalid> {
+        if let url = env["DATABASE_URL"], !url.isEmpty {
+            do { return .success(try DatabaseSettings(url: url)) } catch let error as Invalid { return .failure(error) } catch {
+                return .failure(Invalid(problems: ["\(error)"]))
+            }
+        }
+        let missing = ["PGHOST", "PGUSER", "PGDATABASE"].filter { (env[$0] ?? "").isEmpty }
+        if !missing.isEmpty {
+            return .failure(Invalid(problems: ["DATABASE_URL (or \(missing.joined(separator: ", "))) is not set"]))
+        }
+        guard let port = Int(env["PGPORT"] ?? "5432") else {
+            return .failure(Invalid(problems: ["PGPORT must be a number"]))
+        }
+        return .success(
+            DatabaseSettings(
+                host: env["PGHOST"]!, port: port, username: env["PGUSER"]!, password: env["PGPASSWORD"],
+                database: env["PGDATABASE"]!, tlsMode: env["PGSSLMODE"] ?? "prefer"))
+    }
+
+    /// The same server and credentials, another database (tests clone one per test).
+    public func with(database: String) -> DatabaseSettings {
+        var copy = self
+        copy.database = database
+        return copy
+    }
+
+    /// A PostgresNIO client configuration for these settings.
+    public var clientConfiguration: PostgresClient.Configuration {
+        let tls: PostgresClient.Configuration.TLS
+        switch tlsMode {
+        case "disable": tls = .disable
+        case "require": tls = .require(.makeClientConfiguration())
+        default: tls = .prefer(.makeClientConfiguration())
+        }
+        var configuration = PostgresClient.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: tls)
+        configuration.options.maximumConnections = 20
+        return configuration
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+
+/// One page of a list, with the cursor for the next page (nil on the last page).
+///
+/// Every record id is a time-ordered UUID (version 7), so lists run in id order and the cursor is
+/// simply the last id shown: rows added meanwhile never shift or repeat what a reader sees.
+public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
+    public var items: [Item]
+    public var nextCursor: String?
+
+    public init(items: [Item], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+
+    /// Builds a page from `limit + 1` fetched rows.
+    public init(fetched: [Item], limit: Int, id: (Item) -> UUID) {
+        if fetched.count > limit {
+            self.items = Array(fetched.prefix(limit))
+            self.nextCursor = id(fetched[limit - 1]).uuidString.lowercased()
+        } else {
+            self.items = fetched
+            self.nextCursor = nil
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case items
+        case nextCursor = "next_cursor"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(items, forKey: .items)
+        try c.encode(nextCursor, forKey: .nextCursor)
+    }
+}
+
+/// Where a list starts and how long it is.
+public struct PageRequest: Sendable, Equatable {
+    public var after: UUID?
+    public var limit: Int
+
+    public init(after: UUID? = nil, limit: Int = 50) {
+        self.after = after
+        self.limit = limit
+    }
+}

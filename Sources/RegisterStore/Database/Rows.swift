@@ -1,0 +1,54 @@
+import Foundation
+import PostgresNIO
+import RegisterDomain
+
+/// Shared steps of the repositories: reading one row, and telling "missing" from "stale".
+enum Rows {
+    /// The first row of a result, decoded, or nil.
+    static func first<T>(_ rows: PostgresRowSequence, _ map: (PostgresRandomAccessRow) throws -> T) async throws -> T? {
+        for try await row in rows { return try map(row.makeRandomAccess()) }
+        return nil
+    }
+
+    /// Every row of a result, decoded.
+    static func all<T>(_ rows: PostgresRowSequence, _ map: (PostgresRandomAccessRow) throws -> T) async throws -> [T] {
+        var result: [T] = []
+        for try await row in rows { result.append(try map(row.makeRandomAccess())) }
+        return result
+    }
+
+    /// After an `UPDATE … WHERE id = $1 AND version = $2` touched nothing: was the record missing or stale?
+    /// Items that belong to a review are looked up within it, so another review's id is "missing".
+    static func missingOrStale(
+        _ table: Table, id: UUID, reviewID: UUID? = nil, on connection: PostgresConnection, logger: Logger
+    ) async throws -> any Error {
+        let current = try await first(
+            connection.query(
+                """
+                SELECT version FROM \(unescaped: table.rawValue)
+                WHERE id = \(id) AND (\(reviewID)::uuid IS NULL OR review_id = \(reviewID))
+                """, logger: logger)
+        ) { try $0.get("version", as: Int.self) }
+        if let current { return DomainError.versionMismatch(current: current) }
+        return DomainError.notFound(table.entityName)
+    }
+}
+
+/// The register's tables, named once.
+enum Table: String {
+    case boards = "register.boards"
+    case reviews = "register.reviews"
+    case coreQuestions = "register.core_questions"
+    case findings = "register.findings"
+    case recommendations = "register.recommendations"
+
+    var entityName: String {
+        switch self {
+        case .boards: "board"
+        case .reviews: "review"
+        case .coreQuestions: "core question"
+        case .findings: "finding"
+        case .recommendations: "recommendation"
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import PostgresNIO
+import RegisterDomain
+
+/// Turns PostgreSQL's refusals into the register's own errors.
+///
+/// The database enforces the same rules as the domain (constraints, foreign keys); when it is the
+/// one to refuse (for example two people taking the same reference at once), the person still
+/// gets a clear 4xx instead of a 500.
+enum StoreErrors {
+    static func translate(_ error: any Error) -> any Error {
+        guard let psql = error as? PSQLError, psql.code == .server, let info = psql.serverInfo else { return error }
+        let constraint = info[.constraintName] ?? ""
+        switch info[.sqlState] {
+        case "23505":  // unique_violation
+            return duplicate(constraint: constraint, detail: info[.detail] ?? "")
+        case "23503":  // foreign_key_violation
+            return ValidationError(field: foreignKeyField(constraint), message: "\(foreignKeyField(constraint)) does not name an existing record of this review or register")
+        case "23514":  // check_violation
+            if constraint == "themes_known" {
+                return ValidationError(field: "themes", message: "\(info[.message] ?? "unknown theme"); GET /api/v1/themes lists the codes")
+            }
+            return ValidationError(field: "", message: "the register refused the change (\(constraint)): check the dates and required reasons")
+        default:
+            return error
+        }
+    }
+
+    private static func duplicate(constraint: String, detail: String) -> DomainError {
+        // detail reads: Key (reference)=(CSPR-2024-03) already exists.
+        let value = detail.split(separator: "=").dropFirst().first.map { String($0.dropFirst().prefix(while: { $0 != ")" })) } ?? ""
+        switch constraint {
+        case "reviews_reference_unique": return .duplicate(field: "reference", value: value)
+        case "recommendations_number_unique": return .duplicate(field: "number", value: value.components(separatedBy: ", ").last ?? value)
+        case "users_email_unique": return .duplicate(field: "email", value: value)
+        case "boards_code_key": return .duplicate(field: "code", value: value)
+        default: return .duplicate(field: constraint, value: value)
+        }
+    }
+
+    private static func foreignKeyField(_ constraint: String) -> String {
+        if constraint.contains("board") { return "board_id" }
+        if constraint.contains("parent") { return "parent_review_id" }
+        if constraint.contains("question") { return "question_ids" }
+        if constraint.contains("finding") { return "finding_ids" }
+        return "id"
+    }
+}

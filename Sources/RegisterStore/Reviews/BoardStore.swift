@@ -1,0 +1,71 @@
+import Foundation
+import PostgresNIO
+import RegisterDomain
+
+/// Commissioning bodies.
+public struct BoardStore: Sendable {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    private static let columns = "id, code, name, kind, area, active, version, created_at, updated_at"
+
+    private static func board(_ r: PostgresRandomAccessRow) throws -> Board {
+        Board(
+            id: try r.get("id"), version: try r.get("version"), createdAt: try r.get("created_at"), updatedAt: try r.get("updated_at"),
+            details: BoardDetails(
+                code: try r.get("code"), name: try r.get("name"), kind: try r.get("kind"),
+                area: try r.get("area"), active: try r.get("active")))
+    }
+
+    public func create(_ details: BoardDetails, context: WriteContext) async throws -> Board {
+        try details.validate()
+        return try await database.write(context) { c in
+            try await Rows.first(
+                c.query(
+                    """
+                    INSERT INTO register.boards (id, code, name, kind, area, active)
+                    VALUES (\(UUID.v7()), \(details.code), \(details.name), \(details.kind.rawValue), \(details.area), \(details.active ?? true))
+                    RETURNING \(unescaped: Self.columns)
+                    """, logger: context.logger), Self.board)!
+        }
+    }
+
+    public func get(_ id: UUID) async throws -> Board {
+        let board = try await database.read { c in
+            try await Rows.first(c.query("SELECT \(unescaped: Self.columns) FROM register.boards WHERE id = \(id)", logger: database.logger), Self.board)
+        }
+        guard let board else { throw DomainError.notFound("board") }
+        return board
+    }
+
+    public func list(_ page: PageRequest) async throws -> Page<Board> {
+        let rows = try await database.read { c in
+            try await Rows.all(
+                c.query(
+                    """
+                    SELECT \(unescaped: Self.columns) FROM register.boards
+                    WHERE (\(page.after)::uuid IS NULL OR id > \(page.after))
+                    ORDER BY id LIMIT \(page.limit + 1)
+                    """, logger: database.logger), Self.board)
+        }
+        return Page(fetched: rows, limit: page.limit, id: \.id)
+    }
+
+    public func update(_ id: UUID, expectedVersion: Int, to details: BoardDetails, context: WriteContext) async throws -> Board {
+        try details.validate()
+        return try await database.write(context) { c in
+            let updated = try await Rows.first(
+                c.query(
+                    """
+                    UPDATE register.boards
+                    SET code = \(details.code), name = \(details.name), kind = \(details.kind.rawValue), area = \(details.area),
+                        active = \(details.active ?? true), version = version + 1, updated_at = now()
+                    WHERE id = \(id) AND version = \(expectedVersion)
+                    RETURNING \(unescaped: Self.columns)
+                    """, logger: context.logger), Self.board)
+            guard let updated else { throw try await Rows.missingOrStale(.boards, id: id, on: c, logger: context.logger) }
+            return updated
+        }
+    }
+}

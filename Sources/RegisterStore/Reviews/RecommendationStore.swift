@@ -1,0 +1,202 @@
+import Foundation
+import PostgresNIO
+import RegisterDomain
+
+/// Which recommendations a list shows. Every filter is optional; set ones must all hold.
+public struct RecommendationFilter: Sendable, Equatable {
+    public var reviewID: UUID?
+    public var boardID: UUID?
+    public var kind: ReviewKind?
+    public var status: RecommendationStatus?
+    public var scope: Scope?
+    /// A theme of the recommendation's review or of a finding it answers.
+    public var theme: String?
+    public var overdue: Bool?
+    /// Target date on or after this day.
+    public var dueAfter: Day?
+    /// Target date on or before this day.
+    public var dueBefore: Day?
+    /// Full-text search over number, text and addressee (English stemming).
+    public var text: String?
+
+    public init(
+        reviewID: UUID? = nil, boardID: UUID? = nil, kind: ReviewKind? = nil, status: RecommendationStatus? = nil, scope: Scope? = nil,
+        theme: String? = nil, overdue: Bool? = nil, dueAfter: Day? = nil, dueBefore: Day? = nil, text: String? = nil
+    ) {
+        self.reviewID = reviewID
+        self.boardID = boardID
+        self.kind = kind
+        self.status = status
+        self.scope = scope
+        self.theme = theme
+        self.overdue = overdue
+        self.dueAfter = dueAfter
+        self.dueBefore = dueBefore
+        self.text = text
+    }
+}
+
+/// Recommendations and their lifecycle.
+public struct RecommendationStore: Sendable {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    private static let columns = """
+        x.id, x.review_id, x.number, x.text, x.scope, x.addressee, x.target_date, x.status, x.closure_note, x.closed_on,
+        x.version, x.created_at, x.updated_at,
+        ARRAY(SELECT rf.finding_id FROM register.recommendation_findings rf WHERE rf.recommendation_id = x.id ORDER BY rf.finding_id) AS finding_ids
+        """
+
+    private static func recommendation(today: Day) -> (PostgresRandomAccessRow) throws -> Recommendation {
+        { r in
+            let status: RecommendationStatus = try r.get("status")
+            let target: Day? = try r.get("target_date")
+            return Recommendation(
+                id: try r.get("id"), version: try r.get("version"), createdAt: try r.get("created_at"), updatedAt: try r.get("updated_at"),
+                details: RecommendationDetails(
+                    number: try r.get("number"), text: try r.get("text"), scope: try r.get("scope"), addressee: try r.get("addressee"),
+                    targetDate: target, findingIDs: try r.get("finding_ids")),
+                state: RecommendationState(
+                    reviewID: try r.get("review_id"), status: status, closureNote: try r.get("closure_note"),
+                    closedOn: try r.get("closed_on"),
+                    overdue: RecommendationState.isOverdue(status: status, targetDate: target, today: today)))
+        }
+    }
+
+    public func create(in reviewID: UUID, _ d: RecommendationDetails, today: Day, context: WriteContext) async throws -> Recommendation {
+        try d.validate()
+        return try await database.write(context) { c in
+            let review = try await Rows.first(
+                c.query("SELECT id FROM register.reviews WHERE id = \(reviewID) FOR SHARE", logger: context.logger)
+            ) { try $0.get("id", as: UUID.self) }
+            guard review != nil else { throw DomainError.notFound("review") }
+            let id = UUID.v7()
+            try await c.query(
+                """
+                INSERT INTO register.recommendations (id, review_id, number, text, scope, addressee, target_date)
+                VALUES (\(id), \(reviewID), \(d.number), \(d.text), \(d.scope.rawValue), \(d.addressee), \(d.targetDate))
+                """, logger: context.logger)
+            try await Self.linkFindings(id, reviewID: reviewID, d.findingIDs ?? [], on: c, logger: context.logger)
+            return try await Self.fetch(id, today: today, on: c, logger: context.logger)!
+        }
+    }
+
+    public func get(_ id: UUID, today: Day) async throws -> Recommendation {
+        let found = try await database.read { c in try await Self.fetch(id, today: today, on: c, logger: database.logger) }
+        guard let found else { throw DomainError.notFound("recommendation") }
+        return found
+    }
+
+    /// Lists recommendations, ordered by review then by their number as a person reads it (2 before 10).
+    /// The cursor is the last id shown; within a review, ordering by number falls back on id.
+    public func list(_ f: RecommendationFilter, page: PageRequest, today: Day) async throws -> Page<Recommendation> {
+        let rows = try await database.read { c in
+            try await Rows.all(
+                c.query(
+                    """
+                    SELECT \(unescaped: Self.columns)
+                    FROM register.recommendations x JOIN register.reviews r ON r.id = x.review_id
+                    WHERE (\(f.reviewID)::uuid IS NULL OR x.review_id = \(f.reviewID))
+                      AND (\(f.boardID)::uuid IS NULL OR r.board_id = \(f.boardID))
+                      AND (\(f.kind?.rawValue)::text IS NULL OR r.kind = \(f.kind?.rawValue))
+                      AND (\(f.status?.rawValue)::text IS NULL OR x.status = \(f.status?.rawValue))
+                      AND (\(f.scope?.rawValue)::text IS NULL OR x.scope = \(f.scope?.rawValue))
+                      AND (\(f.theme)::text IS NULL OR r.themes @> ARRAY[\(f.theme)::text] OR EXISTS (
+                              SELECT 1 FROM register.recommendation_findings rf JOIN register.findings fi ON fi.id = rf.finding_id
+                              WHERE rf.recommendation_id = x.id AND fi.themes @> ARRAY[\(f.theme)::text]))
+                      AND (\(f.overdue)::boolean IS NULL
+                           OR \(f.overdue) = (x.status IN ('open', 'in_progress') AND x.target_date IS NOT NULL AND x.target_date < \(today)))
+                      AND (\(f.dueAfter)::date IS NULL OR x.target_date >= \(f.dueAfter))
+                      AND (\(f.dueBefore)::date IS NULL OR x.target_date <= \(f.dueBefore))
+                      AND (\(f.text)::text IS NULL OR x.search @@ websearch_to_tsquery('english', \(f.text)))
+                      AND (\(page.after)::uuid IS NULL OR x.id > \(page.after))
+                    ORDER BY x.id LIMIT \(page.limit + 1)
+                    """, logger: database.logger), Self.recommendation(today: today))
+        }
+        return Page(fetched: rows, limit: page.limit, id: \.id)
+    }
+
+    /// All recommendations of one review, in report order (1, 2, … 4a, 4b, … 10).
+    public func all(of reviewID: UUID, today: Day) async throws -> [Recommendation] {
+        try await database.read { c in
+            let review = try await Rows.first(
+                c.query("SELECT id FROM register.reviews WHERE id = \(reviewID)", logger: database.logger)
+            ) { try $0.get("id", as: UUID.self) }
+            guard review != nil else { throw DomainError.notFound("review") }
+            return try await Rows.all(
+                c.query(
+                    """
+                    SELECT \(unescaped: Self.columns) FROM register.recommendations x WHERE x.review_id = \(reviewID)
+                    ORDER BY NULLIF(substring(x.number FROM '^[0-9]+'), '')::int NULLS LAST, x.number, x.id
+                    """, logger: database.logger), Self.recommendation(today: today))
+        }
+    }
+
+    public func update(_ id: UUID, expectedVersion: Int, to d: RecommendationDetails, today: Day, context: WriteContext) async throws -> Recommendation {
+        try d.validate()
+        return try await database.write(context) { c in
+            let reviewID = try await Rows.first(
+                c.query(
+                    """
+                    UPDATE register.recommendations SET
+                        number = \(d.number), text = \(d.text), scope = \(d.scope.rawValue), addressee = \(d.addressee),
+                        target_date = \(d.targetDate), version = version + 1, updated_at = now()
+                    WHERE id = \(id) AND version = \(expectedVersion)
+                    RETURNING review_id
+                    """, logger: context.logger)
+            ) { try $0.get("review_id", as: UUID.self) }
+            guard let reviewID else { throw try await Rows.missingOrStale(.recommendations, id: id, on: c, logger: context.logger) }
+            try await c.query("DELETE FROM register.recommendation_findings WHERE recommendation_id = \(id)", logger: context.logger)
+            try await Self.linkFindings(id, reviewID: reviewID, d.findingIDs ?? [], on: c, logger: context.logger)
+            return try await Self.fetch(id, today: today, on: c, logger: context.logger)!
+        }
+    }
+
+    /// Moves a recommendation along its lifecycle, recording the move and its reason.
+    public func transition(
+        _ id: UUID, expectedVersion: Int?, _ request: TransitionRequest<RecommendationStatus>, today: Day, context: WriteContext
+    ) async throws -> Recommendation {
+        try await database.write(context) { c in
+            let current = try await Rows.first(
+                c.query("SELECT status, version FROM register.recommendations WHERE id = \(id) FOR UPDATE", logger: context.logger)
+            ) { (try $0.get("status", as: RecommendationStatus.self), try $0.get("version", as: Int.self)) }
+            guard let current else { throw DomainError.notFound("recommendation") }
+            if let expectedVersion, expectedVersion != current.1 { throw DomainError.versionMismatch(current: current.1) }
+            let reason = try current.0.transition(to: request.to, reason: request.reason)
+            let on = request.on ?? today
+            let closed = request.to.isClosed
+            try await c.query(
+                """
+                UPDATE register.recommendations SET
+                    status = \(request.to.rawValue),
+                    closure_note = \(closed ? reason : nil),
+                    closed_on = \(closed ? on : nil),
+                    version = version + 1, updated_at = now()
+                WHERE id = \(id)
+                """, logger: context.logger)
+            try await c.query(
+                """
+                INSERT INTO register.recommendation_transitions (id, recommendation_id, from_status, to_status, reason, happened_on, actor)
+                VALUES (\(UUID.v7()), \(id), \(current.0.rawValue), \(request.to.rawValue), \(reason), \(on), \(context.actor.auditName))
+                """, logger: context.logger)
+            return try await Self.fetch(id, today: today, on: c, logger: context.logger)!
+        }
+    }
+
+    private static func fetch(_ id: UUID, today: Day, on c: PostgresConnection, logger: Logger) async throws -> Recommendation? {
+        try await Rows.first(
+            c.query("SELECT \(unescaped: columns) FROM register.recommendations x WHERE x.id = \(id)", logger: logger),
+            recommendation(today: today))
+    }
+
+    private static func linkFindings(_ id: UUID, reviewID: UUID, _ findingIDs: [UUID], on c: PostgresConnection, logger: Logger) async throws {
+        guard !findingIDs.isEmpty else { return }
+        // The composite foreign keys refuse a finding of another review.
+        try await c.query(
+            """
+            INSERT INTO register.recommendation_findings (review_id, recommendation_id, finding_id)
+            SELECT \(reviewID), \(id), f FROM unnest(\(findingIDs)::uuid[]) AS f
+            """, logger: logger)
+    }
+}

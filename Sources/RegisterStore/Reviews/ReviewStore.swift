@@ -1,0 +1,160 @@
+import Foundation
+import PostgresNIO
+import RegisterDomain
+
+/// Which reviews a list shows. Every filter is optional; set ones must all hold.
+public struct ReviewFilter: Sendable, Equatable {
+    public var kind: ReviewKind?
+    public var status: ReviewStatus?
+    public var boardID: UUID?
+    public var theme: String?
+    /// Only reviews with (true) or without (false) an overdue recommendation.
+    public var overdue: Bool?
+    /// Full-text search over reference, title, subjects, lead reviewer and summary (English stemming).
+    public var text: String?
+
+    public init(kind: ReviewKind? = nil, status: ReviewStatus? = nil, boardID: UUID? = nil, theme: String? = nil, overdue: Bool? = nil, text: String? = nil) {
+        self.kind = kind
+        self.status = status
+        self.boardID = boardID
+        self.theme = theme
+        self.overdue = overdue
+        self.text = text
+    }
+}
+
+/// Reviews and their lifecycle.
+public struct ReviewStore: Sendable {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    private static let columns = """
+        id, reference, title, kind, board_id, regime, subjects, summary, themes, incident_known_on, notified_on,
+        rapid_review_due_on, rapid_review_completed_on, decision_on, published_on, publication_url, closed_on,
+        lead_reviewer, parent_review_id, status, status_reason, version, created_at, updated_at
+        """
+
+    static func review(_ r: PostgresRandomAccessRow) throws -> Review {
+        Review(
+            id: try r.get("id"), version: try r.get("version"), createdAt: try r.get("created_at"), updatedAt: try r.get("updated_at"),
+            details: ReviewDetails(
+                reference: try r.get("reference"), title: try r.get("title"), kind: try r.get("kind"),
+                boardID: try r.get("board_id"), regime: try r.get("regime"), subjects: try r.get("subjects"),
+                summary: try r.get("summary"), themes: try r.get("themes"),
+                incidentKnownOn: try r.get("incident_known_on"), notifiedOn: try r.get("notified_on"),
+                rapidReviewDueOn: try r.get("rapid_review_due_on"), rapidReviewCompletedOn: try r.get("rapid_review_completed_on"),
+                decisionOn: try r.get("decision_on"), publishedOn: try r.get("published_on"),
+                publicationURL: try r.get("publication_url"), closedOn: try r.get("closed_on"),
+                leadReviewer: try r.get("lead_reviewer"), parentReviewID: try r.get("parent_review_id")),
+            state: ReviewState(status: try r.get("status"), statusReason: try r.get("status_reason")))
+    }
+
+    public func create(_ d: ReviewDetails, context: WriteContext) async throws -> Review {
+        try d.validate()
+        return try await database.write(context) { c in
+            try await Rows.first(
+                c.query(
+                    """
+                    INSERT INTO register.reviews (
+                        id, reference, title, kind, board_id, regime, subjects, summary, themes, incident_known_on, notified_on,
+                        rapid_review_due_on, rapid_review_completed_on, decision_on, published_on, publication_url, closed_on,
+                        lead_reviewer, parent_review_id)
+                    VALUES (
+                        \(UUID.v7()), \(d.reference), \(d.title), \(d.kind.rawValue), \(d.boardID), \(d.regime.rawValue), \(d.subjects),
+                        \(d.summary), \(d.themes ?? []), \(d.incidentKnownOn), \(d.notifiedOn), \(d.rapidReviewDueOn),
+                        \(d.rapidReviewCompletedOn), \(d.decisionOn), \(d.publishedOn), \(d.publicationURL), \(d.closedOn),
+                        \(d.leadReviewer), \(d.parentReviewID))
+                    RETURNING \(unescaped: Self.columns)
+                    """, logger: context.logger), Self.review)!
+        }
+    }
+
+    public func get(_ id: UUID) async throws -> Review {
+        let review = try await database.read { c in
+            try await Rows.first(c.query("SELECT \(unescaped: Self.columns) FROM register.reviews WHERE id = \(id)", logger: database.logger), Self.review)
+        }
+        guard let review else { throw DomainError.notFound("review") }
+        return review
+    }
+
+    public func list(_ f: ReviewFilter, page: PageRequest, today: Day) async throws -> Page<Review> {
+        let rows = try await database.read { c in
+            try await Rows.all(
+                c.query(
+                    """
+                    SELECT \(unescaped: Self.columns) FROM register.reviews r
+                    WHERE (\(f.kind?.rawValue)::text IS NULL OR r.kind = \(f.kind?.rawValue))
+                      AND (\(f.status?.rawValue)::text IS NULL OR r.status = \(f.status?.rawValue))
+                      AND (\(f.boardID)::uuid IS NULL OR r.board_id = \(f.boardID))
+                      AND (\(f.theme)::text IS NULL OR r.themes @> ARRAY[\(f.theme)::text])
+                      AND (\(f.text)::text IS NULL OR r.search @@ websearch_to_tsquery('english', \(f.text)))
+                      AND (\(f.overdue)::boolean IS NULL OR \(f.overdue) = EXISTS (
+                              SELECT 1 FROM register.recommendations x
+                              WHERE x.review_id = r.id AND x.status IN ('open', 'in_progress') AND x.target_date < \(today)))
+                      AND (\(page.after)::uuid IS NULL OR r.id > \(page.after))
+                    ORDER BY r.id LIMIT \(page.limit + 1)
+                    """, logger: database.logger), Self.review)
+        }
+        return Page(fetched: rows, limit: page.limit, id: \.id)
+    }
+
+    public func update(_ id: UUID, expectedVersion: Int, to d: ReviewDetails, context: WriteContext) async throws -> Review {
+        try d.validate()
+        if d.parentReviewID == id {
+            throw ValidationError(field: "parent_review_id", message: "a review cannot be its own parent")
+        }
+        return try await database.write(context) { c in
+            let updated = try await Rows.first(
+                c.query(
+                    """
+                    UPDATE register.reviews SET
+                        reference = \(d.reference), title = \(d.title), kind = \(d.kind.rawValue), board_id = \(d.boardID),
+                        regime = \(d.regime.rawValue), subjects = \(d.subjects), summary = \(d.summary), themes = \(d.themes ?? []),
+                        incident_known_on = \(d.incidentKnownOn), notified_on = \(d.notifiedOn),
+                        rapid_review_due_on = \(d.rapidReviewDueOn), rapid_review_completed_on = \(d.rapidReviewCompletedOn),
+                        decision_on = \(d.decisionOn), published_on = \(d.publishedOn), publication_url = \(d.publicationURL),
+                        closed_on = \(d.closedOn), lead_reviewer = \(d.leadReviewer), parent_review_id = \(d.parentReviewID),
+                        version = version + 1, updated_at = now()
+                    WHERE id = \(id) AND version = \(expectedVersion)
+                    RETURNING \(unescaped: Self.columns)
+                    """, logger: context.logger), Self.review)
+            guard let updated else { throw try await Rows.missingOrStale(.reviews, id: id, on: c, logger: context.logger) }
+            return updated
+        }
+    }
+
+    /// Moves a review along its lifecycle, recording the move and its reason.
+    public func transition(
+        _ id: UUID, expectedVersion: Int?, _ request: TransitionRequest<ReviewStatus>, today: Day, context: WriteContext
+    ) async throws -> Review {
+        try await database.write(context) { c in
+            let current = try await Rows.first(
+                c.query("SELECT status, version FROM register.reviews WHERE id = \(id) FOR UPDATE", logger: context.logger)
+            ) { (try $0.get("status", as: ReviewStatus.self), try $0.get("version", as: Int.self)) }
+            guard let current else { throw DomainError.notFound("review") }
+            if let expectedVersion, expectedVersion != current.1 { throw DomainError.versionMismatch(current: current.1) }
+            let reason = try current.0.transition(to: request.to, reason: request.reason)
+            let on = request.on ?? today
+            let updated = try await Rows.first(
+                c.query(
+                    """
+                    UPDATE register.reviews SET
+                        status = \(request.to.rawValue),
+                        status_reason = \(reason),
+                        published_on = CASE WHEN \(request.to.rawValue) = 'published' THEN coalesce(published_on, \(on)) ELSE published_on END,
+                        closed_on = CASE WHEN \(request.to.rawValue) = 'closed' THEN \(on)
+                                         WHEN status = 'closed' THEN NULL ELSE closed_on END,
+                        version = version + 1, updated_at = now()
+                    WHERE id = \(id)
+                    RETURNING \(unescaped: Self.columns)
+                    """, logger: context.logger), Self.review)!
+            try await c.query(
+                """
+                INSERT INTO register.review_transitions (id, review_id, from_status, to_status, reason, happened_on, actor)
+                VALUES (\(UUID.v7()), \(id), \(current.0.rawValue), \(request.to.rawValue), \(reason), \(on), \(context.actor.auditName))
+                """, logger: context.logger)
+            return updated
+        }
+    }
+}

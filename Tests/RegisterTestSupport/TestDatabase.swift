@@ -1,0 +1,105 @@
+import Foundation
+import Logging
+import PostgresNIO
+import RegisterStore
+
+/// A real PostgreSQL database for one test, cloned from a template migrated once per test run.
+///
+/// `scripts/test` starts the cluster and sets `TEST_OWNER_URL` (the migration owner),
+/// `TEST_APP_URL` (the service's role) and `TEST_TEMPLATE_DATABASE`.
+public struct TestDatabase: Sendable {
+    /// The service's role on this test's database.
+    public let app: DatabaseSettings
+    /// The migration owner on this test's database.
+    public let owner: DatabaseSettings
+    public let name: String
+
+    public static let logger: Logger = {
+        var logger = Logger(label: "tests")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    /// The repository's `Schema/` folder.
+    public static let schemaFolder = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Schema")
+
+    public struct NotConfigured: Error, CustomStringConvertible {
+        public var description: String {
+            "TEST_OWNER_URL, TEST_APP_URL and TEST_TEMPLATE_DATABASE are not set: run the tests with scripts/test, which starts PostgreSQL"
+        }
+    }
+
+    static func settings() throws -> (owner: DatabaseSettings, app: DatabaseSettings, template: String) {
+        let env = ProcessInfo.processInfo.environment
+        guard let owner = env["TEST_OWNER_URL"], let app = env["TEST_APP_URL"], let template = env["TEST_TEMPLATE_DATABASE"] else {
+            throw NotConfigured()
+        }
+        return (try DatabaseSettings(url: owner), try DatabaseSettings(url: app), template)
+    }
+
+    /// Runs `body` with a fresh database, dropped afterwards.
+    public static func with<T: Sendable>(_ body: @Sendable (TestDatabase) async throws -> T) async throws -> T {
+        let (owner, app, template) = try settings()
+        try await Template.shared.migrate(owner.with(database: template))
+        let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        try await withClient(owner) { client in
+            try await client.query("CREATE DATABASE \(unescaped: name) TEMPLATE \(unescaped: template) OWNER register_owner", logger: logger)
+        }
+        let database = TestDatabase(app: app.with(database: name), owner: owner.with(database: name), name: name)
+        do {
+            let result = try await body(database)
+            try await drop(name, owner: owner)
+            return result
+        } catch {
+            try? await drop(name, owner: owner)
+            throw error
+        }
+    }
+
+    private static func drop(_ name: String, owner: DatabaseSettings) async throws {
+        try await withClient(owner) { client in
+            try await client.query("DROP DATABASE IF EXISTS \(unescaped: name) WITH (FORCE)", logger: logger)
+        }
+    }
+
+    /// Runs `body` with a started client, closed afterwards.
+    @discardableResult
+    public static func withClient<T: Sendable>(_ settings: DatabaseSettings, _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
+        var configuration = settings.clientConfiguration
+        configuration.options.maximumConnections = 12
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                await client.run()
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await body(client)
+        }
+    }
+
+    /// The register's stores on the service's role, as the running service has them.
+    public func withDatabase<T: Sendable>(_ body: @Sendable (Database) async throws -> T) async throws -> T {
+        try await Self.withClient(app) { client in try await body(Database(client: client, logger: Self.logger)) }
+    }
+}
+
+/// Migrates the template database once per test process, whatever the number of tests asking.
+actor Template {
+    static let shared = Template()
+    private var migration: Task<Void, any Error>?
+
+    func migrate(_ settings: DatabaseSettings) async throws {
+        if migration == nil {
+            migration = Task {
+                let migrator = try Migrator(folder: TestDatabase.schemaFolder)
+                try await TestDatabase.withClient(settings) { client in
+                    _ = try await migrator.migrate(client: client, logger: TestDatabase.logger)
+                }
+            }
+        }
+        try await migration!.value
+    }
+}
