@@ -65,7 +65,7 @@ enum JSON {
         do {
             value = try decoder.decode(JSONValue.self, from: Data(buffer: buffer))
         } catch {
-            throw RequestProblem.malformedJSON("The body could not be read as JSON: \(describe(error)). Check quotes, commas and brackets.")
+            throw RequestProblem.malformedJSON("The body could not be read as JSON (\(describe(error).trimmingCharacters(in: CharacterSet(charactersIn: ".")))). Check quotes, commas and brackets.")
         }
         guard case .object(let object) = value else {
             throw RequestProblem.malformedJSON("The body must be a JSON object ({ … }).")

@@ -18,5 +18,5 @@ public struct SecretToken: Sendable, Equatable {
     }
 
     /// What the database keeps.
-    public var digest: [UInt8] { Array(SHA256.hash(data: Data(text.utf8))) }
+    public var digest: Data { Data(SHA256.hash(data: Data(text.utf8))) }
 }

@@ -9,6 +9,12 @@ public struct Migration: Sendable, Equatable {
     public var name: String
     public var sql: String
 
+    public init(version: Int, name: String, sql: String) {
+        self.version = version
+        self.name = name
+        self.sql = sql
+    }
+
     /// Hex SHA-256 of the file's bytes, recorded when applied and compared ever after.
     public var sha256: String {
         SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
@@ -113,8 +119,9 @@ public struct Migrator: Sendable {
         for m in migrations where recorded[m.version] == nil {
             logger.info("applying migration", metadata: ["file": "\(fileName(m))"])
             try await connection.withTransaction(logger: logger) { tx in
-                // The simple query protocol runs a whole file of statements at once.
-                _ = try await tx.simpleQuery(m.sql).get()
+                for statement in SQLScript.statements(m.sql) {
+                    try await tx.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
                 try await tx.query(
                     "INSERT INTO public.schema_migrations (version, name, sha256) VALUES (\(m.version), \(m.name), \(m.sha256))",
                     logger: logger)

@@ -24,10 +24,9 @@ enum Rows {
     ) async throws -> any Error {
         let current = try await first(
             connection.query(
-                """
-                SELECT version FROM \(unescaped: table.rawValue)
-                WHERE id = \(id) AND (\(reviewID)::uuid IS NULL OR review_id = \(reviewID))
-                """, logger: logger)
+                reviewID.map { "SELECT version FROM \(unescaped: table.rawValue) WHERE id = \(id) AND review_id = \($0)" }
+                    ?? "SELECT version FROM \(unescaped: table.rawValue) WHERE id = \(id)",
+                logger: logger)
         ) { try $0.get("version", as: Int.self) }
         if let current { return DomainError.versionMismatch(current: current) }
         return DomainError.notFound(table.entityName)

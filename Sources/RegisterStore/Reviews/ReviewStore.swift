@@ -10,7 +10,8 @@ public struct ReviewFilter: Sendable, Equatable {
     public var theme: String?
     /// Only reviews with (true) or without (false) an overdue recommendation.
     public var overdue: Bool?
-    /// Full-text search over reference, title, subjects, lead reviewer and summary (English stemming).
+    /// Full-text search over reference, title, subjects, lead reviewer and summary (English stemming),
+    /// or an exact reference (the text parser splits "CSPR-2024-03" into pieces).
     public var text: String?
 
     public init(kind: ReviewKind? = nil, status: ReviewStatus? = nil, boardID: UUID? = nil, theme: String? = nil, overdue: Bool? = nil, text: String? = nil) {
@@ -88,7 +89,8 @@ public struct ReviewStore: Sendable {
                       AND (\(f.status?.rawValue)::text IS NULL OR r.status = \(f.status?.rawValue))
                       AND (\(f.boardID)::uuid IS NULL OR r.board_id = \(f.boardID))
                       AND (\(f.theme)::text IS NULL OR r.themes @> ARRAY[\(f.theme)::text])
-                      AND (\(f.text)::text IS NULL OR r.search @@ websearch_to_tsquery('english', \(f.text)))
+                      AND (\(f.text)::text IS NULL OR r.search @@ websearch_to_tsquery('english', \(f.text))
+                           OR lower(r.reference) = lower(\(f.text)))
                       AND (\(f.overdue)::boolean IS NULL OR \(f.overdue) = EXISTS (
                               SELECT 1 FROM register.recommendations x
                               WHERE x.review_id = r.id AND x.status IN ('open', 'in_progress') AND x.target_date < \(today)))
