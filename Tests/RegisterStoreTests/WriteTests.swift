@@ -219,8 +219,8 @@ struct ListTests {
     func reviewFilters() async throws {
         try await TestDatabase.with { db in
             try await db.withDatabase { database in
-                let (boardA, cse) = try await seedReview(database, reference: "A-1", kind: .scr, themes: ["child_sexual_exploitation"])
-                let (_, sar) = try await seedReview(database, reference: "B-1", kind: .sar, themes: ["housing"])
+                let (boardA, cse) = try await seedReview(database, reference: "COV-1", kind: .scr, themes: ["child_sexual_exploitation"])
+                let (_, sar) = try await seedReview(database, reference: "WM-1", kind: .sar, themes: ["housing"])
                 let store = ReviewStore(database: database)
                 _ = try await RecommendationStore(database: database).create(
                     in: sar.id, RecommendationDetails(number: "1", text: "x", scope: .local, targetDate: Day(iso: "2026-01-01")), today: today, context: context())
@@ -228,12 +228,12 @@ struct ListTests {
                 func refs(_ filter: ReviewFilter) async throws -> [String] {
                     try await store.list(filter, page: PageRequest(), today: today).items.map(\.details.reference)
                 }
-                #expect(try await refs(ReviewFilter(kind: .sar)) == ["B-1"])
-                #expect(try await refs(ReviewFilter(status: .notified)) == ["A-1"])
-                #expect(try await refs(ReviewFilter(boardID: boardA.id)) == ["A-1"])
-                #expect(try await refs(ReviewFilter(theme: "housing")) == ["B-1"])
-                #expect(try await refs(ReviewFilter(overdue: true)) == ["B-1"])
-                #expect(try await refs(ReviewFilter(text: "a-1")) == ["A-1"])
+                #expect(try await refs(ReviewFilter(kind: .sar)) == ["WM-1"])
+                #expect(try await refs(ReviewFilter(status: .notified)) == ["COV-1"])
+                #expect(try await refs(ReviewFilter(boardID: boardA.id)) == ["COV-1"])
+                #expect(try await refs(ReviewFilter(theme: "housing")) == ["WM-1"])
+                #expect(try await refs(ReviewFilter(overdue: true)) == ["WM-1"])
+                #expect(try await refs(ReviewFilter(text: "cov-1")) == ["COV-1"])
                 #expect(cse.state.status == .notified)
             }
         }
