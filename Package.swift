@@ -91,6 +91,7 @@ let package = Package(
             dependencies: [
                 "RegisterServer", "RegisterStore", "RegisterDomain", "RegisterTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
