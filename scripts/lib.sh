@@ -1,0 +1,31 @@
+# shellcheck shell=bash
+# Helpers shared by scripts/postgres, scripts/serve and scripts/test (sourced, not run).
+
+# The repository's top folder, wherever the scripts are called from.
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export ROOT
+# runuser lives in /usr/sbin, which a non-login shell's PATH may lack.
+PATH=$PATH:/usr/sbin:/sbin
+
+# Progress goes to stderr so that commands like `scripts/postgres env` keep stdout clean.
+say() { printf '==> %s\n' "$*" >&2; }
+warn() { printf 'warning: %s\n' "$*" >&2; }
+die() {
+    printf 'error: %s\n' "$*" >&2
+    exit 1
+}
+
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# Installs Debian/Ubuntu packages: directly as root, through sudo otherwise.
+apt_install() {
+    local sudo=()
+    if ! is_root; then
+        command -v sudo >/dev/null || die "need root or sudo to install: $*"
+        sudo=(sudo)
+    fi
+    command -v apt-get >/dev/null || die "apt-get not found: install these yourself: $*"
+    say "installing $* (apt-get)"
+    "${sudo[@]}" apt-get update -q
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
+}
