@@ -108,7 +108,7 @@ CREATE TABLE register.reviews (
     rapid_review_completed_on date,
     decision_on               date,
     published_on              date,
-    publication_url           text CHECK (publication_url ~ '^https?://' AND length(publication_url) <= 2000),
+    publication_url           text CHECK (publication_url ~* '^https?://' AND length(publication_url) <= 2000),
     closed_on                 date,
     lead_reviewer             text CHECK (length(lead_reviewer) <= 200),
     parent_review_id          uuid REFERENCES register.reviews (id),

@@ -261,14 +261,54 @@ struct ServiceTests {
         }
     }
 
+    @Test("a caller's X-Request-Id comes back on answers and problems")
+    func requestID() async throws {
+        try await withAPI { api in
+            let ok = try await api.call(.get, "/api/v1/me", headers: [.init("X-Request-Id")!: "proxy-123"])
+            #expect(ok.headers[.init("X-Request-Id")!] == "proxy-123")
+            let problem = try await api.call(.get, "/api/v1/reviews?limit=0", headers: [.init("X-Request-Id")!: "proxy-456"])
+            #expect(problem.json["request_id"] as? String == "proxy-456")
+            let odd = try await api.call(.get, "/api/v1/me", headers: [.init("X-Request-Id")!: "bad id; drop table"])
+            #expect(odd.headers[.init("X-Request-Id")!] != "bad id; drop table")
+        }
+    }
+
+    @Test("control characters never reach the database: NUL in text, themes, reasons, queries and passwords")
+    func controlCharacters() async throws {
+        try await withAPI { api in
+            let id = try await api.createReview()["id"] as! String
+            for (method, path, body) in [
+                (HTTPRequest.Method.patch, "/api/v1/reviews/\(id)", #"{"themes":["neglect\u0000"]}"#),
+                (.patch, "/api/v1/reviews/\(id)", #"{"title":"a\u0000b"}"#),
+                (.post, "/api/v1/reviews/\(id)/transitions", #"{"to":"closed","reason":"x\u0000"}"#),
+                (.post, "/api/v1/users", #"{"email":"nul@example.org","name":"N","role":"auditor","password":"\u0000aaaaaaaaaaaaaaa"}"#),
+            ] {
+                let reply = try await api.call(method, path, as: .admin, json: body, headers: [.ifMatch: "\"1\""])
+                #expect(reply.status == .unprocessableContent, "\(path) \(body): \(reply.text)")
+            }
+            #expect(try await api.call(.get, "/api/v1/reviews?q=a%00b").status == .unprocessableContent)
+            let signIn = try await api.call(.post, "/api/v1/session", as: nil, json: #"{"email":"admin@example.org\u0000","password":"x"}"#)
+            #expect(signIn.status == .unauthorized)
+        }
+    }
+
     @Test("/ready says 503 when the database is unreachable")
     func notReady() async throws {
         let nowhere = DatabaseSettings(host: "127.0.0.1", port: 1, username: "nobody", password: nil, database: "none", tlsMode: "disable")
         let app = buildApplication(AppConfiguration(database: nowhere, logLevel: "critical"), logger: TestDatabase.logger)
         try await app.test(.router) { client in
             try await client.execute(uri: "/health", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/health", method: .get, headers: [.authorization: "Bearer lr_x"]) { #expect($0.status == .ok) }
             try await client.execute(uri: "/ready", method: .get) { #expect($0.status == .serviceUnavailable) }
         }
+    }
+
+    @Test("an unreachable database is a 503 with Retry-After, never a 500")
+    func unavailable() {
+        let (status, problem, headers) = Problem.from(DatabaseUnavailable(underlying: "refused"), requestID: "r")
+        #expect(status == .serviceUnavailable)
+        #expect(headers[.retryAfter] == "5")
+        #expect(!problem.detail.contains("refused"))
     }
 
     @Test("configuration problems are listed together")

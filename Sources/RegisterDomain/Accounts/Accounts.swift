@@ -51,13 +51,15 @@ public struct NewUser: Codable, Sendable, Equatable {
     public func validate() throws {
         var v = Validator()
         v.text(email, field: "email", max: 254)
-        if normalisedEmail.range(of: "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", options: .regularExpression) == nil {
+        if normalisedEmail.range(of: "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+\\z", options: .regularExpression) == nil {
             v.fail("email", "email must be an address such as name@example.org")
         }
         v.text(name, field: "name", max: 200)
         if let password {
             if password.count < 12 { v.fail("password", "password must be at least 12 characters") }
             if password.utf8.count > 72 { v.fail("password", "password must be at most 72 bytes (bcrypt's limit)") }
+            // bcrypt reads up to the first NUL: a password holding one would be cut short silently.
+            if Validator.hasControlCharacters(password) { v.fail("password", "password must not contain control characters") }
         }
         try v.check()
     }

@@ -22,9 +22,9 @@ extension Lifecycle {
         if needsReason(to: target), given == nil {
             throw DomainError.reasonRequired(entity: Self.entityName, to: target.rawValue)
         }
-        if let given, given.count > 5000 {
-            throw ValidationError(field: "reason", message: "reason is \(given.count) characters long; the limit is 5000")
-        }
+        var v = Validator()
+        v.optionalText(given, field: "reason", max: 5000)
+        try v.check()
         return given
     }
 }

@@ -23,10 +23,12 @@ public struct Validator: Sendable {
     /// Optional text: at most `max` characters and free of control characters other than newlines and tabs.
     public mutating func optionalText(_ value: String?, field: String, max: Int) {
         guard let value else { return }
-        if value.count > max {
-            fail(field, "\(field) is \(value.count) characters long; the limit is \(max)")
+        // Counted in Unicode code points, as PostgreSQL's length() counts them.
+        let length = value.unicodeScalars.count
+        if length > max {
+            fail(field, "\(field) is \(length) characters long; the limit is \(max)")
         }
-        if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && !"\n\r\t".unicodeScalars.contains($0) }) {
+        if Validator.hasControlCharacters(value) {
             fail(field, "\(field) contains a control character; remove it and try again")
         }
     }
@@ -55,6 +57,19 @@ public struct Validator: Sendable {
     public mutating func unique<T: Hashable>(_ values: [T], field: String) {
         if Set(values).count != values.count {
             fail(field, "\(field) lists the same value more than once")
+        }
+    }
+
+    /// Control characters other than newline, carriage return and tab (NUL among them) are never stored.
+    public static func hasControlCharacters(_ value: String) -> Bool {
+        value.unicodeScalars.contains { $0.properties.generalCategory == .control && !"\n\r\t".unicodeScalars.contains($0) }
+    }
+
+    /// Codes from a vocabulary (theme codes): short, lower-case, no spaces.
+    public mutating func codes(_ values: [String], field: String) {
+        unique(values, field: field)
+        for (index, value) in values.enumerated() where value.range(of: "^[a-z0-9_]{1,60}\\z", options: .regularExpression) == nil {
+            fail("\(field)[\(index)]", "\(field)[\(index)] is not a theme code; GET /api/v1/themes lists them")
         }
     }
 

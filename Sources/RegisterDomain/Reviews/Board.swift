@@ -27,7 +27,7 @@ public struct BoardDetails: Draft, Equatable {
     public func validate() throws {
         var v = Validator()
         v.text(code, field: "code", max: 40)
-        if !code.isEmpty, code.range(of: "^[a-z0-9][a-z0-9-]*$", options: .regularExpression) == nil {
+        if !code.isEmpty, code.range(of: "^[a-z0-9][a-z0-9-]*\\z", options: .regularExpression) == nil {
             v.fail("code", "code may hold only lower-case letters, digits and hyphens, for example coventry-lscb")
         }
         v.text(name, field: "name", max: 200)

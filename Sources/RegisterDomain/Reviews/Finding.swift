@@ -23,7 +23,7 @@ public struct FindingDetails: Draft, Equatable {
     public func validate() throws {
         var v = Validator()
         v.text(text, field: "text", max: 10_000)
-        v.unique(themes ?? [], field: "themes")
+        v.codes(themes ?? [], field: "themes")
         v.unique(questionIDs ?? [], field: "question_ids")
         try v.check()
     }

@@ -32,7 +32,7 @@ public struct RecommendationDetails: Draft, Equatable {
     public func validate() throws {
         var v = Validator()
         v.text(number, field: "number", max: 10)
-        if !number.isEmpty, number.range(of: "^[0-9A-Za-z][0-9A-Za-z.()-]*$", options: .regularExpression) == nil {
+        if !number.isEmpty, number.range(of: "^[0-9A-Za-z][0-9A-Za-z.()-]*\\z", options: .regularExpression) == nil {
             v.fail("number", "number is the label from the report, such as 1, 4b or 2.3")
         }
         v.text(text, field: "text", max: 10_000)

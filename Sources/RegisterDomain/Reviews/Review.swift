@@ -74,7 +74,7 @@ public struct ReviewDetails: Draft, Equatable {
     public func validate() throws {
         var v = Validator()
         v.text(reference, field: "reference", max: 40)
-        if !reference.isEmpty, reference.range(of: "^[A-Za-z0-9][A-Za-z0-9/._-]*$", options: .regularExpression) == nil {
+        if !reference.isEmpty, reference.range(of: "^[A-Za-z0-9][A-Za-z0-9/._-]*\\z", options: .regularExpression) == nil {
             v.fail("reference", "reference may hold only letters, digits, '-', '_', '.' and '/', for example CSPR-2024-03")
         }
         v.text(title, field: "title", max: 300)
@@ -83,7 +83,7 @@ public struct ReviewDetails: Draft, Equatable {
         }
         v.optionalText(subjects, field: "subjects", max: 500)
         v.optionalText(summary, field: "summary", max: 20_000)
-        v.unique(themes ?? [], field: "themes")
+        v.codes(themes ?? [], field: "themes")
         v.order(incidentKnownOn, "incident_known_on", notifiedOn, "notified_on")
         v.order(notifiedOn, "notified_on", rapidReviewCompletedOn, "rapid_review_completed_on")
         v.order(decisionOn, "decision_on", publishedOn, "published_on")

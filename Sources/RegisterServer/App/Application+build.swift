@@ -48,17 +48,18 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger? 
 
 func buildRouter(_ registry: Registry, configuration: AppConfiguration) -> Router<RegisterRequestContext> {
     let router = Router(context: RegisterRequestContext.self)
+    router.add(middleware: RequestIDMiddleware())
     router.add(middleware: ProblemMiddleware { $0.requestID })
-    router.add(middleware: Authenticator(accounts: registry.accounts))
 
+    // Health checks answer without looking at credentials, so they work while the database is down.
     HealthController(database: registry.database).addRoutes(to: router)
 
-    let api = router.group("api/v1")
+    let api = router.group("api/v1").add(middleware: Authenticator(accounts: registry.accounts))
     api.get("openapi.yaml") { _, _ in try OpenAPIDocument.response() }
     let session = SessionController(accounts: registry.accounts, configuration: configuration)
     session.addPublicRoutes(to: api)
 
-    let signedIn = router.group("api/v1", context: SignedInContext.self)
+    let signedIn = api.group(context: SignedInContext.self)
     session.addRoutes(to: signedIn)
     UserController(accounts: registry.accounts).addRoutes(to: signedIn)
     BoardController(boards: registry.boards, themes: registry.themes).addRoutes(to: signedIn)

@@ -5,7 +5,24 @@ import NIOPosix
 import RegisterDomain
 import RegisterStore
 
-/// Finds the signed-in person from a bearer token or the session cookie, and gives the request its id.
+/// Gives each request its id: the caller's `X-Request-Id` when it is a sensible one (a proxy's), else a new one.
+/// Runs first, so problems, logs and the audit trail all carry the same id.
+struct RequestIDMiddleware: RouterMiddleware {
+    typealias Context = RegisterRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        if let given = request.headers[.requestID], (1...100).contains(given.count),
+            given.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") })
+        {
+            context.requestID = given
+        }
+        context.logger[metadataKey: "request_id"] = "\(context.requestID)"
+        return try await next(request, context)
+    }
+}
+
+/// Finds the signed-in person from a bearer token or the session cookie.
 struct Authenticator: RouterMiddleware {
     typealias Context = RegisterRequestContext
     static let cookieName = "lr_session"
@@ -14,11 +31,6 @@ struct Authenticator: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        if let given = request.headers[.requestID], given.count <= 100,
-            given.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") })
-        {
-            context.requestID = given
-        }
         if let authorization = request.headers[.authorization] {
             // A bearer token that is wrong is refused outright rather than treated as anonymous.
             let parts = authorization.split(separator: " ", maxSplits: 1)

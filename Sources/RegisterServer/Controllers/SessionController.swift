@@ -55,7 +55,9 @@ struct SessionController {
 
     private func signIn(_ request: Request, _ context: RegisterRequestContext) async throws -> Response {
         let body = try await JSON.decode(SignIn.self, from: request, context: context, fields: ["email", "password"])
-        let found = try await accounts.credentials(email: body.email)
+        let plausible = !Validator.hasControlCharacters(body.email) && body.email.count <= 254 && body.password.utf8.count <= 72
+            && !Validator.hasControlCharacters(body.password)
+        let found = plausible ? try await accounts.credentials(email: body.email) : nil
         let matches = try await Passwords.verify(body.password, hash: found?.bcrypt ?? Passwords.decoy)
         guard let found, matches else { throw RequestProblem.badCredentials }
         let write = WriteContext(actor: Principal(user: found.user), requestID: context.requestID, logger: context.logger)

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import RegisterDomain
+import RegisterStore
 
 /// Problems with the request itself rather than with the register's rules.
 public enum RequestProblem: Error, Equatable {
@@ -108,6 +109,10 @@ struct Problem: Encodable {
             case .badQuery(let field, let message):
                 return make("validation", .unprocessableContent, "A query parameter is not valid", message, errors: [FieldError(field: field, message: message)])
             }
+        case is DatabaseUnavailable:
+            // The database could not be reached or dropped the connection: try again shortly.
+            headers[.retryAfter] = "5"
+            return make("database-unavailable", .serviceUnavailable, "The register's database is unavailable", "The register cannot reach its database just now. Nothing was changed; try again in a moment.")
         case let h as HTTPError:
             let detail = h.body ?? (h.status == .contentTooLarge ? "The request body is too large." : h.status.reasonPhrase)
             return make("http-\(h.status.code)", h.status, h.status.reasonPhrase, detail)

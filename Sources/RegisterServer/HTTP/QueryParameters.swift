@@ -13,7 +13,8 @@ struct QueryParameters {
         guard let value = parameters.get(name) else { return nil }
         let trimmed = value.trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty { return nil }
-        if trimmed.count > max { throw RequestProblem.badQuery(field: name, message: "\(name) is longer than \(max) characters") }
+        if trimmed.unicodeScalars.count > max { throw RequestProblem.badQuery(field: name, message: "\(name) is longer than \(max) characters") }
+        if Validator.hasControlCharacters(trimmed) { throw RequestProblem.badQuery(field: name, message: "\(name) contains a control character") }
         return trimmed
     }
 

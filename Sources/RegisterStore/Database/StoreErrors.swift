@@ -1,5 +1,14 @@
 import PostgresNIO
 import RegisterDomain
+import _ConnectionPoolModule
+
+/// The database cannot be reached (down, restarting, refusing connections): a 503, not a 500.
+public struct DatabaseUnavailable: Error, CustomStringConvertible {
+    public var underlying: String
+    public var description: String { "database unavailable: \(underlying)" }
+
+    public init(underlying: String) { self.underlying = underlying }
+}
 
 /// Turns PostgreSQL's refusals into the register's own errors.
 ///
@@ -8,7 +17,9 @@ import RegisterDomain
 /// gets a clear 4xx instead of a 500.
 enum StoreErrors {
     static func translate(_ error: any Error) -> any Error {
-        guard let psql = error as? PSQLError, psql.code == .server, let info = psql.serverInfo else { return error }
+        if error is ConnectionPoolError { return DatabaseUnavailable(underlying: String(reflecting: error)) }
+        if let psql = error as? PSQLError, psql.code != .server { return DatabaseUnavailable(underlying: String(reflecting: error)) }
+        guard let psql = error as? PSQLError, let info = psql.serverInfo else { return error }
         let constraint = info[.constraintName] ?? ""
         switch info[.sqlState] {
         case "23505":  // unique_violation

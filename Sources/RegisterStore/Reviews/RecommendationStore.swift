@@ -88,8 +88,8 @@ public struct RecommendationStore: Sendable {
         return found
     }
 
-    /// Lists recommendations, ordered by review then by their number as a person reads it (2 before 10).
-    /// The cursor is the last id shown; within a review, ordering by number falls back on id.
+    /// Lists recommendations in the order they were recorded (id order), so the cursor (the last id
+    /// shown) stays stable while others are added. `all(of:)` gives one review's in report order.
     public func list(_ f: RecommendationFilter, page: PageRequest, today: Day) async throws -> Page<Recommendation> {
         let rows = try await database.read { c in
             try await Rows.all(

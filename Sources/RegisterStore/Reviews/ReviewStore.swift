@@ -151,6 +151,8 @@ public struct ReviewStore: Sendable {
                     WHERE id = \(id)
                     RETURNING \(unescaped: Self.columns)
                     """, logger: context.logger), Self.review)!
+            // The dates a move sets obey the same rules as dates typed in (published after the decision…).
+            try updated.details.validate()
             try await c.query(
                 """
                 INSERT INTO register.review_transitions (id, review_id, from_status, to_status, reason, happened_on, actor)

@@ -1,0 +1,151 @@
+"""Fuzzes the running register against the contract it serves (GET /api/v1/openapi.yaml) with schemathesis.
+
+Two passes over the operations:
+
+* `test_operation_conforms` sends generated requests to every operation, with random record ids
+  (so mostly "not found" for single records), generated bodies, query strings and headers, valid and
+  invalid alike;
+* `test_operation_conforms_on_real_records` repeats the operations that take a record id in the path
+  with the ids of records made for the purpose (a board, a review with a question, a finding and a
+  recommendation, a spare API token, the signed-in account), and sends the record's current ETag in
+  `If-Match` when the generated one was well formed, so that the successful answers are checked too.
+
+Every answer must be no 5xx, and must match the documented status codes, content types, headers and
+body schemas.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from http.cookiejar import DefaultCookiePolicy
+from typing import Any
+
+import pytest
+import requests
+import schemathesis
+import yaml
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from register_client import TIMEOUT, Api, new_review, unique
+
+# Only these checks: the others schemathesis has (negative_data_rejection, positive_data_acceptance,
+# use_after_free, ignored_auth, ...) judge business rules that the contract does not state in full
+# (for example "a board_id that names no board" is valid JSON Schema but a 422).
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
+
+# A handful of examples per operation (plus schemathesis' own coverage cases) keeps a run to a few
+# minutes on two cores. Health checks are off: generation against a live server is slow by nature.
+FUZZ = settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+
+WELL_FORMED_ETAG = re.compile(r'^(W/)?"[1-9][0-9]{0,17}"$')
+
+
+def load_contract(api: Api) -> schemathesis.BaseSchema:
+    """The contract as the server under test serves it, set to send requests to that server."""
+    response = requests.get(f"{api.base_url}/api/v1/openapi.yaml", timeout=TIMEOUT)
+    assert response.status_code == 200, f"GET /api/v1/openapi.yaml answered {response.status_code}"
+    # Loaded from the text rather than with `from_url`, which would leave out the operation that served
+    # the document, and GET /api/v1/openapi.yaml is part of the contract too.
+    schema = schemathesis.openapi.from_dict(yaml.safe_load(response.text), config=schemathesis.Config())
+    schema.config.update(base_url=api.base_url)
+    # Authentication is the token passed to every call; generated credentials would only add noise.
+    schema.config.generation.update(with_security_parameters=False)
+    return schema
+
+
+@pytest.fixture(scope="session")
+def http() -> Iterator[requests.Session]:
+    """One connection pool for all generated requests. It keeps no cookies: the token alone authenticates."""
+    with requests.Session() as session:
+        session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+        yield session
+
+
+@pytest.fixture(scope="session")
+def contract_schema(api: Api) -> schemathesis.BaseSchema:
+    return load_contract(api)
+
+
+@pytest.fixture(scope="session")
+def records(api: Api, board: dict[str, Any], me: dict[str, Any]) -> dict[str, str]:
+    """Records made for the second pass, by path parameter name."""
+    review = new_review(api, board, themes=["neglect"], notified_on="2026-01-05")
+    question = api.created(f"/api/v1/reviews/{review['id']}/questions", {"text": "What did agencies know?"})
+    finding = api.created(
+        f"/api/v1/reviews/{review['id']}/findings",
+        {"text": "Information was not shared.", "themes": ["information_sharing"], "question_ids": [question["id"]]},
+    )
+    recommendation = api.created(
+        f"/api/v1/reviews/{review['id']}/recommendations",
+        {"number": "1", "text": "Share information.", "scope": "local", "finding_ids": [finding["id"]]},
+    )
+    # A token of its own for DELETE /tokens/{token}, so revoking it cannot lock the tests out.
+    spare = api.created("/api/v1/tokens", {"name": unique("contract-spare-")})
+    return {
+        "board": board["id"],
+        "review": review["id"],
+        "question": question["id"],
+        "finding": finding["id"],
+        "recommendation": recommendation["id"],
+        "user": me["id"],
+        "token": spare["id"],
+    }
+
+
+@pytest.fixture(scope="session")
+def records_schema(api: Api, records: dict[str, str]) -> schemathesis.BaseSchema:
+    schema = load_contract(api)
+    schema.config.update(parameters={f"path.{name}": value for name, value in records.items()})
+    return schema
+
+
+# DELETE /api/v1/session is left out: it signs the caller out. (The fuzzer authenticates with the
+# bearer token, which sign-out does not revoke, but a cookie-based run would lose its session.)
+contract = schemathesis.pytest.from_fixture("contract_schema").exclude(method="DELETE", path="/api/v1/session")
+on_records = schemathesis.pytest.from_fixture("records_schema").include(path_regex=r"\{")
+
+
+@contract.parametrize()
+@FUZZ
+def test_operation_conforms(case: schemathesis.Case, api: Api, http: requests.Session) -> None:
+    case.call_and_validate(base_url=api.base_url, session=http, headers=api.headers, checks=CHECKS, timeout=TIMEOUT)
+
+
+@on_records.parametrize()
+@FUZZ
+def test_operation_conforms_on_real_records(case: schemathesis.Case, api: Api, http: requests.Session) -> None:
+    use_current_etag(case, api)
+    case.call_and_validate(base_url=api.base_url, session=http, headers=api.headers, checks=CHECKS, timeout=TIMEOUT)
+
+
+def use_current_etag(case: schemathesis.Case, api: Api) -> None:
+    """Replaces a well-formed generated If-Match with the record's current ETag.
+
+    A random version almost never matches, so without this every change would stop at 412. Missing or
+    malformed If-Match values are left as generated, to keep testing the 428 and 400 answers.
+    """
+    headers = case.headers or {}
+    name = next((key for key in headers if key.lower() == "if-match"), None)
+    if name is None or not WELL_FORMED_ETAG.fullmatch(str(headers[name])):
+        return
+    path = case.formatted_path
+    if path.endswith("/transitions"):
+        path = path.removesuffix("/transitions")
+    response = api.get(path)
+    if response.status_code == 200 and response.headers.get("ETag"):
+        headers[name] = response.headers["ETag"]
+        case.headers = headers
