@@ -40,12 +40,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Reports and the audit trail's export, checkpoints and verifier.
+        .target(
+            name: "RegisterReports",
+            dependencies: [
+                "RegisterDomain",
+                "RegisterStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The HTTP application: routes, authentication, problem+json errors.
         .target(
             name: "RegisterServer",
             dependencies: [
                 "RegisterDomain",
                 "RegisterStore",
+                "RegisterReports",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -61,6 +72,7 @@ let package = Package(
             dependencies: [
                 "RegisterServer",
                 "RegisterStore",
+                "RegisterReports",
                 "RegisterDomain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -85,6 +97,11 @@ let package = Package(
         .testTarget(
             name: "RegisterStoreTests",
             dependencies: ["RegisterStore", "RegisterDomain", "RegisterTestSupport", .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RegisterReportsTests",
+            dependencies: ["RegisterReports", "RegisterStore", "RegisterDomain", "RegisterTestSupport", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -80,6 +80,28 @@ CREATE FUNCTION register.check_themes() RETURNS trigger
     END
     $$;
 
+-- What full-text search reads of a review and of a recommendation. Functions, so that rows
+-- rebuilt from the audit trail (which leaves the vectors out) can be searched the same way.
+CREATE FUNCTION register.review_search(reference text, title text, subjects text, lead_reviewer text, summary text)
+    RETURNS tsvector
+    LANGUAGE sql IMMUTABLE
+    SET search_path = pg_catalog
+    AS $$
+        SELECT setweight(to_tsvector('english'::regconfig, reference || ' ' || title), 'A')
+            || setweight(to_tsvector('english'::regconfig, coalesce(subjects, '') || ' ' || coalesce(lead_reviewer, '')), 'B')
+            || setweight(to_tsvector('english'::regconfig, coalesce(summary, '')), 'C')
+    $$;
+
+CREATE FUNCTION register.recommendation_search(number text, text text, addressee text)
+    RETURNS tsvector
+    LANGUAGE sql IMMUTABLE
+    SET search_path = pg_catalog
+    AS $$
+        SELECT setweight(to_tsvector('english'::regconfig, number), 'A')
+            || setweight(to_tsvector('english'::regconfig, text), 'B')
+            || setweight(to_tsvector('english'::regconfig, coalesce(addressee, '')), 'C')
+    $$;
+
 CREATE TABLE register.boards (
     id         uuid PRIMARY KEY,
     code       text NOT NULL UNIQUE CHECK (code ~ '^[a-z0-9][a-z0-9-]*$' AND length(code) <= 40),
@@ -120,10 +142,7 @@ CREATE TABLE register.reviews (
     created_at                timestamptz NOT NULL DEFAULT now(),
     updated_at                timestamptz NOT NULL DEFAULT now(),
     search                    tsvector GENERATED ALWAYS AS (
-                                  setweight(to_tsvector('english', reference || ' ' || title), 'A')
-                                  || setweight(to_tsvector('english', coalesce(subjects, '') || ' ' || coalesce(lead_reviewer, '')), 'B')
-                                  || setweight(to_tsvector('english', coalesce(summary, '')), 'C')
-                              ) STORED,
+                                  register.review_search(reference, title, subjects, lead_reviewer, summary)) STORED,
     CONSTRAINT reviews_reference_unique UNIQUE (reference),
     CONSTRAINT reviews_not_own_parent CHECK (parent_review_id <> id),
     CONSTRAINT reviews_reason_when_not_published CHECK (status <> 'not_published_with_reason' OR status_reason IS NOT NULL),
@@ -205,11 +224,7 @@ CREATE TABLE register.recommendations (
     version      integer NOT NULL DEFAULT 1 CHECK (version > 0),
     created_at   timestamptz NOT NULL DEFAULT now(),
     updated_at   timestamptz NOT NULL DEFAULT now(),
-    search       tsvector GENERATED ALWAYS AS (
-                     setweight(to_tsvector('english', number), 'A')
-                     || setweight(to_tsvector('english', text), 'B')
-                     || setweight(to_tsvector('english', coalesce(addressee, '')), 'C')
-                 ) STORED,
+    search       tsvector GENERATED ALWAYS AS (register.recommendation_search(number, text, addressee)) STORED,
     CONSTRAINT recommendations_id_review UNIQUE (id, review_id),
     CONSTRAINT recommendations_number_unique UNIQUE (review_id, number),
     CONSTRAINT recommendations_reason_when_refused CHECK (

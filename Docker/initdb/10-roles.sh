@@ -15,5 +15,7 @@ CREATE ROLE register_owner LOGIN PASSWORD :'owner_password';
 CREATE ROLE register_app LOGIN PASSWORD :'app_password';
 CREATE ROLE register_auditor LOGIN PASSWORD :'auditor_password';
 CREATE ROLE register_audit_owner NOLOGIN;
+-- The migration owner creates the audit schema's objects as their owner (SET ROLE).
+GRANT register_audit_owner TO register_owner;
 CREATE DATABASE register OWNER register_owner;
 SQL

@@ -41,7 +41,7 @@ public struct AccountStore: Sendable {
                     INSERT INTO register.users AS u (id, email, name, role) VALUES (\(id), \(new.normalisedEmail), \(new.name), \(new.role.rawValue))
                     RETURNING \(unescaped: Self.userColumns)
                     """, logger: context.logger), Self.user)!
-            try await c.query("INSERT INTO auth.passwords (user_id, bcrypt) VALUES (\(id), \(bcrypt))", logger: context.logger)
+            try await c.run("INSERT INTO auth.passwords (user_id, bcrypt) VALUES (\(id), \(bcrypt))", logger: context.logger)
             return created
         }
     }
@@ -85,20 +85,20 @@ public struct AccountStore: Sendable {
     public func startSession(for user: User, lasting duration: TimeInterval, context: WriteContext) async throws -> SecretToken {
         let token = SecretToken.generate(prefix: "lrs_")
         try await database.write(context) { c in
-            try await c.query(
+            try await c.run(
                 """
                 INSERT INTO auth.sessions (token_sha256, user_id, expires_at)
                 VALUES (\(token.digest), \(user.id), now() + make_interval(secs => \(duration)))
                 """, logger: context.logger)
             // Sign-in is also when expired sessions of this person are cleared away.
-            try await c.query("DELETE FROM auth.sessions WHERE user_id = \(user.id) AND expires_at < now()", logger: context.logger)
+            try await c.run("DELETE FROM auth.sessions WHERE user_id = \(user.id) AND expires_at < now()", logger: context.logger)
         }
         return token
     }
 
     public func endSession(_ token: SecretToken, context: WriteContext) async throws {
         try await database.write(context) { c in
-            try await c.query("DELETE FROM auth.sessions WHERE token_sha256 = \(token.digest)", logger: context.logger)
+            try await c.run("DELETE FROM auth.sessions WHERE token_sha256 = \(token.digest)", logger: context.logger)
         }
     }
 

@@ -39,7 +39,7 @@ public struct Database: Sendable {
     ) async throws -> Result {
         do {
             return try await client.withTransaction(logger: context.logger) { connection in
-                try await connection.query(
+                try await connection.run(
                     """
                     SELECT set_config('app.actor', \(context.actor.auditName), true),
                            set_config('app.request_id', \(context.requestID), true)

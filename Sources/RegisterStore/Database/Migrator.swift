@@ -78,10 +78,10 @@ public struct Migrator: Sendable {
     public func migrate(client: PostgresClient, logger: Logger) async throws -> [Int] {
         try await client.withConnection { connection in
             // One migrator at a time, whoever runs it.
-            try await connection.query("SELECT pg_advisory_lock(7411520)", logger: logger)
+            try await connection.run("SELECT pg_advisory_lock(7411520)", logger: logger)
             do {
                 let applied = try await apply(on: connection, logger: logger)
-                try await connection.query("SELECT pg_advisory_unlock(7411520)", logger: logger)
+                try await connection.run("SELECT pg_advisory_unlock(7411520)", logger: logger)
                 return applied
             } catch {
                 _ = try? await connection.query("SELECT pg_advisory_unlock(7411520)", logger: logger)
@@ -91,7 +91,7 @@ public struct Migrator: Sendable {
     }
 
     private func apply(on connection: PostgresConnection, logger: Logger) async throws -> [Int] {
-        try await connection.query(
+        try await connection.run(
             """
             CREATE TABLE IF NOT EXISTS public.schema_migrations (
                 version    integer PRIMARY KEY,
@@ -120,9 +120,9 @@ public struct Migrator: Sendable {
             logger.info("applying migration", metadata: ["file": "\(fileName(m))"])
             try await connection.withTransaction(logger: logger) { tx in
                 for statement in SQLScript.statements(m.sql) {
-                    try await tx.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    try await tx.run(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
-                try await tx.query(
+                try await tx.run(
                     "INSERT INTO public.schema_migrations (version, name, sha256) VALUES (\(m.version), \(m.name), \(m.sha256))",
                     logger: logger)
             }

@@ -51,3 +51,14 @@ enum Table: String {
         }
     }
 }
+
+extension PostgresConnection {
+    /// Runs a statement for its effect and reads its result to the end.
+    ///
+    /// A statement's error can arrive after its first rows; an unread result would lose it, and the
+    /// COMMIT that follows an aborted transaction quietly rolls back. Every statement run for its
+    /// effect goes through here so no refusal is ever missed.
+    func run(_ query: PostgresQuery, logger: Logger) async throws {
+        for try await _ in try await self.query(query, logger: logger) {}
+    }
+}

@@ -42,9 +42,13 @@ public struct RecommendationStore: Sendable {
 
     public init(database: Database) { self.database = database }
 
-    private static let columns = """
+    /// The row's own columns; the finding links are added by each query, at the same moment as the row.
+    private static let plainColumns = """
         x.id, x.review_id, x.number, x.text, x.scope, x.addressee, x.target_date, x.status, x.closure_note, x.closed_on,
-        x.version, x.created_at, x.updated_at,
+        x.version, x.created_at, x.updated_at
+        """
+    private static let columns = plainColumns + """
+        ,
         ARRAY(SELECT rf.finding_id FROM register.recommendation_findings rf WHERE rf.recommendation_id = x.id ORDER BY rf.finding_id) AS finding_ids
         """
 
@@ -72,7 +76,7 @@ public struct RecommendationStore: Sendable {
             ) { try $0.get("id", as: UUID.self) }
             guard review != nil else { throw DomainError.notFound("review") }
             let id = UUID.v7()
-            try await c.query(
+            try await c.run(
                 """
                 INSERT INTO register.recommendations (id, review_id, number, text, scope, addressee, target_date)
                 VALUES (\(id), \(reviewID), \(d.number), \(d.text), \(d.scope.rawValue), \(d.addressee), \(d.targetDate))
@@ -82,28 +86,45 @@ public struct RecommendationStore: Sendable {
         }
     }
 
-    public func get(_ id: UUID, today: Day) async throws -> Recommendation {
-        let found = try await database.read { c in try await Self.fetch(id, today: today, on: c, logger: database.logger) }
+    /// A recommendation as it is now, or as it stood at `asAt` (rebuilt from the audit trail).
+    public func get(_ id: UUID, today: Day, asAt: AsAt? = nil) async throws -> Recommendation {
+        let found = try await database.read { c in
+            if let asAt {
+                return try await Rows.first(
+                    c.query(
+                        """
+                        SELECT \(unescaped: Self.plainColumns),
+                            ARRAY(SELECT rf.finding_id FROM register.recommendation_findings_at(\(asAt.sealedBefore)) rf
+                                  WHERE rf.recommendation_id = x.id ORDER BY rf.finding_id) AS finding_ids
+                        FROM register.recommendations_at(\(asAt.sealedBefore)) x WHERE x.id = \(id)
+                        """, logger: database.logger), Self.recommendation(today: asAt.day))
+            }
+            return try await Self.fetch(id, today: today, on: c, logger: database.logger)
+        }
         guard let found else { throw DomainError.notFound("recommendation") }
         return found
     }
 
     /// Lists recommendations in the order they were recorded (id order), so the cursor (the last id
     /// shown) stays stable while others are added. `all(of:)` gives one review's in report order.
-    public func list(_ f: RecommendationFilter, page: PageRequest, today: Day) async throws -> Page<Recommendation> {
+    public func list(_ f: RecommendationFilter, page: PageRequest, today: Day, asAt: AsAt? = nil) async throws -> Page<Recommendation> {
+        let at = asAt?.sealedBefore
+        let today = asAt?.day ?? today
         let rows = try await database.read { c in
             try await Rows.all(
                 c.query(
                     """
-                    SELECT \(unescaped: Self.columns)
-                    FROM register.recommendations x JOIN register.reviews r ON r.id = x.review_id
+                    SELECT \(unescaped: Self.plainColumns),
+                        ARRAY(SELECT rf.finding_id FROM register.recommendation_findings_at(\(at)) rf
+                              WHERE rf.recommendation_id = x.id ORDER BY rf.finding_id) AS finding_ids
+                    FROM register.recommendations_at(\(at)) x JOIN register.reviews_at(\(at)) r ON r.id = x.review_id
                     WHERE (\(f.reviewID)::uuid IS NULL OR x.review_id = \(f.reviewID))
                       AND (\(f.boardID)::uuid IS NULL OR r.board_id = \(f.boardID))
                       AND (\(f.kind?.rawValue)::text IS NULL OR r.kind = \(f.kind?.rawValue))
                       AND (\(f.status?.rawValue)::text IS NULL OR x.status = \(f.status?.rawValue))
                       AND (\(f.scope?.rawValue)::text IS NULL OR x.scope = \(f.scope?.rawValue))
                       AND (\(f.theme)::text IS NULL OR r.themes @> ARRAY[\(f.theme)::text] OR EXISTS (
-                              SELECT 1 FROM register.recommendation_findings rf JOIN register.findings fi ON fi.id = rf.finding_id
+                              SELECT 1 FROM register.recommendation_findings_at(\(at)) rf JOIN register.findings_at(\(at)) fi ON fi.id = rf.finding_id
                               WHERE rf.recommendation_id = x.id AND fi.themes @> ARRAY[\(f.theme)::text]))
                       AND (\(f.overdue)::boolean IS NULL
                            OR \(f.overdue) = (x.status IN ('open', 'in_progress') AND x.target_date IS NOT NULL AND x.target_date < \(today)))
@@ -147,7 +168,7 @@ public struct RecommendationStore: Sendable {
                     """, logger: context.logger)
             ) { try $0.get("review_id", as: UUID.self) }
             guard let reviewID else { throw try await Rows.missingOrStale(.recommendations, id: id, on: c, logger: context.logger) }
-            try await c.query("DELETE FROM register.recommendation_findings WHERE recommendation_id = \(id)", logger: context.logger)
+            try await c.run("DELETE FROM register.recommendation_findings WHERE recommendation_id = \(id)", logger: context.logger)
             try await Self.linkFindings(id, reviewID: reviewID, d.findingIDs ?? [], on: c, logger: context.logger)
             return try await Self.fetch(id, today: today, on: c, logger: context.logger)!
         }
@@ -166,7 +187,7 @@ public struct RecommendationStore: Sendable {
             let reason = try current.0.transition(to: request.to, reason: request.reason)
             let on = request.on ?? today
             let closed = request.to.isClosed
-            try await c.query(
+            try await c.run(
                 """
                 UPDATE register.recommendations SET
                     status = \(request.to.rawValue),
@@ -175,7 +196,7 @@ public struct RecommendationStore: Sendable {
                     version = version + 1, updated_at = now()
                 WHERE id = \(id)
                 """, logger: context.logger)
-            try await c.query(
+            try await c.run(
                 """
                 INSERT INTO register.recommendation_transitions (id, recommendation_id, from_status, to_status, reason, happened_on, actor)
                 VALUES (\(UUID.v7()), \(id), \(current.0.rawValue), \(request.to.rawValue), \(reason), \(on), \(context.actor.auditName))
@@ -193,7 +214,7 @@ public struct RecommendationStore: Sendable {
     private static func linkFindings(_ id: UUID, reviewID: UUID, _ findingIDs: [UUID], on c: PostgresConnection, logger: Logger) async throws {
         guard !findingIDs.isEmpty else { return }
         // The composite foreign keys refuse a finding of another review.
-        try await c.query(
+        try await c.run(
             """
             INSERT INTO register.recommendation_findings (review_id, recommendation_id, finding_id)
             SELECT \(reviewID), \(id), f FROM unnest(\(findingIDs)::uuid[]) AS f

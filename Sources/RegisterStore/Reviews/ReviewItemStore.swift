@@ -98,7 +98,7 @@ public struct ReviewItemStore: Sendable {
         return try await database.write(context) { c in
             let position = try await Self.nextPosition(.findings, reviewID: reviewID, on: c, logger: context.logger)
             let id = UUID.v7()
-            try await c.query(
+            try await c.run(
                 """
                 INSERT INTO register.findings (id, review_id, position, text, themes)
                 VALUES (\(id), \(reviewID), \(position), \(d.text), \(d.themes ?? []))
@@ -136,7 +136,7 @@ public struct ReviewItemStore: Sendable {
                     """, logger: context.logger)
             ) { try $0.get("id", as: UUID.self) }
             guard touched != nil else { throw try await Rows.missingOrStale(.findings, id: id, reviewID: reviewID, on: c, logger: context.logger) }
-            try await c.query("DELETE FROM register.finding_questions WHERE finding_id = \(id)", logger: context.logger)
+            try await c.run("DELETE FROM register.finding_questions WHERE finding_id = \(id)", logger: context.logger)
             try await Self.linkQuestions(finding: id, reviewID: reviewID, d.questionIDs ?? [], on: c, logger: context.logger)
             return try await Self.finding(id, reviewID: reviewID, on: c, logger: context.logger)!
         }
@@ -161,7 +161,7 @@ public struct ReviewItemStore: Sendable {
     private static func linkQuestions(finding: UUID, reviewID: UUID, _ questionIDs: [UUID], on c: PostgresConnection, logger: Logger) async throws {
         guard !questionIDs.isEmpty else { return }
         // The composite foreign keys refuse a question of another review.
-        try await c.query(
+        try await c.run(
             """
             INSERT INTO register.finding_questions (review_id, finding_id, question_id)
             SELECT \(reviewID), \(finding), q FROM unnest(\(questionIDs)::uuid[]) AS q
@@ -192,7 +192,7 @@ public struct ReviewItemStore: Sendable {
         ) { try $0.get("id", as: UUID.self) }
         try ordering.validate(against: existing)
         // Positions are unique per review but checked at commit, so rows may pass through each other.
-        try await c.query(
+        try await c.run(
             """
             UPDATE \(unescaped: table.rawValue) AS t SET position = o.position, version = t.version + 1, updated_at = now()
             FROM unnest(\(ordering.ids)::uuid[]) WITH ORDINALITY AS o(id, position)

@@ -71,20 +71,26 @@ public struct ReviewStore: Sendable {
         }
     }
 
-    public func get(_ id: UUID) async throws -> Review {
+    /// A review as it is now, or as it stood at `asAt` (rebuilt from the audit trail).
+    public func get(_ id: UUID, asAt: AsAt? = nil) async throws -> Review {
         let review = try await database.read { c in
-            try await Rows.first(c.query("SELECT \(unescaped: Self.columns) FROM register.reviews WHERE id = \(id)", logger: database.logger), Self.review)
+            try await Rows.first(
+                c.query("SELECT \(unescaped: Self.columns) FROM register.reviews_at(\(asAt?.sealedBefore)) WHERE id = \(id)", logger: database.logger),
+                Self.review)
         }
         guard let review else { throw DomainError.notFound("review") }
         return review
     }
 
-    public func list(_ f: ReviewFilter, page: PageRequest, today: Day) async throws -> Page<Review> {
+    /// Lists reviews as they are now, or as they stood at `asAt` (overdue then judged on that day).
+    public func list(_ f: ReviewFilter, page: PageRequest, today: Day, asAt: AsAt? = nil) async throws -> Page<Review> {
+        let at = asAt?.sealedBefore
+        let today = asAt?.day ?? today
         let rows = try await database.read { c in
             try await Rows.all(
                 c.query(
                     """
-                    SELECT \(unescaped: Self.columns) FROM register.reviews r
+                    SELECT \(unescaped: Self.columns) FROM register.reviews_at(\(at)) r
                     WHERE (\(f.kind?.rawValue)::text IS NULL OR r.kind = \(f.kind?.rawValue))
                       AND (\(f.status?.rawValue)::text IS NULL OR r.status = \(f.status?.rawValue))
                       AND (\(f.boardID)::uuid IS NULL OR r.board_id = \(f.boardID))
@@ -92,7 +98,7 @@ public struct ReviewStore: Sendable {
                       AND (\(f.text)::text IS NULL OR r.search @@ websearch_to_tsquery('english', \(f.text))
                            OR lower(r.reference) = lower(\(f.text)))
                       AND (\(f.overdue)::boolean IS NULL OR \(f.overdue) = EXISTS (
-                              SELECT 1 FROM register.recommendations x
+                              SELECT 1 FROM register.recommendations_at(\(at)) x
                               WHERE x.review_id = r.id AND x.status IN ('open', 'in_progress') AND x.target_date < \(today)))
                       AND (\(page.after)::uuid IS NULL OR r.id > \(page.after))
                     ORDER BY r.id LIMIT \(page.limit + 1)
@@ -153,7 +159,7 @@ public struct ReviewStore: Sendable {
                     """, logger: context.logger), Self.review)!
             // The dates a move sets obey the same rules as dates typed in (published after the decision…).
             try updated.details.validate()
-            try await c.query(
+            try await c.run(
                 """
                 INSERT INTO register.review_transitions (id, review_id, from_status, to_status, reason, happened_on, actor)
                 VALUES (\(UUID.v7()), \(id), \(current.0.rawValue), \(request.to.rawValue), \(reason), \(on), \(context.actor.auditName))

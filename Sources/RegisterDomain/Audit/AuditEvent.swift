@@ -1,0 +1,105 @@
+import Foundation
+
+/// One sealed event, as stored and as exported (one JSON object a line).
+public struct AuditEvent: Sendable, Equatable {
+    public var seq: Int64
+    /// UTC, microseconds: `2026-01-02T03:04:05.123456Z`.
+    public var sealedAt: String
+    public var prevHash: Data
+    public var chainHash: Data
+    /// The exact stored text the chain protects.
+    public var payload: String
+
+    public init(seq: Int64, sealedAt: String, prevHash: Data, chainHash: Data, payload: String) {
+        self.seq = seq
+        self.sealedAt = sealedAt
+        self.prevHash = prevHash
+        self.chainHash = chainHash
+        self.payload = payload
+    }
+}
+
+extension AuditEvent: Codable {
+    enum CodingKeys: String, CodingKey {
+        case seq
+        case sealedAt = "sealed_at"
+        case prevHash = "prev_hash"
+        case chainHash = "chain_hash"
+        case payload
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func hash(_ key: CodingKeys) throws -> Data {
+            let text = try c.decode(String.self, forKey: key)
+            guard text.utf8.count == 64, let data = Data(hex: text) else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "\(key.stringValue) is not 64 hexadecimal digits")
+            }
+            return data
+        }
+        self.seq = try c.decode(Int64.self, forKey: .seq)
+        self.sealedAt = try c.decode(String.self, forKey: .sealedAt)
+        self.prevHash = try hash(.prevHash)
+        self.chainHash = try hash(.chainHash)
+        self.payload = try c.decode(String.self, forKey: .payload)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(seq, forKey: .seq)
+        try c.encode(sealedAt, forKey: .sealedAt)
+        try c.encode(prevHash.hex, forKey: .prevHash)
+        try c.encode(chainHash.hex, forKey: .chainHash)
+        try c.encode(payload, forKey: .payload)
+    }
+
+    private static let lineEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// The export line, newline included.
+    public func jsonLine() throws -> Data {
+        var data = try Self.lineEncoder.encode(self)
+        data.append(0x0A)
+        return data
+    }
+}
+
+extension Data {
+    /// Lower-case hexadecimal.
+    public var hex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(count * 2)
+        for byte in self {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Parses hexadecimal (either case); nil when it is not.
+    public init?(hex: String) {
+        let chars = Array(hex.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(chars.count / 2)
+        func value(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 48...57: c - 48
+            case 97...102: c - 87
+            case 65...70: c - 55
+            default: nil
+            }
+        }
+        var i = 0
+        while i < chars.count {
+            guard let high = value(chars[i]), let low = value(chars[i + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+            i += 2
+        }
+        self.init(bytes)
+    }
+}

@@ -1,0 +1,170 @@
+import Crypto
+import Foundation
+import RegisterDomain
+import RegisterReports
+import Testing
+
+/// Builds a valid chain the way the database's seal does.
+func makeChain(_ payloads: [String], start: String = "2026-01-02T03:04:05.000000Z") -> [AuditEvent] {
+    var prev = AuditHash.genesis
+    var events: [AuditEvent] = []
+    for (index, payload) in payloads.enumerated() {
+        let seq = Int64(index + 1)
+        let sealedAt = String(start.prefix(20)) + String(format: "%06dZ", index)
+        let chain = AuditHash.chain(prev: prev, seq: seq, sealedAt: sealedAt, content: AuditHash.content(payload: payload))
+        events.append(AuditEvent(seq: seq, sealedAt: sealedAt, prevHash: prev, chainHash: chain, payload: payload))
+        prev = chain
+    }
+    return events
+}
+
+func write(_ events: [AuditEvent]) throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString).jsonl")
+    var data = Data()
+    for event in events { data.append(try event.jsonLine()) }
+    try data.write(to: url)
+    return url
+}
+
+func checkpoint(of events: [AuditEvent], signedBy key: Curve25519.Signing.PrivateKey?) throws -> Checkpoint {
+    var merkle = MerkleRoot()
+    for e in events { merkle.append(leaf: AuditHash.content(payload: e.payload)) }
+    var cp = Checkpoint(seq: events.last!.seq, chainHash: events.last!.chainHash, merkleRoot: merkle.root, createdAt: "2026-01-03T00:00:00.000000Z")
+    if let key { try cp.sign(with: key) }
+    return cp
+}
+
+func problem(_ body: () throws -> Void) -> ChainProblem? {
+    do {
+        try body()
+        return nil
+    } catch let p as ChainProblem {
+        return p
+    } catch {
+        return ChainProblem(line: nil, seq: nil, message: "unexpected \(error)")
+    }
+}
+
+@Suite("Offline verification of an audit export")
+struct ExportVerificationTests {
+    let payloads = (1...12).map { #"{"table":"reviews","op":"UPDATE","key":"\#($0)","new":{"title":"Review \#($0)"}}"# }
+    let key = Curve25519.Signing.PrivateKey()
+
+    @Test("an untouched export verifies, with its checkpoint")
+    func clean() throws {
+        let events = makeChain(payloads)
+        let cp = try checkpoint(of: events, signedBy: key)
+        let report = try ExportVerifier.verify(file: try write(events), checkpoint: cp, pinnedKey: key.publicKey)
+        #expect(report.events == 12)
+        #expect(report.headHash == events.last!.chainHash.hex)
+        #expect(report.merkleRoot == cp.merkleRoot)
+    }
+
+    @Test("quotes, backslashes, newlines, tabs and non-ASCII text in a payload still verify")
+    func awkwardText() throws {
+        let tricky = #"{"new":{"title":"\"Child Ł\" \\ back\nslash\tand — ü 日本 😀"},"op":"INSERT","table":"reviews"}"#
+        let events = makeChain([tricky, "plain", "\u{0}nul is escaped too"])
+        let report = try ExportVerifier.verify(file: try write(events), checkpoint: try checkpoint(of: events, signedBy: key))
+        #expect(report.events == 3)
+    }
+
+    @Test("one value changed: the first bad line is named")
+    func valueChanged() throws {
+        var events = makeChain(payloads)
+        events[4].payload = events[4].payload.replacingOccurrences(of: "Review 5", with: "Review five")
+        let p = problem { _ = try ExportVerifier.verify(file: try write(events), checkpoint: nil) }
+        #expect(p?.line == 5)
+        #expect(p?.message.contains("altered") == true)
+    }
+
+    @Test("one event deleted")
+    func deleted() throws {
+        var events = makeChain(payloads)
+        events.remove(at: 6)
+        let p = problem { _ = try ExportVerifier.verify(file: try write(events), checkpoint: nil) }
+        #expect(p?.line == 7)
+        #expect(p?.message.contains("missing") == true)
+    }
+
+    @Test("two events swapped")
+    func swapped() throws {
+        var events = makeChain(payloads)
+        events.swapAt(2, 3)
+        let p = problem { _ = try ExportVerifier.verify(file: try write(events), checkpoint: nil) }
+        #expect(p?.line == 3)
+    }
+
+    @Test("the tail cut off is caught against a checkpoint")
+    func truncated() throws {
+        let events = makeChain(payloads)
+        let cp = try checkpoint(of: events, signedBy: nil)
+        // Without the checkpoint the shorter file is self-consistent…
+        #expect(problem { _ = try ExportVerifier.verify(file: try write(Array(events.prefix(9))), checkpoint: nil) } == nil)
+        // …with it, the cut is found.
+        let p = problem { _ = try ExportVerifier.verify(file: try write(Array(events.prefix(9))), checkpoint: cp) }
+        #expect(p?.message.contains("cut off") == true)
+    }
+
+    @Test("a seal time back-dated")
+    func backdated() throws {
+        var events = makeChain(payloads)
+        events[7].sealedAt = "2025-12-31T23:59:59.000000Z"
+        let p = problem { _ = try ExportVerifier.verify(file: try write(events), checkpoint: nil) }
+        #expect(p?.line == 8)
+    }
+
+    @Test("the whole chain recomputed after an edit is caught by the signed checkpoint")
+    func rewritten() throws {
+        let original = makeChain(payloads)
+        let signed = try checkpoint(of: original, signedBy: key)
+        var edited = payloads
+        edited[2] = edited[2].replacingOccurrences(of: "Review 3", with: "Nothing to see")
+        let forged = makeChain(edited)
+        // The forged file is consistent in itself.
+        #expect(problem { _ = try ExportVerifier.verify(file: try write(forged), checkpoint: nil) } == nil)
+        // Against the register's signed checkpoint it is not.
+        let p = problem { _ = try ExportVerifier.verify(file: try write(forged), checkpoint: signed, pinnedKey: key.publicKey) }
+        #expect(p?.message.contains("rewritten") == true)
+        // Nor does a new checkpoint signed with another key pass when the register's key is pinned.
+        let forgedCheckpoint = try checkpoint(of: forged, signedBy: Curve25519.Signing.PrivateKey())
+        let q = problem { _ = try ExportVerifier.verify(file: try write(forged), checkpoint: forgedCheckpoint, pinnedKey: key.publicKey) }
+        #expect(q?.message.contains("not signed by the register's key") == true)
+        // And a checkpoint whose numbers were edited after signing fails its signature.
+        var tampered = signed
+        tampered.createdAt = "2027-01-01T00:00:00.000000Z"
+        let r = problem { _ = try ExportVerifier.verify(file: try write(original), checkpoint: tampered) }
+        #expect(r?.message.contains("signature") == true)
+    }
+}
+
+@Suite("RFC 6962 Merkle tree head")
+struct MerkleTests {
+    /// The recursive definition of RFC 6962 section 2.1, to compare the streaming one with.
+    func reference(_ leaves: ArraySlice<Data>) -> Data {
+        if leaves.count == 1 { return leaves.first! }
+        var k = 1
+        while k * 2 < leaves.count { k *= 2 }
+        return AuditHash.node(reference(leaves.prefix(k)), reference(leaves.dropFirst(k)))
+    }
+
+    @Test("the streaming root equals the recursive definition for 1 to 70 leaves")
+    func matchesDefinition() {
+        let leaves = (0..<70).map { AuditHash.content(payload: "leaf \($0)") }
+        for n in 1...70 {
+            var merkle = MerkleRoot()
+            for leaf in leaves.prefix(n) { merkle.append(leaf: leaf) }
+            #expect(merkle.root == reference(leaves.prefix(n)[...]), "n = \(n)")
+        }
+    }
+
+    @Test("the empty tree is the hash of nothing; one leaf is the leaf")
+    func edges() {
+        #expect(MerkleRoot().root.hex == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        var one = MerkleRoot()
+        let leaf = AuditHash.content(payload: "")
+        one.append(leaf: leaf)
+        #expect(one.root == leaf)
+        // RFC 6962 leaf of the empty string.
+        #expect(leaf.hex == "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d")
+    }
+}
