@@ -25,6 +25,11 @@ public struct TestDatabase: Sendable {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Schema")
 
+    /// A database error with its details visible in the test report.
+    public struct Readable: Error, CustomStringConvertible {
+        public var description: String
+    }
+
     public struct NotConfigured: Error, CustomStringConvertible {
         public var description: String {
             "TEST_OWNER_URL, TEST_APP_URL and TEST_TEMPLATE_DATABASE are not set: run the tests with scripts/test, which starts PostgreSQL"
@@ -52,6 +57,10 @@ public struct TestDatabase: Sendable {
             let result = try await body(database)
             try await drop(name, owner: owner)
             return result
+        } catch let error as PSQLError {
+            try? await drop(name, owner: owner)
+            // PSQLError hides its details from `description`; a failing test should show them.
+            throw Readable(description: String(reflecting: error))
         } catch {
             try? await drop(name, owner: owner)
             throw error

@@ -8,6 +8,8 @@ public enum Action: Sendable, Equatable, CaseIterable {
     /// Create, edit and move reviews, questions, findings and recommendations.
     case editReviews
     case manageUsers
+    /// Read, export and verify the audit trail.
+    case readAudit
     /// Sign out, manage one's own API tokens.
     case manageOwnAccount
 }
@@ -20,7 +22,7 @@ public enum Policy {
         case (_, .readBoards), (_, .manageOwnAccount): true
         case (.admin, _): true
         case (.coordinator, .readReviews), (.coordinator, .editReviews): true
-        case (.auditor, .readReviews): true
+        case (.auditor, .readReviews), (.auditor, .readAudit): true
         // Partners see only reviews assigned to their organisation; assignments arrive with the
         // partner work, so until then a partner is shown no review at all.
         default: false

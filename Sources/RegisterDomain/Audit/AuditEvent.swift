@@ -53,17 +53,19 @@ extension AuditEvent: Codable {
         try c.encode(payload, forKey: .payload)
     }
 
-    private static let lineEncoder: JSONEncoder = {
+    private static let stringEncoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
         return encoder
     }()
 
-    /// The export line, newline included.
+    /// The export line, newline included, with its fields in the documented order:
+    /// `{"seq":1,"sealed_at":"…","prev_hash":"…","chain_hash":"…","payload":"<exact stored text>"}`
     public func jsonLine() throws -> Data {
-        var data = try Self.lineEncoder.encode(self)
-        data.append(0x0A)
-        return data
+        var line = Data(#"{"seq":\#(seq),"sealed_at":"\#(sealedAt)","prev_hash":"\#(prevHash.hex)","chain_hash":"\#(chainHash.hex)","payload":"#.utf8)
+        line.append(try Self.stringEncoder.encode(payload))
+        line.append(contentsOf: Array("}\n".utf8))
+        return line
     }
 }
 

@@ -1,4 +1,6 @@
+import Crypto
 import Foundation
+import RegisterReports
 import RegisterStore
 
 /// Everything the service reads from its environment, checked once at start-up.
@@ -13,11 +15,15 @@ public struct AppConfiguration: Sendable {
     public var secureCookies: Bool
     /// How long a sign-in lasts.
     public var sessionHours: Int
+    /// Signs audit checkpoints (read from `AUDIT_SIGNING_KEY_FILE`); checkpoints are unsigned without it.
+    public var auditSigningKey: Curve25519.Signing.PrivateKey?
 
     public init(
         database: DatabaseSettings, httpHost: String = "127.0.0.1", httpPort: Int = 8080, logLevel: String = "info",
-        maxUploadBytes: Int = 25 * 1024 * 1024, secureCookies: Bool = false, sessionHours: Int = 8
+        maxUploadBytes: Int = 25 * 1024 * 1024, secureCookies: Bool = false, sessionHours: Int = 8,
+        auditSigningKey: Curve25519.Signing.PrivateKey? = nil
     ) {
+        self.auditSigningKey = auditSigningKey
         self.database = database
         self.httpHost = httpHost
         self.httpPort = httpPort
@@ -58,10 +64,14 @@ public struct AppConfiguration: Sendable {
         if !["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(level) {
             problems.append("LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical")
         }
+        var signingKey: Curve25519.Signing.PrivateKey?
+        if let path = env["AUDIT_SIGNING_KEY_FILE"], !path.isEmpty {
+            do { signingKey = try SigningKeyFile.read(path) } catch { problems.append("AUDIT_SIGNING_KEY_FILE: \(error)") }
+        }
         let secure = env["COOKIE_SECURE"].map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
         guard problems.isEmpty, let database else { throw Invalid(problems: problems) }
         return AppConfiguration(
             database: database, httpHost: env["HTTP_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1", httpPort: port,
-            logLevel: level, maxUploadBytes: maxUpload, secureCookies: secure, sessionHours: sessionHours)
+            logLevel: level, maxUploadBytes: maxUpload, secureCookies: secure, sessionHours: sessionHours, auditSigningKey: signingKey)
     }
 }

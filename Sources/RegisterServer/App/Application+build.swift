@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import PostgresNIO
 import RegisterDomain
+import RegisterReports
 import RegisterStore
 
 /// The register's stores over one database, shared by the HTTP application and the command line.
@@ -14,6 +15,7 @@ public struct Registry: Sendable {
     public let reviewItems: ReviewItemStore
     public let recommendations: RecommendationStore
     public let accounts: AccountStore
+    public let audit: AuditStore
 
     public init(database: Database) {
         self.database = database
@@ -23,6 +25,7 @@ public struct Registry: Sendable {
         self.reviewItems = ReviewItemStore(database: database)
         self.recommendations = RecommendationStore(database: database)
         self.accounts = AccountStore(database: database)
+        self.audit = AuditStore(database: database)
     }
 
     /// Creates an account (hashing the password off the request threads); the command line and the API share it.
@@ -63,8 +66,9 @@ func buildRouter(_ registry: Registry, configuration: AppConfiguration) -> Route
     session.addRoutes(to: signedIn)
     UserController(accounts: registry.accounts).addRoutes(to: signedIn)
     BoardController(boards: registry.boards, themes: registry.themes).addRoutes(to: signedIn)
-    ReviewController(reviews: registry.reviews).addRoutes(to: signedIn)
+    ReviewController(reviews: registry.reviews, audit: registry.audit).addRoutes(to: signedIn)
     ReviewItemController(items: registry.reviewItems).addRoutes(to: signedIn)
-    RecommendationController(recommendations: registry.recommendations).addRoutes(to: signedIn)
+    RecommendationController(recommendations: registry.recommendations, audit: registry.audit).addRoutes(to: signedIn)
+    AuditController(trail: AuditTrail(store: registry.audit, signingKey: configuration.auditSigningKey)).addRoutes(to: signedIn)
     return router
 }

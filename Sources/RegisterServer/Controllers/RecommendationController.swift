@@ -6,6 +6,7 @@ import RegisterStore
 /// Recommendations: add to a review, list and filter across reviews, edit, and move through their lifecycle.
 struct RecommendationController {
     let recommendations: RecommendationStore
+    let audit: AuditStore
 
     func addRoutes(to group: RouterGroup<SignedInContext>) {
         group.get("reviews/:review/recommendations") { _, context in
@@ -29,15 +30,25 @@ struct RecommendationController {
                 theme: try q.text("theme", max: 60), overdue: try q.bool("overdue"),
                 dueAfter: try q.day("due_after"), dueBefore: try q.day("due_before"), text: try q.text("q"))
             let page = try q.page()
+            let asAt = try q.asAt()
             guard Policy.allows(context.user.role, .readReviews) else {
                 return try JSON.response(Page<Recommendation>(items: [], nextCursor: nil))
             }
-            return try JSON.response(try await recommendations.list(filter, page: page, today: context.today))
+            return try JSON.response(try await recommendations.list(filter, page: page, today: context.today, asAt: asAt))
         }
-        group.get("recommendations/:recommendation") { _, context in
+        group.get("recommendations/:recommendation") { request, context in
             try context.require(.readReviews, hiding: "recommendation")
+            if let asAt = try QueryParameters(request).asAt() {
+                return try JSON.response(try await recommendations.get(try id(context), today: context.today, asAt: asAt))
+            }
             let recommendation = try await recommendations.get(try id(context), today: context.today)
             return try JSON.response(recommendation, etag: recommendation.version)
+        }
+        group.get("recommendations/:recommendation/history") { _, context in
+            try context.require(.readReviews, hiding: "recommendation")
+            let id = try id(context)
+            _ = try await recommendations.get(id, today: context.today)
+            return try JSON.response(["items": try await AuditController.history(audit, table: "recommendations", id: id)])
         }
         group.patch("recommendations/:recommendation") { request, context in
             try context.require(.readReviews, hiding: "recommendation")

@@ -5,6 +5,7 @@ import RegisterStore
 /// Reviews: record, list and filter, edit, and move through their lifecycle.
 struct ReviewController {
     let reviews: ReviewStore
+    let audit: AuditStore
 
     func addRoutes(to group: RouterGroup<SignedInContext>) {
         group.get("reviews") { request, context in
@@ -14,10 +15,11 @@ struct ReviewController {
                 boardID: try q.uuid("board"), theme: try q.text("theme", max: 60), overdue: try q.bool("overdue"),
                 text: try q.text("q"))
             let page = try q.page()
+            let asAt = try q.asAt()
             guard Policy.allows(context.user.role, .readReviews) else {
                 return try JSON.response(Page<Review>(items: [], nextCursor: nil))
             }
-            return try JSON.response(try await reviews.list(filter, page: page, today: context.today))
+            return try JSON.response(try await reviews.list(filter, page: page, today: context.today, asAt: asAt))
         }
         group.post("reviews") { request, context in
             try context.require(.editReviews)
@@ -26,10 +28,21 @@ struct ReviewController {
             context.logger.info("review recorded", metadata: ["review": "\(review.id)"])
             return try JSON.response(review, status: .created, etag: review.version)
         }
-        group.get("reviews/:review") { _, context in
+        group.get("reviews/:review") { request, context in
             try context.require(.readReviews, hiding: "review")
-            let review = try await reviews.get(try context.parameters.id("review", entity: "review"))
+            let id = try context.parameters.id("review", entity: "review")
+            if let asAt = try QueryParameters(request).asAt() {
+                // A past state is not something to update from: no ETag.
+                return try JSON.response(try await reviews.get(id, asAt: asAt))
+            }
+            let review = try await reviews.get(id)
             return try JSON.response(review, etag: review.version)
+        }
+        group.get("reviews/:review/history") { _, context in
+            try context.require(.readReviews, hiding: "review")
+            let id = try context.parameters.id("review", entity: "review")
+            _ = try await reviews.get(id)
+            return try JSON.response(["items": try await AuditController.history(audit, table: "reviews", id: id)])
         }
         group.patch("reviews/:review") { request, context in
             try context.require(.readReviews, hiding: "review")

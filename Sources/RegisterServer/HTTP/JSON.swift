@@ -46,7 +46,7 @@ enum JSON {
     static func merge<D: Draft>(_ current: D, patchFrom request: Request, context: some RequestContext) async throws -> D {
         let patch = try await object(from: request, context: context)
         try refuseUnknown(patch, fields: D.fieldNames)
-        guard case .object(var merged) = try JSONValue.from(encodable: current) else { return current }
+        guard case .object(var merged) = try JSONValue.from(encodable: current, encoder: encoder) else { return current }
         for (key, value) in patch {
             if case .null = value { merged[key] = nil } else { merged[key] = value }
         }
@@ -135,42 +135,6 @@ enum JSON {
             return context.debugDescription
         }
         return "\(error)"
-    }
-}
-
-/// Any JSON value, used to check and merge request bodies before decoding them.
-enum JSONValue: Codable, Equatable {
-    case null
-    case bool(Bool)
-    case number(Double)
-    case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
-
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let n = try? c.decode(Double.self) { self = .number(n) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONValue].self)) }
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        switch self {
-        case .null: try c.encodeNil()
-        case .bool(let b): try c.encode(b)
-        case .number(let n): try c.encode(n)
-        case .string(let s): try c.encode(s)
-        case .array(let a): try c.encode(a)
-        case .object(let o): try c.encode(o)
-        }
-    }
-
-    static func from(encodable: some Encodable) throws -> JSONValue {
-        try JSON.decoder.decode(JSONValue.self, from: JSON.encoder.encode(encodable))
     }
 }
 

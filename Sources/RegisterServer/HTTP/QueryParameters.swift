@@ -47,6 +47,11 @@ struct QueryParameters {
         }
     }
 
+    /// `as_at=YYYY-MM-DD`: the register as it stood at the end of that day, UK time.
+    func asAt() throws -> AsAt? {
+        try day("as_at").map(AsAt.init(day:))
+    }
+
     /// `limit` (1–200, default 50) and `cursor` (the `next_cursor` of the previous page).
     func page() throws -> PageRequest {
         var limit = 50

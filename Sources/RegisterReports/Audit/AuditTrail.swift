@@ -1,0 +1,113 @@
+import Crypto
+import Foundation
+import RegisterDomain
+import RegisterStore
+
+/// What checking the chain in the database found.
+public struct ChainReport: Encodable, Sendable, Equatable {
+    public var events: Int64
+    public var headSeq: Int64
+    public var headHash: String
+    public var merkleRoot: String
+    /// Events of transactions still open when checked (0 once they commit).
+    public var unsealed: Int64
+    public var ok: Bool
+    /// The first problem, in words, when not ok.
+    public var problem: String?
+
+    enum CodingKeys: String, CodingKey {
+        case events
+        case headSeq = "head_seq"
+        case headHash = "head_hash"
+        case merkleRoot = "merkle_root"
+        case unsealed, ok, problem
+    }
+}
+
+/// The audit trail's operations shared by the API and the command line: verify, checkpoint, export.
+public struct AuditTrail: Sendable {
+    public let store: AuditStore
+    /// Signs checkpoints; without it checkpoints are written unsigned (and say so).
+    public let signingKey: Curve25519.Signing.PrivateKey?
+
+    public init(store: AuditStore, signingKey: Curve25519.Signing.PrivateKey?) {
+        self.store = store
+        self.signingKey = signingKey
+    }
+
+    /// Recomputes every hash from the first event and compares with the head the database keeps.
+    public func verify(upTo last: Int64? = nil) async throws -> (ChainReport, ChainVerifier) {
+        let head = try await store.head()
+        var verifier = ChainVerifier()
+        var problem: String?
+        do {
+            try await store.scan(upTo: last ?? head.seq) { page in
+                for event in page { try verifier.check(event) }
+            }
+            let target = last ?? head.seq
+            if verifier.count != target {
+                problem = "the chain holds \(verifier.count) events but the head says \(target)"
+            } else if last == nil, verifier.head != head.chainHash {
+                problem = "the last event's chain_hash differs from the head's"
+            }
+        } catch let chain as ChainProblem {
+            problem = chain.description
+        }
+        let report = ChainReport(
+            events: verifier.count, headSeq: head.seq, headHash: head.chainHash.hex, merkleRoot: verifier.merkle.root.hex,
+            unsealed: head.unsealed, ok: problem == nil, problem: problem)
+        return (report, verifier)
+    }
+
+    /// Verifies the chain up to its head, then records and returns a (signed) checkpoint of it.
+    public func checkpoint(context: WriteContext) async throws -> Checkpoint {
+        let (report, verifier) = try await verify()
+        guard report.ok else { throw ChainProblem(line: nil, seq: nil, message: report.problem ?? "the chain does not verify") }
+        var checkpoint = Checkpoint(seq: verifier.count, chainHash: verifier.head, merkleRoot: verifier.merkle.root, createdAt: Self.now())
+        if let signingKey { try checkpoint.sign(with: signingKey) }
+        if checkpoint.seq > 0 {
+            try await store.addCheckpoint(
+                StoredCheckpoint(
+                    seq: checkpoint.seq, chainHash: verifier.head, merkleRoot: verifier.merkle.root, createdAt: checkpoint.createdAt,
+                    publicKey: checkpoint.publicKey.flatMap { Data(base64Encoded: $0) },
+                    signature: checkpoint.signature.flatMap { Data(base64Encoded: $0) }),
+                context: context)
+        }
+        return checkpoint
+    }
+
+    /// Starts an export: records who exported (an event of its own), then takes the checkpoint
+    /// that bounds what `exportEvents` will stream.
+    public func beginExport(via channel: String, context: WriteContext) async throws -> Checkpoint {
+        try await store.recordRead("audit.export", key: "events", detail: #"{"format": "jsonl", "via": "\#(channel)"}"#, context: context)
+        return try await checkpoint(context: context)
+    }
+
+    /// Streams events 1…`last` as JSON Lines.
+    public func exportEvents(upTo last: Int64, write: (Data) async throws -> Void) async throws {
+        guard last > 0 else { return }
+        try await store.scan(upTo: last) { page in
+            var chunk = Data()
+            for event in page { chunk.append(try event.jsonLine()) }
+            try await write(chunk)
+        }
+    }
+
+    /// The stored checkpoints, as auditors keep them.
+    public func checkpoints(after: Int64?, limit: Int) async throws -> [Checkpoint] {
+        try await store.checkpoints(after: after, limit: limit).map { stored in
+            var checkpoint = Checkpoint(seq: stored.seq, chainHash: stored.chainHash, merkleRoot: stored.merkleRoot, createdAt: stored.createdAt)
+            checkpoint.publicKey = stored.publicKey?.base64EncodedString()
+            checkpoint.signature = stored.signature?.base64EncodedString()
+            return checkpoint
+        }
+    }
+
+    static func now() -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'"
+        return formatter.string(from: Date())
+    }
+}

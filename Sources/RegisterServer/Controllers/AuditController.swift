@@ -1,0 +1,120 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import RegisterDomain
+import RegisterReports
+import RegisterStore
+
+/// The audit trail for auditors and admins: events, a streamed export, verification and checkpoints.
+struct AuditController {
+    let trail: AuditTrail
+
+    /// An event as listed: the exported fields plus what it is about, read from its payload.
+    struct ListedEvent: Encodable {
+        var event: AuditEvent
+        var table: String?
+        var operation: String?
+        var key: String?
+        var actor: String?
+        var requestID: String?
+
+        init(_ event: AuditEvent) {
+            self.event = event
+            if case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: Data(event.payload.utf8)) {
+                func text(_ k: String) -> String? { if case .string(let s)? = fields[k] { return s } else { return nil } }
+                (table, operation, key, actor, requestID) = (text("table"), text("op"), text("key"), text("actor"), text("request_id"))
+            }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case table, operation, key, actor
+            case requestID = "request_id"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            try event.encode(to: encoder)
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(table, forKey: .table)
+            try c.encode(operation, forKey: .operation)
+            try c.encode(key, forKey: .key)
+            try c.encode(actor, forKey: .actor)
+            try c.encode(requestID, forKey: .requestID)
+        }
+    }
+
+    func addRoutes(to group: RouterGroup<SignedInContext>) {
+        group.get("audit/events") { request, context in
+            try context.require(.readAudit)
+            let q = QueryParameters(request)
+            let filter = AuditFilter(
+                table: try q.text("table", max: 100), key: try q.text("key", max: 200), actor: try q.text("actor", max: 200),
+                sealedFrom: try q.day("from").map { AsAt(day: $0.adding(days: -1)).sealedBefore },
+                sealedBefore: try q.day("to").map { AsAt(day: $0).sealedBefore })
+            let limit = try q.page().limit
+            var after: Int64?
+            if let cursor = try q.text("cursor") {
+                guard let seq = Int64(cursor), seq >= 0 else {
+                    throw RequestProblem.badQuery(field: "cursor", message: "cursor must be the next_cursor value of a previous page")
+                }
+                after = seq
+            }
+            let events = try await trail.store.events(filter, after: after, limit: limit + 1)
+            let page = Array(events.prefix(limit))
+            let next = events.count > limit ? page.last.map { String($0.seq) } : nil
+            return try JSON.response(EventPage(items: page.map(ListedEvent.init), nextCursor: next))
+        }
+        group.get("audit/verify") { _, context in
+            try context.require(.readAudit)
+            let (report, _) = try await trail.verify()
+            return try JSON.response(report)
+        }
+        group.get("audit/checkpoints") { request, context in
+            try context.require(.readAudit)
+            let limit = try QueryParameters(request).page().limit
+            return try JSON.response(["items": try await trail.checkpoints(after: nil, limit: limit)])
+        }
+        group.get("audit/export") { _, context in
+            try context.require(.readAudit)
+            // The export is itself an event; the checkpoint taken now bounds what is streamed.
+            let checkpoint = try await trail.beginExport(via: "api", context: context.write)
+            var headers = HTTPFields()
+            headers[.contentType] = "application/jsonl; charset=utf-8"
+            headers[.contentDisposition] = "attachment; filename=\"audit-\(checkpoint.seq).jsonl\""
+            headers[HTTPField.Name("Audit-Checkpoint-Seq")!] = String(checkpoint.seq)
+            headers[HTTPField.Name("Audit-Chain-Hash")!] = checkpoint.chainHash
+            let body = ResponseBody { writer in
+                try await trail.exportEvents(upTo: checkpoint.seq) { chunk in
+                    try await writer.write(ByteBuffer(bytes: chunk))
+                }
+                try await writer.finish(nil)
+            }
+            return Response(status: .ok, headers: headers, body: body)
+        }
+    }
+
+    struct EventPage: Encodable {
+        var items: [ListedEvent]
+        var nextCursor: String?
+        enum CodingKeys: String, CodingKey {
+            case items
+            case nextCursor = "next_cursor"
+        }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(items, forKey: .items)
+            try c.encode(nextCursor, forKey: .nextCursor)
+        }
+    }
+
+    /// A record's changes, field by field, oldest first. Shared by reviews and recommendations.
+    static func history(_ audit: AuditStore, table: String, id: UUID) async throws -> [HistoryEntry] {
+        var entries: [HistoryEntry] = []
+        var after: Int64?
+        while true {
+            let page = try await audit.events(AuditFilter(table: table, key: id.uuidString.lowercased()), after: after, limit: 500)
+            entries += page.compactMap(HistoryEntry.init)
+            guard page.count == 500 else { return entries }
+            after = page.last?.seq
+        }
+    }
+}
