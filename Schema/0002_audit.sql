@@ -133,8 +133,9 @@ CREATE FUNCTION audit.seal() RETURNS trigger
         content bytea;
         chain   bytea;
     BEGIN
-        -- The trigger fires once per pending row; the first firing seals them all.
-        IF NOT EXISTS (SELECT 1 FROM audit.pending) THEN RETURN NULL; END IF;
+        -- The trigger fires once per pending row; the first firing seals them all, so later firings
+        -- find their row gone (a primary-key lookup: a large transaction stays linear).
+        IF NOT EXISTS (SELECT 1 FROM audit.pending p WHERE p.id = NEW.id) THEN RETURN NULL; END IF;
         -- Reading the head without this lock would let two commits take the same place: a fork.
         SELECT seq, chain_hash, sealed_at INTO h FROM audit.head FOR UPDATE;
         PERFORM set_config('audit.sealing', 'on', true);

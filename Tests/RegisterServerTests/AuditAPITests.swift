@@ -47,6 +47,16 @@ struct AuditAPITests {
             #expect(reads.items[0]["operation"] as? String == "READ")
             #expect(try await api.call(.get, "/api/v1/audit/checkpoints", as: .auditor).items.count == 1)
             #expect(try await api.call(.get, "/api/v1/audit/events?cursor=abc", as: .auditor).status == .unprocessableContent)
+            // Paging through every event with the cursor it hands out.
+            var seen = 0
+            var cursor = ""
+            repeat {
+                let page = try await api.call(.get, "/api/v1/audit/events?limit=2\(cursor)", as: .auditor)
+                #expect(page.status == .ok)
+                seen += page.items.count
+                cursor = (page.json["next_cursor"] as? String).map { "&cursor=\($0)" } ?? ""
+            } while !cursor.isEmpty
+            #expect(seen >= checkpointSeq ?? 0)
         }
     }
 

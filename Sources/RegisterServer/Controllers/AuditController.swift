@@ -50,18 +50,11 @@ struct AuditController {
                 table: try q.text("table", max: 100), key: try q.text("key", max: 200), actor: try q.text("actor", max: 200),
                 sealedFrom: try q.day("from").map { AsAt(day: $0.adding(days: -1)).sealedBefore },
                 sealedBefore: try q.day("to").map { AsAt(day: $0).sealedBefore })
-            let limit = try q.page().limit
-            var after: Int64?
-            if let cursor = try q.text("cursor") {
-                guard let seq = Int64(cursor), seq >= 0 else {
-                    throw RequestProblem.badQuery(field: "cursor", message: "cursor must be the next_cursor value of a previous page")
-                }
-                after = seq
-            }
-            let events = try await trail.store.events(filter, after: after, limit: limit + 1)
+            let limit = try q.limit()
+            let events = try await trail.store.events(filter, after: try q.seqCursor(), limit: limit + 1)
             let page = Array(events.prefix(limit))
             let next = events.count > limit ? page.last.map { String($0.seq) } : nil
-            return try JSON.response(EventPage(items: page.map(ListedEvent.init), nextCursor: next))
+            return try JSON.response(SeqPage(items: page.map(ListedEvent.init), nextCursor: next))
         }
         group.get("audit/verify") { _, context in
             try context.require(.readAudit)
@@ -70,8 +63,12 @@ struct AuditController {
         }
         group.get("audit/checkpoints") { request, context in
             try context.require(.readAudit)
-            let limit = try QueryParameters(request).page().limit
-            return try JSON.response(["items": try await trail.checkpoints(after: nil, limit: limit)])
+            let q = QueryParameters(request)
+            let limit = try q.limit()
+            let checkpoints = try await trail.checkpoints(after: try q.seqCursor(), limit: limit + 1)
+            let page = Array(checkpoints.prefix(limit))
+            let next = checkpoints.count > limit ? page.last.map { String($0.seq) } : nil
+            return try JSON.response(SeqPage(items: page, nextCursor: next))
         }
         group.get("audit/export") { _, context in
             try context.require(.readAudit)
@@ -92,8 +89,9 @@ struct AuditController {
         }
     }
 
-    struct EventPage: Encodable {
-        var items: [ListedEvent]
+    /// A page of a list ordered by sequence number; the cursor is the last seq shown.
+    struct SeqPage<Item: Encodable>: Encodable {
+        var items: [Item]
         var nextCursor: String?
         enum CodingKeys: String, CodingKey {
             case items

@@ -52,15 +52,27 @@ struct QueryParameters {
         try day("as_at").map(AsAt.init(day:))
     }
 
+    /// `limit`: 1–200, default 50.
+    func limit() throws -> Int {
+        guard let raw = try text("limit") else { return 50 }
+        guard let n = Int(raw), (1...200).contains(n) else {
+            throw RequestProblem.badQuery(field: "limit", message: "limit must be a whole number from 1 to 200")
+        }
+        return n
+    }
+
+    /// A cursor that is a sequence number (audit events and checkpoints).
+    func seqCursor() throws -> Int64? {
+        guard let raw = try text("cursor") else { return nil }
+        guard let seq = Int64(raw), seq >= 0 else {
+            throw RequestProblem.badQuery(field: "cursor", message: "cursor must be the next_cursor value of a previous page")
+        }
+        return seq
+    }
+
     /// `limit` (1–200, default 50) and `cursor` (the `next_cursor` of the previous page).
     func page() throws -> PageRequest {
-        var limit = 50
-        if let raw = try text("limit") {
-            guard let n = Int(raw), (1...200).contains(n) else {
-                throw RequestProblem.badQuery(field: "limit", message: "limit must be a whole number from 1 to 200")
-            }
-            limit = n
-        }
+        let limit = try limit()
         var after: UUID?
         if let raw = try text("cursor") {
             guard let id = UUID(uuidString: raw) else {
