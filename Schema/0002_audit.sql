@@ -76,6 +76,11 @@ CREATE FUNCTION audit.record_change() RETURNS trigger
         new_row   jsonb;
         key_value text;
     BEGIN
+        -- Only the register's own tables: a trigger someone puts on a temporary table of the same
+        -- name must not be able to write events that look like the register's.
+        IF TG_TABLE_SCHEMA <> 'register' THEN
+            RAISE EXCEPTION 'audit: events are recorded for schema register only, not %', TG_TABLE_SCHEMA USING ERRCODE = 'LRA04';
+        END IF;
         IF coalesce(actor, '') = '' OR coalesce(request, '') = '' THEN
             RAISE EXCEPTION 'audit: % on register.% refused: the transaction did not set app.actor and app.request_id',
                 TG_OP, TG_TABLE_NAME
@@ -112,8 +117,9 @@ CREATE FUNCTION audit.record_read(what text, key_value text, detail jsonb DEFAUL
         IF coalesce(actor, '') = '' OR coalesce(request, '') = '' THEN
             RAISE EXCEPTION 'audit: recording a read needs app.actor and app.request_id' USING ERRCODE = 'LRA01';
         END IF;
+        -- Reads live in their own namespace, so they can never pass for a change to a register table.
         INSERT INTO audit.pending (payload) VALUES (jsonb_build_object(
-            'table', what, 'op', 'READ', 'key', key_value, 'old', NULL, 'new', detail,
+            'table', 'read:' || what, 'op', 'READ', 'key', key_value, 'old', NULL, 'new', detail,
             'actor', actor, 'request_id', request, 'db_user', session_user,
             'at', audit.utc_text(statement_timestamp()))::text);
     END
@@ -138,7 +144,6 @@ CREATE FUNCTION audit.seal() RETURNS trigger
         IF NOT EXISTS (SELECT 1 FROM audit.pending p WHERE p.id = NEW.id) THEN RETURN NULL; END IF;
         -- Reading the head without this lock would let two commits take the same place: a fork.
         SELECT seq, chain_hash, sealed_at INTO h FROM audit.head FOR UPDATE;
-        PERFORM set_config('audit.sealing', 'on', true);
         FOR ev IN SELECT id, payload FROM audit.pending ORDER BY id LOOP
             stamp := audit.utc_text(clock_timestamp());
             IF stamp < h.sealed_at THEN stamp := h.sealed_at; END IF;  -- monotone, even if the clock steps back
@@ -152,7 +157,6 @@ CREATE FUNCTION audit.seal() RETURNS trigger
         END LOOP;
         DELETE FROM audit.pending;
         UPDATE audit.head SET seq = h.seq, chain_hash = h.chain_hash, sealed_at = h.sealed_at;
-        PERFORM set_config('audit.sealing', 'off', true);
         RETURN NULL;
     END
     $$;
@@ -167,8 +171,9 @@ CREATE FUNCTION audit.refuse_change() RETURNS trigger
     SET search_path = pg_catalog
     AS $$
     BEGIN
-        IF TG_TABLE_NAME IN ('pending', 'head') AND TG_OP IN ('DELETE', 'UPDATE')
-           AND current_setting('audit.sealing', true) = 'on' THEN
+        -- Only the seal, itself running as a trigger, may empty `pending` and move `head`: its
+        -- statements run at trigger depth 2, which no setting a user can make imitates.
+        IF TG_TABLE_NAME IN ('pending', 'head') AND TG_OP IN ('DELETE', 'UPDATE') AND pg_trigger_depth() >= 2 THEN
             RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
         END IF;
         RAISE EXCEPTION 'the audit trail is append-only: % on %.% refused', TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME USING ERRCODE = 'LRA02';
@@ -235,6 +240,7 @@ CREATE FUNCTION audit.row_as_at(p_table text, p_key text, p_at text) RETURNS jso
         LIMIT 1
     $$;
 
+-- `unsealed`: committed events left in `pending` (each commit's seal empties it; anything here is a fault).
 CREATE FUNCTION audit.current_head() RETURNS TABLE (seq bigint, chain_hash bytea, sealed_at text, unsealed bigint)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
@@ -250,9 +256,15 @@ CREATE FUNCTION audit.add_checkpoint(
         IF NOT EXISTS (SELECT 1 FROM audit.events e WHERE e.seq = p_seq AND e.chain_hash = p_chain_hash) THEN
             RAISE EXCEPTION 'checkpoint does not match the chain at seq %', p_seq USING ERRCODE = 'LRA03';
         END IF;
+        IF EXISTS (SELECT 1 FROM audit.checkpoints c WHERE c.seq = p_seq) THEN
+            -- The same head checkpointed again: keep the first, but never let a different one pass silently.
+            IF NOT EXISTS (SELECT 1 FROM audit.checkpoints c WHERE c.seq = p_seq AND c.merkle_root = p_merkle_root) THEN
+                RAISE EXCEPTION 'a different checkpoint is already recorded at seq %', p_seq USING ERRCODE = 'LRA03';
+            END IF;
+            RETURN;
+        END IF;
         INSERT INTO audit.checkpoints (seq, chain_hash, merkle_root, created_at, public_key, signature)
-        VALUES (p_seq, p_chain_hash, p_merkle_root, p_created_at, p_public_key, p_signature)
-        ON CONFLICT (seq) DO NOTHING;
+        VALUES (p_seq, p_chain_hash, p_merkle_root, p_created_at, p_public_key, p_signature);
     END
     $$;
 
@@ -267,15 +279,16 @@ CREATE FUNCTION audit.list_checkpoints(p_after bigint, p_limit integer)
 
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA audit FROM PUBLIC;
 GRANT USAGE ON SCHEMA audit TO register_app, register_auditor;
-GRANT EXECUTE ON FUNCTION audit.record_change(), audit.record_read(text, text, jsonb),
-    audit.find_events(text, text, text, text, text, bigint, integer), audit.rows_as_at(text, text),
-    audit.row_as_at(text, text, text), audit.current_head(), audit.add_checkpoint(bigint, bytea, bytea, text, bytea, bytea),
-    audit.list_checkpoints(bigint, integer), audit.utc_text(timestamptz)
+-- The service may record reads and checkpoints; the auditor role only reads.
+GRANT EXECUTE ON FUNCTION audit.record_read(text, text, jsonb), audit.add_checkpoint(bigint, bytea, bytea, text, bytea, bytea)
+    TO register_app;
+GRANT EXECUTE ON FUNCTION audit.find_events(text, text, text, text, text, bigint, integer), audit.rows_as_at(text, text),
+    audit.row_as_at(text, text, text), audit.current_head(), audit.list_checkpoints(bigint, integer), audit.utc_text(timestamptz)
     TO register_app, register_auditor;
 -- The auditor may read the trail directly (exports from a replica, ad-hoc questions).
 GRANT SELECT ON audit.events, audit.checkpoints, audit.head TO register_auditor;
--- Triggers run the seal as their owner, but the function must be callable from the trigger.
-GRANT EXECUTE ON FUNCTION audit.seal(), audit.refuse_change() TO register_app, register_owner;
+-- Trigger functions need EXECUTE only by whoever creates triggers with them: the migration owner.
+GRANT EXECUTE ON FUNCTION audit.record_change(), audit.refuse_change() TO register_owner;
 
 RESET ROLE;
 

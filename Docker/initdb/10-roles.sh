@@ -17,5 +17,8 @@ CREATE ROLE register_auditor LOGIN PASSWORD :'auditor_password';
 CREATE ROLE register_audit_owner NOLOGIN;
 -- The migration owner creates the audit schema's objects as their owner (SET ROLE).
 GRANT register_audit_owner TO register_owner;
+-- A transaction left open must not hold the audit chain's head (every commit waits for it) for long.
+ALTER ROLE register_app SET idle_in_transaction_session_timeout = '60s';
+ALTER ROLE register_auditor SET idle_in_transaction_session_timeout = '60s';
 CREATE DATABASE register OWNER register_owner;
 SQL

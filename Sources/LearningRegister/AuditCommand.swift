@@ -55,8 +55,10 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: "The JSON Lines export.") var file: String
         @Option(help: "A checkpoint (JSON) to check the export against: catches a cut-off tail and, signed, a rewritten history.")
         var checkpoint: String?
-        @Option(name: .customLong("public-key"), help: "The register's public key (base64) to pin the checkpoint's signature to.")
+        @Option(name: .customLong("public-key"), help: "The register's public key (base64), as `audit keygen` printed it (default: $AUDIT_PUBLIC_KEY).")
         var publicKey: String?
+        @Flag(name: .customLong("allow-unsigned"), help: "Accept an unsigned checkpoint (it still catches a cut-off tail, not a rewritten history).")
+        var allowUnsigned = false
 
         func run() async throws {
             var loaded: RegisterReports.Checkpoint?
@@ -66,12 +68,22 @@ struct AuditCommand: AsyncParsableCommand {
                 else { throw CommandFailure(message: "cannot read a checkpoint from \(checkpoint)") }
                 loaded = parsed
             }
-            let pinned = try publicKey.map(SigningKeyFile.publicKey(base64:))
+            let pinned = try (publicKey ?? ProcessInfo.processInfo.environment["AUDIT_PUBLIC_KEY"]).map(SigningKeyFile.publicKey(base64:))
+            if let loaded {
+                // A signature checked against the key the checkpoint names proves nothing: whoever
+                // rewrote the history could sign with a key of their own.
+                if loaded.signature == nil, !allowUnsigned {
+                    throw CommandFailure(message: "the checkpoint is unsigned; pass --allow-unsigned to check it for a cut-off tail only")
+                }
+                if loaded.signature != nil, pinned == nil {
+                    throw CommandFailure(message: "pin the register's public key with --public-key (or AUDIT_PUBLIC_KEY) to check the checkpoint's signature")
+                }
+            }
             do {
                 let report = try ExportVerifier.verify(file: URL(fileURLWithPath: file), checkpoint: loaded, pinnedKey: pinned)
                 print("OK: \(report.events) events, head \(report.headHash), merkle root \(report.merkleRoot)")
                 if let loaded {
-                    let how = loaded.signature == nil ? "unsigned" : (pinned == nil ? "signature valid for the key it names (pin it with --public-key)" : "signed by the pinned key")
+                    let how = loaded.signature == nil ? "unsigned" : "signed by the pinned key"
                     print("checkpoint at seq \(loaded.seq) matches (\(how))")
                 }
             } catch let problem as ChainProblem {

@@ -134,6 +134,38 @@ struct AuditTrailTests {
         }
     }
 
+    @Test("no role can forge an event through a look-alike table; the auditor role cannot write to the trail")
+    func noForgery() async throws {
+        try await TestDatabase.with { db in
+            try await TestDatabase.withClient(db.app) { client in
+                try await client.withConnection { c in
+                    try await c.query("CREATE TEMP TABLE reviews (id uuid PRIMARY KEY)", logger: TestDatabase.logger)
+                    await #expect(throws: PSQLError.self) {
+                        try await c.query(
+                            "CREATE TRIGGER fake AFTER INSERT ON pg_temp.reviews FOR EACH ROW EXECUTE FUNCTION audit.record_change('id')",
+                            logger: TestDatabase.logger)
+                    }
+                }
+            }
+            let url = try #require(ProcessInfo.processInfo.environment["TEST_AUDITOR_URL"])
+            try await TestDatabase.withClient(try DatabaseSettings(url: url).with(database: db.name)) { client in
+                for sql in [
+                    "SELECT audit.record_read('x', 'y', NULL)",
+                    "SELECT audit.add_checkpoint(1, '\\x00'::bytea, '\\x00'::bytea, 'x', NULL, NULL)",
+                ] {
+                    do {
+                        for try await _ in try await client.query(PostgresQuery(unsafeSQL: sql), logger: TestDatabase.logger) {}
+                        Issue.record("the auditor role was allowed: \(sql)")
+                    } catch let error as PSQLError {
+                        #expect(error.serverInfo?[.sqlState] == "42501", "\(sql)")
+                    }
+                }
+            }
+            let head = try await db.withDatabase { database in try await AuditStore(database: database).head() }
+            #expect(head.seq == 0)
+        }
+    }
+
     @Test("the audit owner itself is stopped by the append-only triggers")
     func ownerStoppedToo() async throws {
         try await TestDatabase.with { db in
@@ -146,11 +178,14 @@ struct AuditTrailTests {
                     ("register_audit_owner", "UPDATE audit.events SET payload = '{}'"), ("register_audit_owner", "DELETE FROM audit.events"),
                     ("register_audit_owner", "TRUNCATE audit.events CASCADE"), ("register_audit_owner", "UPDATE audit.head SET seq = 0"),
                     ("register_audit_owner", "TRUNCATE audit.checkpoints"), ("register_owner", "TRUNCATE register.boards CASCADE"),
+                    ("register_audit_owner", "DELETE FROM audit.head"),
                 ]
                 for (role, sql) in statements {
                     try await client.withConnection { c in
                         do {
                             try await c.query("SET ROLE \(unescaped: role)", logger: TestDatabase.logger)
+                            // The seal's own permission cannot be borrowed by a setting.
+                            try await c.query("SELECT set_config('audit.sealing', 'on', false)", logger: TestDatabase.logger)
                             try await c.query(PostgresQuery(unsafeSQL: sql), logger: TestDatabase.logger)
                             Issue.record("the audit owner was allowed: \(sql)")
                         } catch let error as PSQLError {
@@ -206,14 +241,19 @@ struct AuditTrailTests {
                 #expect(events.count == 1)
                 #expect(events[0].payload.contains(#""op": "READ""#))
                 let head = try await audit.head()
+                // A checkpoint must name the chain as it is…
                 await #expect(throws: (any Error).self) {
                     try await audit.addCheckpoint(
                         StoredCheckpoint(seq: head.seq, chainHash: Data(repeating: 1, count: 32), merkleRoot: Data(repeating: 2, count: 32), createdAt: "x", publicKey: nil, signature: nil),
                         context: writeContext())
                 }
-                try await audit.addCheckpoint(
-                    StoredCheckpoint(seq: head.seq, chainHash: head.chainHash, merkleRoot: Data(repeating: 2, count: 32), createdAt: "x", publicKey: nil, signature: nil),
-                    context: writeContext())
+                let real = StoredCheckpoint(seq: head.seq, chainHash: head.chainHash, merkleRoot: Data(repeating: 2, count: 32), createdAt: "x", publicKey: nil, signature: nil)
+                try await audit.addCheckpoint(real, context: writeContext())
+                // …the same one again is fine, a different one at the same seq is refused.
+                try await audit.addCheckpoint(real, context: writeContext())
+                var other = real
+                other.merkleRoot = Data(repeating: 3, count: 32)
+                await #expect(throws: (any Error).self) { try await audit.addCheckpoint(other, context: writeContext()) }
                 #expect(try await audit.checkpoints(after: nil, limit: 10).map(\.seq) == [head.seq])
             }
         }

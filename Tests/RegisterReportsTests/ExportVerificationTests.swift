@@ -77,6 +77,38 @@ struct ExportVerificationTests {
         #expect(p?.message.contains("altered") == true)
     }
 
+    @Test("a line with an extra or repeated field is refused, even when its hashes hold")
+    func exactFormat() throws {
+        let events = makeChain(payloads)
+        var data = Data()
+        for (index, event) in events.enumerated() {
+            var line = try event.jsonLine()
+            if index == 3 {
+                // A second "payload" that a reader might show instead of the hashed one.
+                line = Data(String(decoding: line, as: UTF8.self).replacingOccurrences(of: #"{"seq":4,"#, with: #"{"payload":"innocent","seq":4,"#).utf8)
+            }
+            data.append(line)
+        }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString).jsonl")
+        try data.write(to: url)
+        let p = problem { _ = try ExportVerifier.verify(file: url, checkpoint: nil) }
+        #expect(p?.line == 4)
+        #expect(p?.message.contains("exact format") == true)
+    }
+
+    @Test("a chain that disagrees with a checkpoint recorded earlier is caught on the way")
+    func recordedCheckpoints() throws {
+        let events = makeChain(payloads)
+        var merkle = MerkleRoot()
+        for e in events.prefix(5) { merkle.append(leaf: AuditHash.content(payload: e.payload)) }
+        var good = ChainVerifier(recorded: [5: (events[4].chainHash, merkle.root)])
+        for e in events { try good.check(e) }
+        var bad = ChainVerifier(recorded: [5: (events[4].chainHash, Data(repeating: 0, count: 32))])
+        let p = problem { for e in events { try bad.check(e) } }
+        #expect(p?.seq == 5)
+        #expect(p?.message.contains("rewritten") == true)
+    }
+
     @Test("one event deleted")
     func deleted() throws {
         var events = makeChain(payloads)

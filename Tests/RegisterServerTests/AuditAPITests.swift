@@ -42,7 +42,7 @@ struct AuditAPITests {
             let firstLine = try #require(lines.first)
             #expect(firstLine.hasPrefix(#"{"seq":1,"sealed_at":"#))
             // The export itself is an event, with who took it.
-            let reads = try await api.call(.get, "/api/v1/audit/events?table=audit.export", as: .auditor)
+            let reads = try await api.call(.get, "/api/v1/audit/events?table=read:audit.export", as: .auditor)
             #expect(reads.items.count == 1)
             #expect(reads.items[0]["operation"] as? String == "READ")
             #expect(try await api.call(.get, "/api/v1/audit/checkpoints", as: .auditor).items.count == 1)

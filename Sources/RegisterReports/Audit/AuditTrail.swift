@@ -38,7 +38,17 @@ public struct AuditTrail: Sendable {
     /// Recomputes every hash from the first event and compares with the head the database keeps.
     public func verify(upTo last: Int64? = nil) async throws -> (ChainReport, ChainVerifier) {
         let head = try await store.head()
-        var verifier = ChainVerifier()
+        // Every checkpoint recorded so far must still hold: a history rewritten and re-hashed from
+        // the start in the database itself is caught here.
+        var recorded: [Int64: (chain: Data, root: Data)] = [:]
+        var after: Int64?
+        while true {
+            let page = try await store.checkpoints(after: after, limit: 1000)
+            for c in page { recorded[c.seq] = (c.chainHash, c.merkleRoot) }
+            guard page.count == 1000 else { break }
+            after = page.last?.seq
+        }
+        var verifier = ChainVerifier(recorded: recorded)
         var problem: String?
         do {
             try await store.scan(upTo: last ?? head.seq) { page in

@@ -33,9 +33,12 @@ public struct ChainVerifier: Sendable {
     /// The Merkle root and chain hash when the chain reached the checkpoint's seq.
     private var atCheckpoint: (chain: Data, root: Data)?
     private let checkpointSeq: Int64?
+    /// Checkpoints recorded earlier that the chain must still agree with, by seq.
+    private let recorded: [Int64: (chain: Data, root: Data)]
 
-    public init(checkpointSeq: Int64? = nil) {
+    public init(checkpointSeq: Int64? = nil, recorded: [Int64: (chain: Data, root: Data)] = [:]) {
         self.checkpointSeq = checkpointSeq
+        self.recorded = recorded
     }
 
     /// Checks the next event; throws the first problem, naming `line` when given.
@@ -64,6 +67,9 @@ public struct ChainVerifier: Sendable {
         lastSealedAt = event.sealedAt
         merkle.append(leaf: content)
         if event.seq == checkpointSeq { atCheckpoint = (chain, merkle.root) }
+        if let expected = recorded[event.seq], expected.chain != chain || expected.root != merkle.root {
+            throw problem("the chain differs from the checkpoint recorded at this seq: the history was rewritten")
+        }
     }
 
     /// After the last event: checks the chain against a checkpoint, if given.
@@ -120,6 +126,13 @@ public enum ExportVerifier {
                 event = try decoder.decode(AuditEvent.self, from: line)
             } catch {
                 throw ChainProblem(line: lineNumber, seq: nil, message: "not an audit event line (\(error))")
+            }
+            // Byte for byte as the register writes it: no extra or repeated fields whose reading
+            // could differ between this verifier and the tool a person uses to look at the file.
+            var exact = line
+            exact.append(0x0A)
+            if (try? event.jsonLine()) != exact {
+                throw ChainProblem(line: lineNumber, seq: event.seq, message: "the line is not in the export's exact format (extra, repeated or reordered fields)")
             }
             try verifier.check(event, line: lineNumber)
         }

@@ -31,7 +31,7 @@ public struct HistoryEntry: Encodable, Sendable {
     /// Reads an event's payload; nil for a payload that is not a change event.
     public init?(_ event: AuditEvent) {
         guard let payload = try? JSONDecoder().decode(JSONValue.self, from: Data(event.payload.utf8)), case .object(let fields) = payload,
-            case .string(let op)? = fields["op"]
+            case .string(let op)? = fields["op"], op != "READ"
         else { return nil }
         func object(_ key: String) -> [String: JSONValue] {
             if case .object(let o)? = fields[key] { return o }

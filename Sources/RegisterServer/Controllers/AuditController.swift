@@ -104,7 +104,7 @@ struct AuditController {
         }
     }
 
-    /// A record's changes, field by field, oldest first. Shared by reviews and recommendations.
+    /// A record's changes, field by field, oldest first (reads are events too, but not changes). Shared by reviews and recommendations.
     static func history(_ audit: AuditStore, table: String, id: UUID) async throws -> [HistoryEntry] {
         var entries: [HistoryEntry] = []
         var after: Int64?

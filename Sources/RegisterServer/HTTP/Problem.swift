@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import RegisterDomain
+import RegisterReports
 import RegisterStore
 
 /// Problems with the request itself rather than with the register's rules.
@@ -109,6 +110,10 @@ struct Problem: Encodable {
             case .badQuery(let field, let message):
                 return make("validation", .unprocessableContent, "A query parameter is not valid", message, errors: [FieldError(field: field, message: message)])
             }
+        case let chain as ChainProblem:
+            return make(
+                "audit-chain-broken", .conflict, "The audit trail does not verify",
+                "The audit trail failed verification (\(chain.description)), so no checkpoint or export was made. Tell the system owner: this needs investigating.")
         case is DatabaseUnavailable:
             // The database could not be reached or dropped the connection: try again shortly.
             headers[.retryAfter] = "5"

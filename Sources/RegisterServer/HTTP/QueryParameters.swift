@@ -49,7 +49,9 @@ struct QueryParameters {
 
     /// `as_at=YYYY-MM-DD`: the register as it stood at the end of that day, UK time.
     func asAt() throws -> AsAt? {
-        try day("as_at").map(AsAt.init(day:))
+        guard let day = try day("as_at") else { return nil }
+        guard day.year <= 9998 else { throw RequestProblem.badQuery(field: "as_at", message: "as_at must be a date before the year 9999") }
+        return AsAt(day: day)
     }
 
     /// `limit`: 1–200, default 50.

@@ -119,6 +119,10 @@ public struct Migrator: Sendable {
         for m in migrations where recorded[m.version] == nil {
             logger.info("applying migration", metadata: ["file": "\(fileName(m))"])
             try await connection.withTransaction(logger: logger) { tx in
+                // A migration that changes the register's rows is audited like any other write.
+                try await tx.run(
+                    "SELECT set_config('app.actor', \("system:migrate-\(m.version)"), true), set_config('app.request_id', \("migrate-\(m.sha256.prefix(12))"), true)",
+                    logger: logger)
                 for statement in SQLScript.statements(m.sql) {
                     try await tx.run(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }

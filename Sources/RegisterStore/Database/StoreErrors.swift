@@ -22,6 +22,9 @@ enum StoreErrors {
         guard let psql = error as? PSQLError, let info = psql.serverInfo else { return error }
         let constraint = info[.constraintName] ?? ""
         switch info[.sqlState] {
+        case "40001", "40P01", "55P03", "57014", "57P01", "25P03":
+            // Serialisation failure, deadlock, lock or statement timeout, shutdown, idle timeout: try again.
+            return DatabaseUnavailable(underlying: String(reflecting: error))
         case "23505":  // unique_violation
             return duplicate(constraint: constraint, detail: info[.detail] ?? "")
         case "23503":  // foreign_key_violation
