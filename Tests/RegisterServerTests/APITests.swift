@@ -13,6 +13,11 @@ struct AccountTests {
     @Test("signing in sets an HttpOnly session cookie; a wrong password is refused")
     func signIn() async throws {
         try await withAPI { api in
+            // An unknown address costs the same bcrypt check as a known one, against a real cost-12 hash.
+            #expect(Passwords.decoy.hasPrefix("$2b$12$"))
+            #expect(try await Passwords.verify("learning-register decoy password", hash: Passwords.decoy))
+            let unknown = try await api.call(.post, "/api/v1/session", as: nil, json: #"{"email":"nobody@example.org","password":"whatever"}"#)
+            #expect(unknown.status == .unauthorized)
             let wrong = try await api.call(.post, "/api/v1/session", as: nil, json: #"{"email":"coordinator@example.org","password":"nope"}"#)
             #expect(wrong.status == .unauthorized)
             #expect(wrong.isProblem)

@@ -113,11 +113,5 @@ public struct AuditTrail: Sendable {
         }
     }
 
-    static func now() -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'"
-        return formatter.string(from: Date())
-    }
+    static func now() -> String { AsAt.sealTimeText(Date()) }
 }

@@ -138,11 +138,16 @@ public struct AsAt: Sendable, Equatable {
         calendar.timeZone = .london
         let next = day.adding(days: 1)
         let start = calendar.date(from: DateComponents(year: next.year, month: next.month, day: next.day))!
+        self.sealedBefore = AsAt.sealTimeText(start)
+    }
+
+    /// An instant in the seal-time format of the trail: UTC, microseconds, `2026-01-02T03:04:05.123456Z`.
+    public static func sealTimeText(_ date: Date) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss'.000000Z'"
-        self.sealedBefore = formatter.string(from: start)
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'"
+        return formatter.string(from: date)
     }
 
     /// An exact moment (seal-time text) read as belonging to `day`.
