@@ -17,6 +17,7 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "E-mail address, used to sign in.") var email: String
         @Option(help: "Full name.") var name: String
         @Option(help: "admin, coordinator, partner or auditor.") var role: String
+        @Option(help: "For a partner user: the partner organisation's id or exact name (see `partner create`).") var partner: String?
         @Flag(name: .customLong("password-stdin"), help: "Read the password from standard input instead of generating one.")
         var passwordStdin = false
 
@@ -27,12 +28,15 @@ struct UserCommand: AsyncParsableCommand {
                 let input = FileHandle.standardInput.readDataToEndOfFile()
                 password = String(decoding: input, as: UTF8.self).trimmingCharacters(in: .newlines)
             }
-            let new = NewUser(email: email, name: name, role: role, password: password)
             let settings = try database.configuration().database
             let logger = commandLogger()
+            let givenPassword = password
             do {
                 let created = try await withRegistry(settings, logger: logger) { registry, _ in
-                    try await registry.createUser(
+                    var partnerID: UUID?
+                    if let partner { partnerID = try await registry.partners.find(partner).id }
+                    let new = NewUser(email: email, name: name, role: role, partnerID: partnerID, password: givenPassword)
+                    return try await registry.createUser(
                         new, context: WriteContext(actor: .system("cli"), requestID: "cli-" + UUID().uuidString.lowercased(), logger: logger))
                 }
                 print("created \(created.user.role.rawValue) \(created.user.email) (id \(created.user.id.uuidString.lowercased()))")
@@ -41,6 +45,8 @@ struct UserCommand: AsyncParsableCommand {
                 throw CommandFailure(message: invalid.errors.map(\.message).joined(separator: "; "))
             } catch DomainError.duplicate(_, let value) {
                 throw CommandFailure(message: "an account with e-mail \(value) already exists")
+            } catch DomainError.notFound {
+                throw CommandFailure(message: "no partner organisation is called or has the id '\(partner ?? "")'; `learning-register partner create` makes one")
             }
         }
     }

@@ -93,29 +93,3 @@ struct ValidationTests {
         #expect(first.uuidString.dropFirst(14).first == "7")
     }
 }
-
-@Suite("Access policy")
-struct PolicyTests {
-    @Test("auditors and partners cannot write reviews; coordinators and admins can")
-    func writes() {
-        #expect(Policy.allows(.admin, .editReviews))
-        #expect(Policy.allows(.coordinator, .editReviews))
-        #expect(!Policy.allows(.auditor, .editReviews))
-        #expect(!Policy.allows(.partner, .editReviews))
-    }
-
-    @Test("only admins manage accounts and boards")
-    func administration() {
-        for role in Role.allCases {
-            #expect(Policy.allows(role, .manageUsers) == (role == .admin))
-            #expect(Policy.allows(role, .manageBoards) == (role == .admin))
-            #expect(Policy.allows(role, .manageOwnAccount))
-        }
-    }
-
-    @Test("auditors read everything; partners read no review until assignments exist")
-    func reads() {
-        #expect(Policy.allows(.auditor, .readReviews))
-        #expect(!Policy.allows(.partner, .readReviews))
-    }
-}

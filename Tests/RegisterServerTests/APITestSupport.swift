@@ -27,14 +27,42 @@ struct APIHarness {
     let client: any TestClientProtocol
     let tokens: [Role: String]
     let registry: Registry
+    /// The partner user's organisation ("own") and another partner organisation with its own user.
+    let ownPartner: UUID
+    let otherPartner: UUID
+    let otherPartnerToken: String
 
-    func call(_ method: HTTPRequest.Method, _ path: String, as role: Role? = .coordinator, json: String? = nil, headers extra: HTTPFields = [:]) async throws -> Reply {
+    func call(
+        _ method: HTTPRequest.Method, _ path: String, as role: Role? = .coordinator, token: String? = nil, json: String? = nil,
+        body: ByteBuffer? = nil, headers extra: HTTPFields = [:]
+    ) async throws -> Reply {
         var headers = extra
-        if let role { headers[.authorization] = "Bearer \(tokens[role]!)" }
+        if let token = token ?? role.map({ tokens[$0]! }) { headers[.authorization] = "Bearer \(token)" }
         if json != nil, headers[.contentType] == nil { headers[.contentType] = "application/json" }
-        return try await client.execute(uri: path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }) { response in
+        return try await client.execute(uri: path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) } ?? body) { response in
             Reply(status: response.status, headers: response.headers, body: Data(buffer: response.body))
         }
+    }
+
+    /// Sends an evidence upload as multipart/form-data.
+    func upload(
+        to assignmentID: String, as role: Role? = .partner, token: String? = nil, fields: [String: String], files: [(name: String, bytes: [UInt8])],
+        headers extra: HTTPFields = [:]
+    ) async throws -> Reply {
+        let boundary = "lr-test-\(UUID().uuidString)"
+        var body = ByteBuffer()
+        for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
+            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n")
+        }
+        for file in files {
+            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"files\"; filename=\"\(file.name)\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+            body.writeBytes(file.bytes)
+            body.writeString("\r\n")
+        }
+        body.writeString("--\(boundary)--\r\n")
+        var headers = extra
+        headers[.contentType] = "multipart/form-data; boundary=\(boundary)"
+        return try await call(.post, "/api/v1/assignments/\(assignmentID)/evidence", as: role, token: token, body: body, headers: headers)
     }
 
     /// Records a board and a review through the API, returning the review's JSON.
@@ -57,20 +85,31 @@ func withAPI(_ body: @Sendable @escaping (APIHarness) async throws -> Void) asyn
     try await TestDatabase.with { db in
         let configuration = AppConfiguration(database: db.app, logLevel: "warning")
         let app = buildApplication(configuration, logger: TestDatabase.logger)
-        let tokens = try await db.withDatabase { database in
+        let setup = try await db.withDatabase { database in
             let accounts = AccountStore(database: database)
+            let partners = PartnerStore(database: database)
+            let write = WriteContext(actor: .system("tests"), requestID: "setup", logger: TestDatabase.logger)
+            let own = try await partners.create(PartnerDetails(name: "Own Police", sector: .police), context: write).id
+            let other = try await partners.create(PartnerDetails(name: "Other Health", sector: .health), context: write).id
             var tokens: [Role: String] = [:]
             for role in Role.allCases {
-                let write = WriteContext(actor: .system("tests"), requestID: "setup", logger: TestDatabase.logger)
                 let user = try await accounts.createUser(
-                    NewUser(email: "\(role.rawValue)@example.org", name: role.rawValue, role: role), bcrypt: APIHarness.passwordHash, context: write)
+                    NewUser(email: "\(role.rawValue)@example.org", name: role.rawValue, role: role, partnerID: role == .partner ? own : nil),
+                    bcrypt: APIHarness.passwordHash, context: write)
                 tokens[role] = try await accounts.createToken(for: user, name: "tests", context: write).1.text
             }
-            return tokens
+            let otherUser = try await accounts.createUser(
+                NewUser(email: "other-partner@example.org", name: "Other partner", role: .partner, partnerID: other),
+                bcrypt: APIHarness.passwordHash, context: write)
+            let otherToken = try await accounts.createToken(for: otherUser, name: "tests", context: write).1.text
+            return (tokens, own, other, otherToken)
         }
         try await db.withDatabase { database in
             try await app.test(.router) { client in
-                try await body(APIHarness(client: client, tokens: tokens, registry: Registry(database: database)))
+                try await body(
+                    APIHarness(
+                        client: client, tokens: setup.0, registry: Registry(database: database), ownPartner: setup.1, otherPartner: setup.2,
+                        otherPartnerToken: setup.3))
             }
         }
     }

@@ -32,4 +32,10 @@ public enum DomainError: Error, Equatable, Sendable {
     case duplicate(field: String, value: String)
     /// The signed-in person's role does not allow the action.
     case forbidden(String)
+    /// The request is sound but the register's current state refuses it (already decided, not yet assured…).
+    case conflict(String)
+    /// An upload larger than the register accepts.
+    case tooLarge(limitBytes: Int64)
+    /// A file that is not a document or image the register accepts, or whose content does not match its name.
+    case unsupportedFile(String)
 }

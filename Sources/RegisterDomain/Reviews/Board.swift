@@ -9,17 +9,22 @@ public struct BoardDetails: Draft, Equatable {
     /// The local authority area or areas it covers.
     public var area: String?
     public var active: Bool?
+    /// Whether a recommendation is assured only on accepted evidence of outcome or impact (the
+    /// default, DESIGN.md), or on accepted evidence of any kind.
+    public var assuranceNeedsOutcome: Bool?
 
-    public init(code: String, name: String, kind: BoardKind, area: String? = nil, active: Bool? = true) {
+    public init(code: String, name: String, kind: BoardKind, area: String? = nil, active: Bool? = true, assuranceNeedsOutcome: Bool? = true) {
         self.code = code
         self.name = name
         self.kind = kind
         self.area = area
         self.active = active
+        self.assuranceNeedsOutcome = assuranceNeedsOutcome
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case code, name, kind, area, active
+        case assuranceNeedsOutcome = "assurance_needs_outcome"
     }
 
     public static let fieldNames = names(CodingKeys.self)

@@ -16,6 +16,10 @@ public struct Registry: Sendable {
     public let recommendations: RecommendationStore
     public let accounts: AccountStore
     public let audit: AuditStore
+    public let partners: PartnerStore
+    public let assignments: AssignmentStore
+    public let evidence: EvidenceStore
+    public let access: AccessStore
 
     public init(database: Database) {
         self.database = database
@@ -26,6 +30,10 @@ public struct Registry: Sendable {
         self.recommendations = RecommendationStore(database: database)
         self.accounts = AccountStore(database: database)
         self.audit = AuditStore(database: database)
+        self.partners = PartnerStore(database: database)
+        self.assignments = AssignmentStore(database: database)
+        self.evidence = EvidenceStore(database: database)
+        self.access = AccessStore(database: database)
     }
 
     /// Creates an account (hashing the password off the request threads); the command line and the API share it.
@@ -63,12 +71,17 @@ func buildRouter(_ registry: Registry, configuration: AppConfiguration) -> Route
     session.addPublicRoutes(to: api)
 
     let signedIn = api.group(context: SignedInContext.self)
+    let access = Access(store: registry.access)
     session.addRoutes(to: signedIn)
     UserController(accounts: registry.accounts).addRoutes(to: signedIn)
     BoardController(boards: registry.boards, themes: registry.themes).addRoutes(to: signedIn)
-    ReviewController(reviews: registry.reviews, audit: registry.audit).addRoutes(to: signedIn)
-    ReviewItemController(items: registry.reviewItems).addRoutes(to: signedIn)
-    RecommendationController(recommendations: registry.recommendations, audit: registry.audit).addRoutes(to: signedIn)
+    PartnerController(partners: registry.partners).addRoutes(to: signedIn)
+    ReviewController(reviews: registry.reviews, audit: registry.audit, access: access).addRoutes(to: signedIn)
+    ReviewItemController(items: registry.reviewItems, access: access).addRoutes(to: signedIn)
+    RecommendationController(recommendations: registry.recommendations, audit: registry.audit, access: access).addRoutes(to: signedIn)
+    AssignmentController(assignments: registry.assignments, access: access).addRoutes(to: signedIn)
+    EvidenceController(evidence: registry.evidence, audit: registry.audit, access: access, maxUploadBytes: configuration.maxUploadBytes)
+        .addRoutes(to: signedIn)
     AuditController(trail: AuditTrail(store: registry.audit, signingKey: configuration.auditSigningKey)).addRoutes(to: signedIn)
     return router
 }

@@ -41,9 +41,16 @@ public struct SignedInContext: ChildRequestContext {
     ///
     /// Reading something one may not see answers 404, so a record's existence does not leak.
     public func require(_ action: Action, hiding entity: String? = nil) throws {
-        guard Policy.allows(user.role, action) else {
+        _ = try reach(action, hiding: entity)
+    }
+
+    /// How far the person may perform `action` (everything, or their own organisation's work),
+    /// refusing the request when not at all: 404 when `entity` names what is being read, else 403.
+    public func reach(_ action: Action, hiding entity: String? = nil) throws -> Reach {
+        guard let reach = Policy.reach(user.role, partner: user.partnerID, action) else {
             if let entity { throw DomainError.notFound(entity) }
             throw DomainError.forbidden("a \(user.role.rawValue) may not do this")
         }
+        return reach
     }
 }

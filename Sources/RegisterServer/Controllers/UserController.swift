@@ -25,7 +25,7 @@ struct UserController {
         }
         group.post("users") { request, context in
             try context.require(.manageUsers)
-            let new = try await JSON.decode(NewUser.self, from: request, context: context, fields: ["email", "name", "role", "password"])
+            let new = try await JSON.decode(NewUser.self, from: request, context: context, fields: NewUser.fieldNames)
             let created = try await Self.create(new, accounts: accounts, context: context.write)
             return try JSON.response(created, status: .created)
         }

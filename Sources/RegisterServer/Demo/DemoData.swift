@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import RegisterDomain
 import RegisterStore
 
@@ -9,11 +10,22 @@ import RegisterStore
 /// Everything goes through the same stores and rules as the API, in the register's own words.
 public enum DemoData {
     /// Demo sign-ins, printed by `demo load`. Demo only: never load this into a live register.
-    public static let accounts: [(email: String, name: String, role: Role, password: String)] = [
-        ("admin@example.org", "Demo Admin", .admin, "demo-admin-password"),
-        ("coordinator@example.org", "Demo Coordinator", .coordinator, "demo-coordinator-password"),
-        ("auditor@example.org", "Demo Auditor", .auditor, "demo-auditor-password"),
-        ("partner@example.org", "Demo Partner", .partner, "demo-partner-password"),
+    /// Partner users belong to the named demo partner organisation.
+    public static let accounts: [(email: String, name: String, role: Role, password: String, partner: String?)] = [
+        ("admin@example.org", "Demo Admin", .admin, "demo-admin-password", nil),
+        ("coordinator@example.org", "Demo Coordinator", .coordinator, "demo-coordinator-password", nil),
+        ("auditor@example.org", "Demo Auditor", .auditor, "demo-auditor-password", nil),
+        ("partner@example.org", "Demo Partner (police)", .partner, "demo-partner-password", "Northvale Police (invented)"),
+        ("health-partner@example.org", "Demo Partner (health)", .partner, "demo-health-partner-password", "Northvale Integrated Care Board (invented)"),
+    ]
+
+    /// Invented partner agencies of the invented Northvale partnership.
+    static let partners: [(String, Sector)] = [
+        ("Northvale Police (invented)", .police),
+        ("Northvale Integrated Care Board (invented)", .health),
+        ("Northvale Council Children's Services (invented)", .localAuthority),
+        ("Northvale Schools Trust (invented)", .education),
+        ("Northvale Probation Delivery Unit (invented)", .probation),
     ]
 
     /// Loads the demo content unless it is already there. Returns false when it was.
@@ -22,12 +34,19 @@ public enum DemoData {
         let existing = try await registry.boards.list(PageRequest(limit: 200))
         if existing.items.contains(where: { $0.details.code == "coventry-lscb" }) { return false }
 
+        var partnerIDs: [String: UUID] = [:]
+        for (name, sector) in partners {
+            partnerIDs[name] = try await registry.partners.create(PartnerDetails(name: name, sector: sector), context: write).id
+        }
+        var users: [String: User] = [:]
         for account in accounts {
-            _ = try await registry.createUser(
-                NewUser(email: account.email, name: account.name, role: account.role, password: account.password), context: write)
+            users[account.email] = try await registry.createUser(
+                NewUser(email: account.email, name: account.name, role: account.role, partnerID: account.partner.flatMap { partnerIDs[$0] },
+                        password: account.password),
+                context: write).user
         }
         try await coventry(registry, write)
-        try await northvale(registry, write)
+        try await northvale(registry, write, partners: partnerIDs, users: users)
         try await westmere(registry, write)
         return true
     }
@@ -83,7 +102,7 @@ public enum DemoData {
 
     // MARK: Invented examples
 
-    private static func northvale(_ r: Registry, _ w: WriteContext) async throws {
+    private static func northvale(_ r: Registry, _ w: WriteContext, partners: [String: UUID], users: [String: User]) async throws {
         let board = try await r.boards.create(
             BoardDetails(code: "northvale-scp", name: "Northvale Safeguarding Children Partnership (invented)", kind: .childrenPartnership, area: "Northvale"),
             context: w)
@@ -118,7 +137,7 @@ public enum DemoData {
             to: review.id,
             FindingDetails(text: "The mother's partner was not seen by any professional before the injury.", themes: ["professional_curiosity"], questionIDs: [q2.id]),
             context: w)
-        _ = try await r.recommendations.create(
+        let first = try await r.recommendations.create(
             in: review.id,
             RecommendationDetails(
                 number: "1", text: "Partners agree a protocol for sharing police domestic incident notifications with health visitors within 48 hours.",
@@ -137,7 +156,135 @@ public enum DemoData {
                 number: "3", text: "The national Panel considers guidance on engaging fathers in safeguarding infants.",
                 scope: .national, addressee: "Child Safeguarding Practice Review Panel"),
             today: day("2025-12-01"), context: w)
+        try await northvaleWork(r, w, first: first.id, second: second.id, partners: partners, users: users)
     }
+
+    /// The partners' side: assignments, progress, evidence with small files, accepted and returned verdicts.
+    private static func northvaleWork(
+        _ r: Registry, _ w: WriteContext, first: UUID, second: UUID, partners: [String: UUID], users: [String: User]
+    ) async throws {
+        func partner(_ prefix: String) -> UUID { partners.first { $0.key.hasPrefix(prefix) }!.value }
+        let coordinator = w.with(actor: users["coordinator@example.org"]!)
+        let police = w.with(actor: users["partner@example.org"]!)
+        let health = w.with(actor: users["health-partner@example.org"]!)
+        let today = Day.today()
+
+        // Recommendation 1: police lead; health and probation support.
+        let policeLead = try await r.assignments.create(
+            for: first,
+            AssignmentDetails(
+                partnerID: partner("Northvale Police"), role: .lead,
+                action: "Agree and sign a notification-sharing protocol with the ICB; audit 40 notifications three months after launch.",
+                leadOfficer: "DI Example (invented)", dueDate: day("2026-03-31")),
+            today: day("2025-12-05"), context: coordinator)
+        let healthSupport = try await r.assignments.create(
+            for: first,
+            AssignmentDetails(
+                partnerID: partner("Northvale Integrated Care Board"), role: .supporting,
+                action: "Health visiting teams record each notification received and the date it was acted on.",
+                leadOfficer: "Designated Nurse (invented)", dueDate: day("2026-04-30")),
+            today: day("2025-12-05"), context: coordinator)
+        let probationSupport = try await r.assignments.create(
+            for: first,
+            AssignmentDetails(
+                partnerID: partner("Northvale Probation"), role: .supporting,
+                action: "Probation shares relevant risk information on household members with health visitors under the protocol.",
+                dueDate: day("2026-05-31")),
+            today: day("2025-12-05"), context: coordinator)
+        _ = try await r.assignments.addUpdate(
+            to: policeLead.id, NewProgressUpdate(happenedOn: day("2026-01-15"), text: "Draft protocol shared with the ICB and the council's legal team."),
+            today: today, context: police)
+        let signedProtocol = try await submit(
+            r, police, to: policeLead.id, "Signed notification-sharing protocol (version 1.0).", .output, day("2026-02-20"),
+            files: [("notification-sharing-protocol.pdf", pdf("Notification-sharing protocol v1.0 (demo)"))])
+        _ = try await r.evidence.decide(signedProtocol.id, Decision(verdict: .accepted, reason: "Protocol signed by all three agencies."), today: today, context: coordinator)
+        let audit = try await submit(
+            r, police, to: policeLead.id, "Audit of 40 notifications, May 2026: 37 shared within 48 hours (92%).", .outcome, day("2026-05-31"),
+            files: [("notification-audit-may-2026.csv", csv)])
+        _ = try await r.evidence.decide(audit.id, Decision(verdict: .accepted), today: today, context: coordinator)
+        let returned = try await submit(
+            r, health, to: healthSupport.id, "Health visiting notification log.", .output, day("2026-04-30"),
+            files: [("hv-notification-log.csv", csv)])
+        _ = try await r.evidence.decide(
+            returned.id,
+            Decision(verdict: .returned, reason: "The log does not show the date each notification was acted on; please add that column and resubmit."),
+            today: today, context: coordinator)
+        _ = try await r.assignments.addUpdate(
+            to: probationSupport.id, NewProgressUpdate(happenedOn: day("2026-03-02"), text: "Practice note issued to offender managers."),
+            today: today, context: coordinator)
+
+        // Recommendation 2: council lead with a revised due date; schools support; evidence awaiting a decision.
+        let councilLead = try await r.assignments.create(
+            for: second,
+            AssignmentDetails(
+                partnerID: partner("Northvale Council"), role: .lead,
+                action: "Revise the pre-birth assessment template so every adult in the household is named and assessed; audit 20 assessments.",
+                leadOfficer: "Head of Service (invented)", dueDate: day("2026-01-31")),
+            today: day("2025-12-10"), context: coordinator)
+        let revised = try await r.assignments.update(
+            councilLead.id, expectedVersion: councilLead.version,
+            to: AssignmentDetails(
+                partnerID: councilLead.details.partnerID, role: .lead, action: councilLead.details.action,
+                leadOfficer: councilLead.details.leadOfficer, dueDate: day("2026-06-30"),
+                dueDateReason: "The case recording system upgrade moved to April 2026."),
+            today: today, context: coordinator)
+        _ = try await r.assignments.addUpdate(
+            to: revised.id, NewProgressUpdate(happenedOn: day("2026-04-20"), text: "New template live in the case recording system."),
+            today: today, context: coordinator)
+        _ = try await r.assignments.create(
+            for: second,
+            AssignmentDetails(
+                partnerID: partner("Northvale Schools Trust"), role: .supporting,
+                action: "Designated safeguarding leads brief staff on recording male carers at admission.",
+                dueDate: day("2026-02-28")),
+            today: day("2025-12-10"), context: coordinator)
+    }
+
+    /// Submits evidence as a partner user, files from memory.
+    private static func submit(
+        _ r: Registry, _ w: WriteContext, to assignment: UUID, _ summary: String, _ kind: EvidenceKind, _ effective: Day,
+        files: [(String, [UInt8])]
+    ) async throws -> Evidence {
+        try await r.evidence.submit(to: assignment, idempotencyKey: nil, maxBytes: 1 << 20, today: Day.today(), context: w) { upload in
+            for (name, bytes) in files {
+                let file = try upload.beginFile(named: name)
+                try await file.write(ByteBuffer(bytes: bytes))
+                _ = try await file.finish()
+            }
+            return EvidenceSubmission(summary: summary, kind: kind, effectiveDate: effective)
+        }.evidence
+    }
+
+    /// A one-page PDF saying `text`.
+    static func pdf(_ text: String) -> [UInt8] {
+        let content = "BT /F1 18 Tf 72 720 Td (\(text)) Tj ET"
+        let objects = [
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+            "<< /Length \(content.utf8.count) >>\nstream\n\(content)\nendstream",
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ]
+        var out = "%PDF-1.4\n"
+        var offsets: [Int] = []
+        for (index, body) in objects.enumerated() {
+            offsets.append(out.utf8.count)
+            out += "\(index + 1) 0 obj\n\(body)\nendobj\n"
+        }
+        let xref = out.utf8.count
+        out += "xref\n0 \(objects.count + 1)\n0000000000 65535 f \n"
+        for offset in offsets { out += String(format: "%010d 00000 n \n", offset) }
+        out += "trailer\n<< /Size \(objects.count + 1) /Root 1 0 R >>\nstartxref\n\(xref)\n%%EOF\n"
+        return Array(out.utf8)
+    }
+
+    static let csv = Array("""
+        notification,received_on,shared_on,within_48_hours
+        N-001,2026-05-02,2026-05-03,yes
+        N-002,2026-05-04,2026-05-07,no
+        N-003,2026-05-09,2026-05-10,yes
+
+        """.utf8)
 
     private static func westmere(_ r: Registry, _ w: WriteContext) async throws {
         let board = try await r.boards.create(
@@ -168,5 +315,12 @@ public enum DemoData {
             second.id, expectedVersion: nil,
             TransitionRequest(to: .superseded, reason: "Replaced by the regional self-neglect guidance adopted in January 2025."),
             today: day("2025-01-20"), context: w)
+    }
+}
+
+extension WriteContext {
+    /// The same request, written as `user`.
+    func with(actor user: User) -> WriteContext {
+        WriteContext(actor: Principal(user: user), requestID: requestID, logger: logger)
     }
 }

@@ -11,6 +11,7 @@ public enum RequestProblem: Error, Equatable {
     case badCredentials
     case malformedJSON(String)
     case unsupportedMediaType(String?)
+    case expectedMultipart(String?)
     case ifMatchRequired
     case badIfMatch(String)
     case badQuery(field: String, message: String)
@@ -87,6 +88,14 @@ struct Problem: Encodable {
                 return make("duplicate", .conflict, "Already taken", "\(field) '\(value)' is already used by another record; choose another.")
             case .forbidden(let detail):
                 return make("forbidden", .forbidden, "Not allowed", "Your role does not allow this: \(detail).")
+            case .conflict(let detail):
+                return make("conflict", .conflict, "Not possible in the record's current state", detail)
+            case .tooLarge(let limit):
+                return make(
+                    "upload-too-large", .contentTooLarge, "The upload is too large",
+                    "One submission may carry at most \(limit / 1_048_576 > 0 ? "\(limit / 1_048_576) MiB" : "\(limit / 1024) KiB") of files (\(limit) bytes). Send fewer or smaller files, or split the evidence into several submissions.")
+            case .unsupportedFile(let detail):
+                return make("unsupported-file-type", .unsupportedMediaType, "That kind of file is not accepted", detail)
             }
         case let r as RequestProblem:
             switch r {
@@ -101,6 +110,10 @@ struct Problem: Encodable {
                 return make(
                     "unsupported-media-type", .unsupportedMediaType, "Send JSON",
                     "Send the body as application/json\(given.map { " (this request said \($0))" } ?? "").")
+            case .expectedMultipart(let given):
+                return make(
+                    "unsupported-media-type", .unsupportedMediaType, "Send a file upload",
+                    "Send evidence as multipart/form-data with fields summary, kind, effective_date and one or more files\(given.map { " (this request said \($0))" } ?? "").")
             case .ifMatchRequired:
                 return make(
                     "if-match-required", .preconditionRequired, "If-Match is required",

@@ -22,12 +22,12 @@ public struct AccountStore: Sendable {
 
     public init(database: Database) { self.database = database }
 
-    private static let userColumns = "u.id, u.email, u.name, u.role, u.active, u.created_at"
+    private static let userColumns = "u.id, u.email, u.name, u.role, u.active, u.partner_id, u.created_at"
 
     private static func user(_ r: PostgresRandomAccessRow) throws -> User {
         User(
             id: try r.get("id"), email: try r.get("email"), name: try r.get("name"), role: try r.get("role"),
-            active: try r.get("active"), createdAt: try r.get("created_at"))
+            active: try r.get("active"), partnerID: try r.get("partner_id"), createdAt: try r.get("created_at"))
     }
 
     /// Creates an account with an already computed bcrypt hash (hashing is slow and runs off the request threads).
@@ -38,7 +38,8 @@ public struct AccountStore: Sendable {
             let created = try await Rows.first(
                 c.query(
                     """
-                    INSERT INTO register.users AS u (id, email, name, role) VALUES (\(id), \(new.normalisedEmail), \(new.name), \(new.role.rawValue))
+                    INSERT INTO register.users AS u (id, email, name, role, partner_id)
+                    VALUES (\(id), \(new.normalisedEmail), \(new.name), \(new.role.rawValue), \(new.partnerID))
                     RETURNING \(unescaped: Self.userColumns)
                     """, logger: context.logger), Self.user)!
             try await c.run("INSERT INTO auth.passwords (user_id, bcrypt) VALUES (\(id), \(bcrypt))", logger: context.logger)

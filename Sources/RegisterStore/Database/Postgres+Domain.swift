@@ -41,6 +41,11 @@ extension Scope: PostgresDecodable {}
 extension ReviewStatus: PostgresDecodable {}
 extension RecommendationStatus: PostgresDecodable {}
 extension Role: PostgresDecodable {}
+extension Sector: PostgresDecodable {}
+extension AssignmentRole: PostgresDecodable {}
+extension AssignmentStatus: PostgresDecodable {}
+extension EvidenceKind: PostgresDecodable {}
+extension Verdict: PostgresDecodable {}
 
 extension PostgresRandomAccessRow {
     /// Decodes a named column, so row mapping reads by name rather than by position.

@@ -40,6 +40,8 @@ enum Table: String {
     case coreQuestions = "register.core_questions"
     case findings = "register.findings"
     case recommendations = "register.recommendations"
+    case partners = "register.partners"
+    case assignments = "register.assignments"
 
     var entityName: String {
         switch self {
@@ -48,6 +50,8 @@ enum Table: String {
         case .coreQuestions: "core question"
         case .findings: "finding"
         case .recommendations: "recommendation"
+        case .partners: "partner"
+        case .assignments: "assignment"
         }
     }
 }

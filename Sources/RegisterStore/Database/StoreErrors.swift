@@ -34,6 +34,9 @@ enum StoreErrors {
                 return ValidationError(field: "themes", message: "\(info[.message] ?? "unknown theme"); GET /api/v1/themes lists the codes")
             }
             return ValidationError(field: "", message: "the register refused the change (\(constraint)): check the dates and required reasons")
+        case "LRA10", "LRA11":
+            // Insert-only records, and the assurance rule, refused by the database itself.
+            return DomainError.conflict(info[.message] ?? "the register refused the change")
         default:
             return error
         }
@@ -47,6 +50,7 @@ enum StoreErrors {
         case "recommendations_number_unique": return .duplicate(field: "number", value: value.components(separatedBy: ", ").last ?? value)
         case "users_email_unique": return .duplicate(field: "email", value: value)
         case "boards_code_key": return .duplicate(field: "code", value: value)
+        case "partners_name_unique": return .duplicate(field: "name", value: value)
         default: return .duplicate(field: constraint, value: value)
         }
     }
@@ -55,6 +59,7 @@ enum StoreErrors {
         if constraint.contains("board") { return "board_id" }
         if constraint.contains("parent") { return "parent_review_id" }
         if constraint.contains("question") { return "question_ids" }
+        if constraint.contains("partner") { return "partner_id" }
         if constraint.contains("finding") { return "finding_ids" }
         return "id"
     }

@@ -18,11 +18,18 @@ public struct RecommendationFilter: Sendable, Equatable {
     public var dueBefore: Day?
     /// Full-text search over number, text and addressee (English stemming).
     public var text: String?
+    /// Recommendations assigned to this partner.
+    public var partnerID: UUID?
+    /// The reach of the person asking: a partner user sees only recommendations assigned to them.
+    public var reach: Reach
 
     public init(
         reviewID: UUID? = nil, boardID: UUID? = nil, kind: ReviewKind? = nil, status: RecommendationStatus? = nil, scope: Scope? = nil,
-        theme: String? = nil, overdue: Bool? = nil, dueAfter: Day? = nil, dueBefore: Day? = nil, text: String? = nil
+        theme: String? = nil, overdue: Bool? = nil, dueAfter: Day? = nil, dueBefore: Day? = nil, text: String? = nil,
+        partnerID: UUID? = nil, reach: Reach = .everything
     ) {
+        self.partnerID = partnerID
+        self.reach = reach
         self.reviewID = reviewID
         self.boardID = boardID
         self.kind = kind
@@ -131,6 +138,10 @@ public struct RecommendationStore: Sendable {
                       AND (\(f.dueAfter)::date IS NULL OR x.target_date >= \(f.dueAfter))
                       AND (\(f.dueBefore)::date IS NULL OR x.target_date <= \(f.dueBefore))
                       AND (\(f.text)::text IS NULL OR x.search @@ websearch_to_tsquery('english', \(f.text)))
+                      AND (\(f.partnerID)::uuid IS NULL
+                           OR EXISTS (SELECT 1 FROM register.assignments a WHERE a.recommendation_id = x.id AND a.partner_id = \(f.partnerID)))
+                      AND (\(f.reach.partnerID)::uuid IS NULL
+                           OR EXISTS (SELECT 1 FROM register.assignments a WHERE a.recommendation_id = x.id AND a.partner_id = \(f.reach.partnerID)))
                       AND (\(page.after)::uuid IS NULL OR x.id > \(page.after))
                     ORDER BY x.id LIMIT \(page.limit + 1)
                     """, logger: database.logger), Self.recommendation(today: today))
@@ -139,7 +150,7 @@ public struct RecommendationStore: Sendable {
     }
 
     /// All recommendations of one review, in report order (1, 2, … 4a, 4b, … 10).
-    public func all(of reviewID: UUID, today: Day) async throws -> [Recommendation] {
+    public func all(of reviewID: UUID, today: Day, reach: Reach = .everything) async throws -> [Recommendation] {
         try await database.read { c in
             let review = try await Rows.first(
                 c.query("SELECT id FROM register.reviews WHERE id = \(reviewID)", logger: database.logger)
@@ -149,6 +160,8 @@ public struct RecommendationStore: Sendable {
                 c.query(
                     """
                     SELECT \(unescaped: Self.columns) FROM register.recommendations x WHERE x.review_id = \(reviewID)
+                      AND (\(reach.partnerID)::uuid IS NULL
+                           OR EXISTS (SELECT 1 FROM register.assignments a WHERE a.recommendation_id = x.id AND a.partner_id = \(reach.partnerID)))
                     ORDER BY NULLIF(substring(x.number FROM '^[0-9]+'), '')::int NULLS LAST, x.number, x.id
                     """, logger: database.logger), Self.recommendation(today: today))
         }
@@ -179,28 +192,21 @@ public struct RecommendationStore: Sendable {
         _ id: UUID, expectedVersion: Int?, _ request: TransitionRequest<RecommendationStatus>, today: Day, context: WriteContext
     ) async throws -> Recommendation {
         try await database.write(context) { c in
-            let current = try await Rows.first(
-                c.query("SELECT status, version FROM register.recommendations WHERE id = \(id) FOR UPDATE", logger: context.logger)
-            ) { (try $0.get("status", as: RecommendationStatus.self), try $0.get("version", as: Int.self)) }
-            guard let current else { throw DomainError.notFound("recommendation") }
-            if let expectedVersion, expectedVersion != current.1 { throw DomainError.versionMismatch(current: current.1) }
-            let reason = try current.0.transition(to: request.to, reason: request.reason)
-            let on = request.on ?? today
-            let closed = request.to.isClosed
-            try await c.run(
-                """
-                UPDATE register.recommendations SET
-                    status = \(request.to.rawValue),
-                    closure_note = \(closed ? reason : nil),
-                    closed_on = \(closed ? on : nil),
-                    version = version + 1, updated_at = now()
-                WHERE id = \(id)
-                """, logger: context.logger)
-            try await c.run(
-                """
-                INSERT INTO register.recommendation_transitions (id, recommendation_id, from_status, to_status, reason, happened_on, actor)
-                VALUES (\(UUID.v7()), \(id), \(current.0.rawValue), \(request.to.rawValue), \(reason), \(on), \(context.actor.auditName))
-                """, logger: context.logger)
+            guard let current = try await RecommendationMoves.lock(id, connection: c, logger: context.logger) else {
+                throw DomainError.notFound("recommendation")
+            }
+            if let expectedVersion, expectedVersion != current.version { throw DomainError.versionMismatch(current: current.version) }
+            if request.to == .assured {
+                let met = try await Rows.first(c.query("SELECT register.assurance_met(\(id)) AS met", logger: context.logger)) {
+                    try $0.get("met", as: Bool.self)
+                }
+                if met != true {
+                    throw DomainError.conflict(
+                        "A recommendation is assured only when each lead assignment has accepted evidence of outcome or impact (output alone is not assurance). Accept such evidence first.")
+                }
+            }
+            try await RecommendationMoves.move(
+                id, from: current.status, to: request.to, reason: request.reason, on: request.on ?? today, connection: c, context: context)
             return try await Self.fetch(id, today: today, on: c, logger: context.logger)!
         }
     }

@@ -13,8 +13,14 @@ public struct ReviewFilter: Sendable, Equatable {
     /// Full-text search over reference, title, subjects, lead reviewer and summary (English stemming),
     /// or an exact reference (the text parser splits "CSPR-2024-03" into pieces).
     public var text: String?
+    /// The reach of the person asking: a partner user sees only reviews with work assigned to them.
+    public var reach: Reach
 
-    public init(kind: ReviewKind? = nil, status: ReviewStatus? = nil, boardID: UUID? = nil, theme: String? = nil, overdue: Bool? = nil, text: String? = nil) {
+    public init(
+        kind: ReviewKind? = nil, status: ReviewStatus? = nil, boardID: UUID? = nil, theme: String? = nil, overdue: Bool? = nil, text: String? = nil,
+        reach: Reach = .everything
+    ) {
+        self.reach = reach
         self.kind = kind
         self.status = status
         self.boardID = boardID
@@ -100,6 +106,9 @@ public struct ReviewStore: Sendable {
                       AND (\(f.overdue)::boolean IS NULL OR \(f.overdue) = EXISTS (
                               SELECT 1 FROM register.recommendations_at(\(at)) x
                               WHERE x.review_id = r.id AND x.status IN ('open', 'in_progress') AND x.target_date < \(today)))
+                      AND (\(f.reach.partnerID)::uuid IS NULL OR EXISTS (
+                              SELECT 1 FROM register.assignments a JOIN register.recommendations x ON x.id = a.recommendation_id
+                              WHERE x.review_id = r.id AND a.partner_id = \(f.reach.partnerID)))
                       AND (\(page.after)::uuid IS NULL OR r.id > \(page.after))
                     ORDER BY r.id LIMIT \(page.limit + 1)
                     """, logger: database.logger), Self.review)

@@ -1,0 +1,326 @@
+import Foundation
+import PostgresNIO
+import RegisterDomain
+
+/// Which assignments a work list shows. Every filter is optional; set ones must all hold.
+public struct AssignmentFilter: Sendable, Equatable {
+    public var partnerID: UUID?
+    public var recommendationID: UUID?
+    public var reviewID: UUID?
+    public var status: AssignmentStatus?
+    public var role: AssignmentRole?
+    public var overdue: Bool?
+    /// Not accepted and due within this many days from today (overdue ones included).
+    public var dueWithinDays: Int?
+    /// Assignments made by this actor (`user:<uuid>`), for a coordinator's own list.
+    public var assignedBy: String?
+    /// The reach of the person asking: a partner user sees only their organisation's.
+    public var reach: Reach
+
+    public init(
+        partnerID: UUID? = nil, recommendationID: UUID? = nil, reviewID: UUID? = nil, status: AssignmentStatus? = nil, role: AssignmentRole? = nil,
+        overdue: Bool? = nil, dueWithinDays: Int? = nil, assignedBy: String? = nil, reach: Reach = .everything
+    ) {
+        self.partnerID = partnerID
+        self.recommendationID = recommendationID
+        self.reviewID = reviewID
+        self.status = status
+        self.role = role
+        self.overdue = overdue
+        self.dueWithinDays = dueWithinDays
+        self.assignedBy = assignedBy
+        self.reach = reach
+    }
+}
+
+/// Assignments of recommendations to partners, their due-date revisions and progress updates.
+public struct AssignmentStore: Sendable {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    private static let columns = """
+        a.id, a.recommendation_id, a.partner_id, a.role, a.action, a.lead_officer, a.due_date, a.original_due_date, a.status,
+        a.assigned_by, a.version, a.created_at, a.updated_at, x.review_id, x.number, r.reference, p.name AS partner_name
+        """
+    private static let from = """
+        register.assignments a
+        JOIN register.recommendations x ON x.id = a.recommendation_id
+        JOIN register.reviews r ON r.id = x.review_id
+        JOIN register.partners p ON p.id = a.partner_id
+        """
+
+    private static func assignment(today: Day) -> (PostgresRandomAccessRow) throws -> Assignment {
+        { r in
+            let status: AssignmentStatus = try r.get("status")
+            let due: Day = try r.get("due_date")
+            return Assignment(
+                id: try r.get("id"), version: try r.get("version"), createdAt: try r.get("created_at"), updatedAt: try r.get("updated_at"),
+                details: AssignmentDetails(
+                    partnerID: try r.get("partner_id"), role: try r.get("role"), action: try r.get("action"),
+                    leadOfficer: try r.get("lead_officer"), dueDate: due),
+                state: AssignmentState(
+                    recommendationID: try r.get("recommendation_id"), reviewID: try r.get("review_id"), reviewReference: try r.get("reference"),
+                    recommendationNumber: try r.get("number"), partnerName: try r.get("partner_name"), status: status,
+                    originalDueDate: try r.get("original_due_date"),
+                    overdue: AssignmentState.isOverdue(status: status, dueDate: due, today: today), assignedBy: try r.get("assigned_by")))
+        }
+    }
+
+    /// Gives a recommendation to a partner. One assignment per partner and recommendation.
+    public func create(for recommendationID: UUID, _ d: AssignmentDetails, today: Day, context: WriteContext) async throws -> Assignment {
+        try d.validate()
+        return try await database.write(context) { c in
+            guard let current = try await RecommendationMoves.lock(recommendationID, connection: c, logger: context.logger) else {
+                throw DomainError.notFound("recommendation")
+            }
+            if current.status.isClosed, current.status != .implemented {
+                throw DomainError.conflict("Recommendation is \(current.status.rawValue): reopen it before assigning more work.")
+            }
+            let partnerActive = try await Rows.first(
+                c.query("SELECT active FROM register.partners WHERE id = \(d.partnerID)", logger: context.logger)
+            ) { try $0.get("active", as: Bool.self) }
+            guard let partnerActive else {
+                throw ValidationError(field: "partner_id", message: "partner_id does not name a partner organisation (GET /api/v1/partners)")
+            }
+            if !partnerActive {
+                throw ValidationError(field: "partner_id", message: "that partner organisation is inactive; reactivate it or choose another")
+            }
+            let id = UUID.v7()
+            do {
+                try await c.run(
+                    """
+                    INSERT INTO register.assignments (id, recommendation_id, partner_id, role, action, lead_officer, due_date, original_due_date, assigned_by)
+                    VALUES (\(id), \(recommendationID), \(d.partnerID), \(d.role.rawValue), \(d.action), \(d.leadOfficer), \(d.dueDate), \(d.dueDate),
+                            \(context.actor.auditName))
+                    """, logger: context.logger)
+            } catch let error as PSQLError where error.serverInfo?[.constraintName] == "assignments_one_per_partner" {
+                throw DomainError.conflict("This partner already has an assignment for this recommendation; edit that one instead.")
+            }
+            return try await Self.fetch(id, today: today, on: c, logger: context.logger)!
+        }
+    }
+
+    public func get(_ id: UUID, today: Day) async throws -> Assignment {
+        let found = try await database.read { c in try await Self.fetch(id, today: today, on: c, logger: database.logger) }
+        guard let found else { throw DomainError.notFound("assignment") }
+        return found
+    }
+
+    /// A work list, in the order assignments were made (the cursor is the last id shown).
+    public func list(_ f: AssignmentFilter, page: PageRequest, today: Day) async throws -> Page<Assignment> {
+        let horizon = f.dueWithinDays.map { today.adding(days: $0) }
+        let rows = try await database.read { c in
+            try await Rows.all(
+                c.query(
+                    """
+                    SELECT \(unescaped: Self.columns) FROM \(unescaped: Self.from)
+                    WHERE (\(f.reach.partnerID)::uuid IS NULL OR a.partner_id = \(f.reach.partnerID))
+                      AND (\(f.partnerID)::uuid IS NULL OR a.partner_id = \(f.partnerID))
+                      AND (\(f.recommendationID)::uuid IS NULL OR a.recommendation_id = \(f.recommendationID))
+                      AND (\(f.reviewID)::uuid IS NULL OR x.review_id = \(f.reviewID))
+                      AND (\(f.status?.rawValue)::text IS NULL OR a.status = \(f.status?.rawValue))
+                      AND (\(f.role?.rawValue)::text IS NULL OR a.role = \(f.role?.rawValue))
+                      AND (\(f.overdue)::boolean IS NULL OR \(f.overdue) = (a.status <> 'accepted' AND a.due_date < \(today)))
+                      AND (\(horizon)::date IS NULL OR (a.status <> 'accepted' AND a.due_date <= \(horizon)))
+                      AND (\(f.assignedBy)::text IS NULL OR a.assigned_by = \(f.assignedBy))
+                      AND (\(page.after)::uuid IS NULL OR a.id > \(page.after))
+                    ORDER BY a.id LIMIT \(page.limit + 1)
+                    """, logger: database.logger), Self.assignment(today: today))
+        }
+        return Page(fetched: rows, limit: page.limit, id: \.id)
+    }
+
+    /// Edits the action, officer, role or due date. A due-date change is kept with its reason.
+    public func update(_ id: UUID, expectedVersion: Int, to d: AssignmentDetails, today: Day, context: WriteContext) async throws -> Assignment {
+        try await database.write(context) { c in
+            guard let current = try await Self.fetch(id, today: today, on: c, logger: context.logger, lock: true) else {
+                throw DomainError.notFound("assignment")
+            }
+            if current.version != expectedVersion { throw DomainError.versionMismatch(current: current.version) }
+            try d.validateChange(from: current.details)
+            if d.dueDate != current.details.dueDate {
+                try await c.run(
+                    """
+                    INSERT INTO register.due_date_revisions (id, assignment_id, from_date, to_date, reason, actor)
+                    VALUES (\(UUID.v7()), \(id), \(current.details.dueDate), \(d.dueDate),
+                            \(d.dueDateReason?.trimmingCharacters(in: .whitespacesAndNewlines)), \(context.actor.auditName))
+                    """, logger: context.logger)
+            }
+            try await c.run(
+                """
+                UPDATE register.assignments SET role = \(d.role.rawValue), action = \(d.action), lead_officer = \(d.leadOfficer),
+                    due_date = \(d.dueDate), version = version + 1, updated_at = now()
+                WHERE id = \(id)
+                """, logger: context.logger)
+            if d.role != current.details.role {
+                try await RecommendationMoves.follow(assignmentsOf: current.state.recommendationID, today: today, connection: c, context: context)
+            }
+            return try await Self.fetch(id, today: today, on: c, logger: context.logger)!
+        }
+    }
+
+    /// A move a person asks for: starting work, or a coordinator reopening accepted work (with a reason).
+    public func transition(
+        _ id: UUID, expectedVersion: Int?, _ request: TransitionRequest<AssignmentStatus>, today: Day, context: WriteContext
+    ) async throws -> Assignment {
+        guard AssignmentStatus.requestable.contains(request.to) else {
+            throw DomainError.conflict(
+                "An assignment becomes \(request.to.rawValue) through its evidence: submit evidence (POST /assignments/{id}/evidence) or decide it (POST /evidence/{id}/decision).")
+        }
+        return try await database.write(context) { c in
+            guard let current = try await Self.fetch(id, today: today, on: c, logger: context.logger, lock: true) else {
+                throw DomainError.notFound("assignment")
+            }
+            if let expectedVersion, expectedVersion != current.version { throw DomainError.versionMismatch(current: current.version) }
+            let reason = try current.state.status.transition(to: request.to, reason: request.reason)
+            if current.state.status == .accepted, context.actor.role == .partner {
+                throw DomainError.forbidden("only the partnership's coordinator can reopen accepted work")
+            }
+            try await Self.setStatus(id, request.to, connection: c, logger: context.logger)
+            if let reason {
+                try await c.run(
+                    """
+                    INSERT INTO register.progress_updates (id, assignment_id, happened_on, text, author_id, actor)
+                    VALUES (\(UUID.v7()), \(id), \(request.on ?? today), \("Reopened: " + reason), \(context.actor.userID), \(context.actor.auditName))
+                    """, logger: context.logger)
+            }
+            try await RecommendationMoves.follow(assignmentsOf: current.state.recommendationID, today: today, connection: c, context: context)
+            return try await Self.fetch(id, today: today, on: c, logger: context.logger)!
+        }
+    }
+
+    /// Adds a dated progress update; the first one starts the work.
+    public func addUpdate(to id: UUID, _ update: NewProgressUpdate, today: Day, context: WriteContext) async throws -> ProgressUpdate {
+        try update.validate(today: today)
+        return try await database.write(context) { c in
+            guard let current = try await Self.fetch(id, today: today, on: c, logger: context.logger, lock: true) else {
+                throw DomainError.notFound("assignment")
+            }
+            let updateID = UUID.v7()
+            let created = try await Rows.first(
+                c.query(
+                    """
+                    INSERT INTO register.progress_updates (id, assignment_id, happened_on, text, author_id, actor)
+                    VALUES (\(updateID), \(id), \(update.happenedOn ?? today), \(update.text), \(context.actor.userID), \(context.actor.auditName))
+                    RETURNING id, assignment_id, happened_on, text, author_id, created_at
+                    """, logger: context.logger), Self.progressUpdate)!
+            if [.assigned, .returned].contains(current.state.status) {
+                try await Self.setStatus(id, .inProgress, connection: c, logger: context.logger)
+                try await RecommendationMoves.follow(assignmentsOf: current.state.recommendationID, today: today, connection: c, context: context)
+            }
+            return created
+        }
+    }
+
+    public func updates(of id: UUID) async throws -> [ProgressUpdate] {
+        try await database.read { c in
+            try await Rows.all(
+                c.query(
+                    """
+                    SELECT id, assignment_id, happened_on, text, author_id, created_at FROM register.progress_updates
+                    WHERE assignment_id = \(id) ORDER BY happened_on, id
+                    """, logger: database.logger), Self.progressUpdate)
+        }
+    }
+
+    public func dueDateRevisions(of id: UUID) async throws -> [DueDateRevision] {
+        try await database.read { c in
+            try await Rows.all(
+                c.query(
+                    """
+                    SELECT id, from_date, to_date, reason, actor, created_at FROM register.due_date_revisions
+                    WHERE assignment_id = \(id) ORDER BY id
+                    """, logger: database.logger)
+            ) { r in
+                DueDateRevision(
+                    id: try r.get("id"), fromDate: try r.get("from_date"), toDate: try r.get("to_date"), reason: try r.get("reason"),
+                    actor: try r.get("actor"), createdAt: try r.get("created_at"))
+            }
+        }
+    }
+
+    /// Moves every unfinished assignment of a partner (or of one officer) to another partner or
+    /// officer in one transaction, recording what moved and why. Accepted work stays where it was done.
+    public func reassign(_ request: ReassignmentRequest, context: WriteContext) async throws -> Reassignment {
+        try request.validate()
+        return try await database.write(context) { c in
+            let partners = try await Rows.all(
+                c.query(
+                    "SELECT id, active FROM register.partners WHERE id IN (\(request.fromPartnerID), \(request.targetPartnerID))",
+                    logger: context.logger)
+            ) { (try $0.get("id", as: UUID.self), try $0.get("active", as: Bool.self)) }
+            if !partners.contains(where: { $0.0 == request.fromPartnerID }) {
+                throw ValidationError(field: "from_partner_id", message: "from_partner_id does not name a partner organisation")
+            }
+            guard let target = partners.first(where: { $0.0 == request.targetPartnerID }) else {
+                throw ValidationError(field: "to_partner_id", message: "to_partner_id does not name a partner organisation")
+            }
+            if !target.1 { throw ValidationError(field: "to_partner_id", message: "to_partner_id names an inactive partner organisation") }
+            let moving = try await Rows.all(
+                c.query(
+                    """
+                    SELECT a.id, x.number, r.reference FROM register.assignments a
+                    JOIN register.recommendations x ON x.id = a.recommendation_id JOIN register.reviews r ON r.id = x.review_id
+                    WHERE a.partner_id = \(request.fromPartnerID) AND a.status <> 'accepted'
+                      AND (\(request.fromLeadOfficer)::text IS NULL OR a.lead_officer = \(request.fromLeadOfficer))
+                      AND (\(request.targetPartnerID) = \(request.fromPartnerID) OR NOT EXISTS (
+                              SELECT 1 FROM register.assignments b WHERE b.recommendation_id = a.recommendation_id AND b.partner_id = \(request.targetPartnerID)))
+                    ORDER BY a.id FOR UPDATE OF a
+                    """, logger: context.logger)
+            ) { try $0.get("id", as: UUID.self) }
+            let clashes = try await Rows.all(
+                c.query(
+                    """
+                    SELECT r.reference || ' recommendation ' || x.number AS what FROM register.assignments a
+                    JOIN register.recommendations x ON x.id = a.recommendation_id JOIN register.reviews r ON r.id = x.review_id
+                    WHERE a.partner_id = \(request.fromPartnerID) AND a.status <> 'accepted' AND \(request.targetPartnerID) <> \(request.fromPartnerID)
+                      AND (\(request.fromLeadOfficer)::text IS NULL OR a.lead_officer = \(request.fromLeadOfficer))
+                      AND EXISTS (SELECT 1 FROM register.assignments b WHERE b.recommendation_id = a.recommendation_id AND b.partner_id = \(request.targetPartnerID))
+                    ORDER BY 1
+                    """, logger: context.logger)
+            ) { try $0.get("what", as: String.self) }
+            if !clashes.isEmpty {
+                throw DomainError.conflict(
+                    "The receiving partner already has its own assignment for: \(clashes.joined(separator: "; ")). Merge those by hand first; nothing was moved.")
+            }
+            if moving.isEmpty {
+                throw DomainError.conflict("No unfinished assignment matches: nothing to move.")
+            }
+            try await c.run(
+                """
+                UPDATE register.assignments SET partner_id = \(request.targetPartnerID),
+                    lead_officer = COALESCE(\(request.toLeadOfficer), lead_officer), version = version + 1, updated_at = now()
+                WHERE id = ANY(\(moving)::uuid[])
+                """, logger: context.logger)
+            let id = UUID.v7()
+            try await c.run(
+                """
+                INSERT INTO register.reassignments (id, from_partner_id, to_partner_id, from_lead_officer, to_lead_officer, reason, assignment_ids, actor)
+                VALUES (\(id), \(request.fromPartnerID), \(request.targetPartnerID), \(request.fromLeadOfficer), \(request.toLeadOfficer),
+                        \(request.reason.trimmingCharacters(in: .whitespacesAndNewlines)), \(moving), \(context.actor.auditName))
+                """, logger: context.logger)
+            return Reassignment(id: id, assignmentIDs: moving)
+        }
+    }
+
+    static func setStatus(_ id: UUID, _ status: AssignmentStatus, connection c: PostgresConnection, logger: Logger) async throws {
+        try await c.run(
+            "UPDATE register.assignments SET status = \(status.rawValue), version = version + 1, updated_at = now() WHERE id = \(id)",
+            logger: logger)
+    }
+
+    static func fetch(_ id: UUID, today: Day, on c: PostgresConnection, logger: Logger, lock: Bool = false) async throws -> Assignment? {
+        try await Rows.first(
+            c.query(
+                "SELECT \(unescaped: columns) FROM \(unescaped: from) WHERE a.id = \(id) \(unescaped: lock ? "FOR UPDATE OF a" : "")",
+                logger: logger),
+            assignment(today: today))
+    }
+
+    private static func progressUpdate(_ r: PostgresRandomAccessRow) throws -> ProgressUpdate {
+        ProgressUpdate(
+            id: try r.get("id"), assignmentID: try r.get("assignment_id"), happenedOn: try r.get("happened_on"), text: try r.get("text"),
+            authorID: try r.get("author_id"), createdAt: try r.get("created_at"))
+    }
+}

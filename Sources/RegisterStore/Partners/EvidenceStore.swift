@@ -1,0 +1,218 @@
+import Foundation
+import NIOCore
+import PostgresNIO
+import RegisterDomain
+
+/// Which evidence a list shows.
+public struct EvidenceFilter: Sendable, Equatable {
+    public var assignmentID: UUID?
+    public var partnerID: UUID?
+    public var verdict: Verdict?
+    public var reach: Reach
+
+    public init(assignmentID: UUID? = nil, partnerID: UUID? = nil, verdict: Verdict? = nil, reach: Reach = .everything) {
+        self.assignmentID = assignmentID
+        self.partnerID = partnerID
+        self.verdict = verdict
+        self.reach = reach
+    }
+}
+
+/// A stored file's description and where its bytes are.
+public struct StoredFile: Sendable, Equatable {
+    public var file: EvidenceFile
+    public var evidenceID: UUID
+}
+
+/// Evidence submissions, their files and the verdicts on them.
+public struct EvidenceStore: Sendable {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    private static let columns = """
+        e.id, e.assignment_id, a.recommendation_id, a.partner_id, e.summary, e.kind, e.effective_date, e.received_at, e.submitted_by,
+        COALESCE(d.verdict, 'pending') AS verdict, d.decided_by, d.decided_at, d.reason
+        """
+    private static let from = """
+        register.evidence e JOIN register.assignments a ON a.id = e.assignment_id
+        LEFT JOIN register.evidence_decisions d ON d.evidence_id = e.id
+        """
+
+    /// Receives a submission: `receive` streams the files into the upload and returns the text
+    /// fields; everything is one transaction, so a refused file leaves nothing behind.
+    ///
+    /// With an idempotency key, a retry of a submission already stored returns that submission
+    /// (`replayed` true) and stores nothing new.
+    public func submit(
+        to assignmentID: UUID, idempotencyKey: String?, maxBytes: Int64, today: Day, context: WriteContext,
+        receive: (EvidenceUpload) async throws -> EvidenceSubmission
+    ) async throws -> (evidence: Evidence, replayed: Bool) {
+        guard let submitter = context.actor.userID else { throw DomainError.forbidden("evidence is submitted by a signed-in person") }
+        if let idempotencyKey {
+            var v = Validator()
+            v.text(idempotencyKey, field: "Idempotency-Key", max: 200)
+            try v.check()
+            if let first = try await replay(idempotencyKey, submitter: submitter, assignmentID: assignmentID) { return (first, true) }
+        }
+        do {
+            let evidence = try await database.write(context) { c in
+                let exists = try await Rows.first(
+                    c.query("SELECT id FROM register.assignments WHERE id = \(assignmentID)", logger: context.logger)
+                ) { try $0.get("id", as: UUID.self) }
+                guard exists != nil else { throw DomainError.notFound("assignment") }
+                let id = UUID.v7()
+                let upload = EvidenceUpload(connection: c, logger: context.logger, evidenceID: id, maxBytes: maxBytes)
+                let submission = try await receive(upload)
+                guard !upload.files.isEmpty else {
+                    throw ValidationError(field: "files", message: "attach at least one file: the document or image that shows the work")
+                }
+                try await c.run(
+                    """
+                    INSERT INTO register.evidence (id, assignment_id, summary, kind, effective_date, submitted_by, idempotency_key)
+                    VALUES (\(id), \(assignmentID), \(submission.summary), \(submission.kind.rawValue), \(submission.effectiveDate), \(submitter), \(idempotencyKey))
+                    """, logger: context.logger)
+                guard let assignment = try await AssignmentStore.fetch(assignmentID, today: today, on: c, logger: context.logger, lock: true) else {
+                    throw DomainError.notFound("assignment")
+                }
+                if assignment.state.status != .evidenceSubmitted {
+                    _ = try assignment.state.status.transition(to: .evidenceSubmitted, reason: nil)
+                    try await AssignmentStore.setStatus(assignmentID, .evidenceSubmitted, connection: c, logger: context.logger)
+                }
+                try await RecommendationMoves.follow(assignmentsOf: assignment.state.recommendationID, today: today, connection: c, context: context)
+                return try await Self.fetch([id], on: c, logger: context.logger)[0]
+            }
+            return (evidence, false)
+        } catch DomainError.duplicate(let field, _) where field == "evidence_idempotency" {
+            // The same key raced in from a retry: answer with the submission that won.
+            if let idempotencyKey, let first = try await replay(idempotencyKey, submitter: submitter, assignmentID: assignmentID) {
+                return (first, true)
+            }
+            throw DomainError.conflict("Idempotency-Key was used for another submission; send a new key for new evidence.")
+        }
+    }
+
+    private func replay(_ key: String, submitter: UUID, assignmentID: UUID) async throws -> Evidence? {
+        let first = try await database.read { c in
+            try await Self.fetch(
+                where: "e.submitted_by = \(submitter) AND e.idempotency_key = \(key)", on: c, logger: database.logger
+            ).first
+        }
+        guard let first else { return nil }
+        guard first.assignmentID == assignmentID else {
+            throw DomainError.conflict("Idempotency-Key '\(key)' was already used for evidence on another assignment; send a new key for new evidence.")
+        }
+        return first
+    }
+
+    public func get(_ id: UUID) async throws -> Evidence {
+        let found = try await database.read { c in try await Self.fetch([id], on: c, logger: database.logger).first }
+        guard let found else { throw DomainError.notFound("evidence") }
+        return found
+    }
+
+    /// Evidence in the order it was received (oldest first), so a list of pending evidence is a queue.
+    public func list(_ f: EvidenceFilter, page: PageRequest) async throws -> Page<Evidence> {
+        let rows = try await database.read { c in
+            try await Self.fetch(
+                where: """
+                    (\(f.reach.partnerID)::uuid IS NULL OR a.partner_id = \(f.reach.partnerID))
+                    AND (\(f.partnerID)::uuid IS NULL OR a.partner_id = \(f.partnerID))
+                    AND (\(f.assignmentID)::uuid IS NULL OR e.assignment_id = \(f.assignmentID))
+                    AND (\(f.verdict?.rawValue)::text IS NULL OR COALESCE(d.verdict, 'pending') = \(f.verdict?.rawValue))
+                    AND (\(page.after)::uuid IS NULL OR e.id > \(page.after))
+                    ORDER BY e.id LIMIT \(page.limit + 1)
+                    """, on: c, logger: database.logger)
+        }
+        return Page(fetched: rows, limit: page.limit, id: \.id)
+    }
+
+    /// Accepts or returns pending evidence; the assignment and its recommendation follow.
+    public func decide(_ id: UUID, _ decision: Decision, today: Day, context: WriteContext) async throws -> Evidence {
+        let reason = try decision.validate()
+        guard let decider = context.actor.userID else { throw DomainError.forbidden("evidence is decided by a signed-in person") }
+        return try await database.write(context) { c in
+            guard let evidence = try await Self.fetch([id], on: c, logger: context.logger).first else { throw DomainError.notFound("evidence") }
+            guard let assignment = try await AssignmentStore.fetch(evidence.assignmentID, today: today, on: c, logger: context.logger, lock: true) else {
+                throw DomainError.notFound("assignment")
+            }
+            // Re-read under the assignment's lock: a decision made meanwhile is seen here.
+            let current = try await Self.fetch([id], on: c, logger: context.logger)[0]
+            guard current.verdict == .pending else {
+                throw DomainError.conflict("This evidence was already \(current.verdict.rawValue); a verdict is never changed. Ask the partner to submit new evidence.")
+            }
+            try await c.run(
+                """
+                INSERT INTO register.evidence_decisions (evidence_id, verdict, reason, decided_by)
+                VALUES (\(id), \(decision.verdict.rawValue), \(reason), \(decider))
+                """, logger: context.logger)
+            let otherPending = try await Rows.first(
+                c.query(
+                    """
+                    SELECT EXISTS (SELECT 1 FROM register.evidence e LEFT JOIN register.evidence_decisions d ON d.evidence_id = e.id
+                                   WHERE e.assignment_id = \(evidence.assignmentID) AND d.evidence_id IS NULL) AS pending
+                    """, logger: context.logger)
+            ) { try $0.get("pending", as: Bool.self) } ?? false
+            let next = AssignmentStatus.afterVerdict(decision.verdict, otherPending: otherPending)
+            if next != assignment.state.status {
+                _ = try assignment.state.status.transition(to: next, reason: reason)
+                try await AssignmentStore.setStatus(evidence.assignmentID, next, connection: c, logger: context.logger)
+            }
+            try await RecommendationMoves.follow(assignmentsOf: assignment.state.recommendationID, today: today, connection: c, context: context)
+            return try await Self.fetch([id], on: c, logger: context.logger)[0]
+        }
+    }
+
+    /// A file of a piece of evidence, without its bytes.
+    public func file(_ fileID: UUID, of evidenceID: UUID) async throws -> EvidenceFile {
+        guard let found = try await get(evidenceID).files.first(where: { $0.id == fileID }) else { throw DomainError.notFound("file") }
+        return found
+    }
+
+    /// Streams a file's bytes, chunk by chunk, to `write`.
+    public func streamFile(_ fileID: UUID, logger: Logger, to write: (ByteBuffer) async throws -> Void) async throws {
+        try await database.read { c in
+            for try await chunk in try await c.query(
+                "SELECT data FROM files.chunks WHERE file_id = \(fileID) ORDER BY seq", logger: logger
+            ).decode(ByteBuffer.self) {
+                try await write(chunk)
+            }
+        }
+    }
+
+    static func fetch(_ ids: [UUID], on c: PostgresConnection, logger: Logger) async throws -> [Evidence] {
+        try await fetch(where: "e.id = ANY(\(ids)::uuid[]) ORDER BY e.id", on: c, logger: logger)
+    }
+
+    private static func fetch(where condition: PostgresQuery, on c: PostgresConnection, logger: Logger) async throws -> [Evidence] {
+        // The condition's placeholders ($1, $2…) keep their numbers: the text before it binds nothing.
+        let query = PostgresQuery(unsafeSQL: "SELECT \(columns) FROM \(from) WHERE " + condition.sql, binds: condition.binds)
+        let rows = try await Rows.all(c.query(query, logger: logger)) { r in
+            Evidence(
+                id: try r.get("id"), assignmentID: try r.get("assignment_id"), recommendationID: try r.get("recommendation_id"),
+                partnerID: try r.get("partner_id"), summary: try r.get("summary"), kind: try r.get("kind"),
+                effectiveDate: try r.get("effective_date"), receivedAt: try r.get("received_at"), submittedBy: try r.get("submitted_by"),
+                files: [], verdict: try r.get("verdict"), decidedBy: try r.get("decided_by"), decidedAt: try r.get("decided_at"),
+                reason: try r.get("reason"))
+        }
+        guard !rows.isEmpty else { return [] }
+        let files = try await Rows.all(
+            c.query(
+                """
+                SELECT id, evidence_id, name, media_type, size_bytes, encode(sha256, 'hex') AS sha256 FROM register.evidence_files
+                WHERE evidence_id = ANY(\(rows.map { $0.id })::uuid[]) ORDER BY evidence_id, position
+                """, logger: logger)
+        ) { r -> (UUID, EvidenceFile) in
+            (try r.get("evidence_id", as: UUID.self),
+             EvidenceFile(
+                id: try r.get("id"), name: try r.get("name"), mediaType: try r.get("media_type"), sizeBytes: try r.get("size_bytes"),
+                sha256: try r.get("sha256")))
+        }
+        let byEvidence = Dictionary(grouping: files, by: { $0.0 })
+        return rows.map { e in
+            var e = e
+            e.files = byEvidence[e.id]?.map { $0.1 } ?? []
+            return e
+        }
+    }
+}

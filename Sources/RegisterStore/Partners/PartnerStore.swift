@@ -1,0 +1,90 @@
+import Foundation
+import PostgresNIO
+import RegisterDomain
+
+/// Partner organisations.
+public struct PartnerStore: Sendable {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    private static let columns = "id, name, sector, active, version, created_at, updated_at"
+
+    private static func partner(_ r: PostgresRandomAccessRow) throws -> Partner {
+        Partner(
+            id: try r.get("id"), version: try r.get("version"), createdAt: try r.get("created_at"), updatedAt: try r.get("updated_at"),
+            details: PartnerDetails(name: try r.get("name"), sector: try r.get("sector"), active: try r.get("active")))
+    }
+
+    public func create(_ details: PartnerDetails, context: WriteContext) async throws -> Partner {
+        try details.validate()
+        return try await database.write(context) { c in
+            try await Rows.first(
+                c.query(
+                    """
+                    INSERT INTO register.partners (id, name, sector, active)
+                    VALUES (\(UUID.v7()), \(details.name.trimmingCharacters(in: .whitespaces)), \(details.sector.rawValue), \(details.active ?? true))
+                    RETURNING \(unescaped: Self.columns)
+                    """, logger: context.logger), Self.partner)!
+        }
+    }
+
+    /// A partner within `reach` (a partner user sees only their own organisation).
+    public func get(_ id: UUID, reach: Reach = .everything) async throws -> Partner {
+        let found = try await database.read { c in
+            try await Rows.first(
+                c.query(
+                    """
+                    SELECT \(unescaped: Self.columns) FROM register.partners
+                    WHERE id = \(id) AND (\(reach.partnerID)::uuid IS NULL OR id = \(reach.partnerID))
+                    """, logger: database.logger), Self.partner)
+        }
+        guard let found else { throw DomainError.notFound("partner") }
+        return found
+    }
+
+    /// Finds a partner by id or by exact name (case-insensitive), for the command line.
+    public func find(_ idOrName: String) async throws -> Partner {
+        if let id = UUID(uuidString: idOrName) { return try await get(id) }
+        let found = try await database.read { c in
+            try await Rows.first(
+                c.query("SELECT \(unescaped: Self.columns) FROM register.partners WHERE lower(name) = lower(\(idOrName))", logger: database.logger),
+                Self.partner)
+        }
+        guard let found else { throw DomainError.notFound("partner") }
+        return found
+    }
+
+    public func list(_ page: PageRequest, reach: Reach = .everything, sector: Sector? = nil, active: Bool? = nil) async throws -> Page<Partner> {
+        let rows = try await database.read { c in
+            try await Rows.all(
+                c.query(
+                    """
+                    SELECT \(unescaped: Self.columns) FROM register.partners
+                    WHERE (\(reach.partnerID)::uuid IS NULL OR id = \(reach.partnerID))
+                      AND (\(sector?.rawValue)::text IS NULL OR sector = \(sector?.rawValue))
+                      AND (\(active)::boolean IS NULL OR active = \(active))
+                      AND (\(page.after)::uuid IS NULL OR id > \(page.after))
+                    ORDER BY id LIMIT \(page.limit + 1)
+                    """, logger: database.logger), Self.partner)
+        }
+        return Page(fetched: rows, limit: page.limit, id: \.id)
+    }
+
+    public func update(_ id: UUID, expectedVersion: Int, to details: PartnerDetails, context: WriteContext) async throws -> Partner {
+        try details.validate()
+        return try await database.write(context) { c in
+            let updated = try await Rows.first(
+                c.query(
+                    """
+                    UPDATE register.partners
+                    SET name = \(details.name.trimmingCharacters(in: .whitespaces)), sector = \(details.sector.rawValue),
+                        active = \(details.active ?? true), version = version + 1, updated_at = now()
+                    WHERE id = \(id) AND version = \(expectedVersion)
+                    RETURNING \(unescaped: Self.columns)
+                    """, logger: context.logger), Self.partner)
+            guard let updated else { throw try await Rows.missingOrStale(.partners, id: id, on: c, logger: context.logger) }
+            return updated
+        }
+    }
+}
