@@ -175,7 +175,8 @@ END
 $$;
 
 -- Assurance needs, for each lead assignment, accepted evidence of outcome or impact (or, where
--- the board has switched that rule off, accepted evidence of any kind); and at least one lead.
+-- the board has switched that rule off, accepted evidence of any kind) on work that has not been
+-- reopened or returned since; and at least one lead assignment.
 CREATE FUNCTION register.assurance_met(p_recommendation uuid) RETURNS boolean
     LANGUAGE sql STABLE
     AS $$
@@ -186,11 +187,12 @@ CREATE FUNCTION register.assurance_met(p_recommendation uuid) RETURNS boolean
                JOIN register.reviews v ON v.id = r.review_id
                JOIN register.boards b ON b.id = v.board_id
                WHERE a.recommendation_id = p_recommendation AND a.role = 'lead'
-                 AND NOT EXISTS (
+                 -- Work reopened, or returned since, is under way again: not assured.
+                 AND (a.status NOT IN ('accepted', 'evidence_submitted') OR NOT EXISTS (
                      SELECT 1 FROM register.evidence e
                      JOIN register.evidence_decisions d ON d.evidence_id = e.id AND d.verdict = 'accepted'
                      WHERE e.assignment_id = a.id
-                       AND (e.kind IN ('outcome', 'impact') OR NOT b.assurance_needs_outcome)))
+                       AND (e.kind IN ('outcome', 'impact') OR NOT b.assurance_needs_outcome))))
     $$;
 GRANT EXECUTE ON FUNCTION register.assurance_met(uuid) TO register_app, register_auditor;
 

@@ -20,7 +20,7 @@ struct PolicyTests {
         .readAssignments: [.admin: .all, .coordinator: .all, .auditor: .all, .partner: .own],
         .assignPartners: [.admin: .all, .coordinator: .all, .auditor: .no, .partner: .no],
         .reportProgress: [.admin: .all, .coordinator: .all, .auditor: .no, .partner: .own],
-        .submitEvidence: [.admin: .all, .coordinator: .no, .auditor: .no, .partner: .own],
+        .submitEvidence: [.admin: .no, .coordinator: .no, .auditor: .no, .partner: .own],
         .decideEvidence: [.admin: .all, .coordinator: .all, .auditor: .no, .partner: .no],
         .readAudit: [.admin: .all, .coordinator: .no, .auditor: .all, .partner: .no],
         .manageOwnAccount: [.admin: .all, .coordinator: .all, .auditor: .all, .partner: .all],

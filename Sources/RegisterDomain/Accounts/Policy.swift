@@ -56,6 +56,8 @@ public enum Policy {
     public static func reach(_ role: Role, partner: UUID?, _ action: Action) -> Reach? {
         switch (role, action) {
         case (_, .readBoards), (_, .manageOwnAccount): return .everything
+        // Evidence comes from the partner who did the work, never from the register's own staff.
+        case (.admin, .submitEvidence): return nil
         case (.admin, _): return .everything
         case (.coordinator, .readReviews), (.coordinator, .editReviews), (.coordinator, .readHistory),
              (.coordinator, .readPartners), (.coordinator, .readAssignments), (.coordinator, .assignPartners),
