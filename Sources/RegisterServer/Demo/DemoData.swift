@@ -209,6 +209,10 @@ public enum DemoData {
             returned.id,
             Decision(verdict: .returned, reason: "The log does not show the date each notification was acted on; please add that column and resubmit."),
             today: today, context: coordinator)
+        // The resubmission is a new record, waiting in the coordinator's queue.
+        _ = try await submit(
+            r, health, to: healthSupport.id, "Health visiting notification log, with the date each notification was acted on.", .output,
+            day("2026-05-31"), files: [("hv-notification-log-with-dates.csv", csv)])
         _ = try await r.assignments.addUpdate(
             to: probationSupport.id, NewProgressUpdate(happenedOn: day("2026-03-02"), text: "Practice note issued to offender managers."),
             today: today, context: coordinator)
