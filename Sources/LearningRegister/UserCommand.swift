@@ -42,7 +42,13 @@ struct UserCommand: AsyncParsableCommand {
                 print("created \(created.user.role.rawValue) \(created.user.email) (id \(created.user.id.uuidString.lowercased()))")
                 if let generated = created.generatedPassword { print("password (shown once): \(generated)") }
             } catch let invalid as RegisterDomain.ValidationError {
-                throw CommandFailure(message: invalid.errors.map(\.message).joined(separator: "; "))
+                let messages = invalid.errors.map { error in
+                    guard error.field == "partner_id" else { return error.message }
+                    return role == .partner
+                        ? "a partner user belongs to one partner organisation: name it with --partner"
+                        : "only partner users belong to a partner organisation: leave out --partner"
+                }
+                throw CommandFailure(message: messages.joined(separator: "; "))
             } catch DomainError.duplicate(_, let value) {
                 throw CommandFailure(message: "an account with e-mail \(value) already exists")
             } catch DomainError.notFound {

@@ -260,12 +260,9 @@ public struct AssignmentStore: Sendable {
             let moving = try await Rows.all(
                 c.query(
                     """
-                    SELECT a.id, x.number, r.reference FROM register.assignments a
-                    JOIN register.recommendations x ON x.id = a.recommendation_id JOIN register.reviews r ON r.id = x.review_id
+                    SELECT a.id FROM register.assignments a
                     WHERE a.partner_id = \(request.fromPartnerID) AND a.status <> 'accepted'
                       AND (\(request.fromLeadOfficer)::text IS NULL OR a.lead_officer = \(request.fromLeadOfficer))
-                      AND (\(request.targetPartnerID) = \(request.fromPartnerID) OR NOT EXISTS (
-                              SELECT 1 FROM register.assignments b WHERE b.recommendation_id = a.recommendation_id AND b.partner_id = \(request.targetPartnerID)))
                     ORDER BY a.id FOR UPDATE OF a
                     """, logger: context.logger)
             ) { try $0.get("id", as: UUID.self) }
