@@ -25,6 +25,8 @@ public enum Action: Sendable, Equatable, CaseIterable {
     case submitEvidence
     /// Accept or return evidence.
     case decideEvidence
+    /// Compliance reports, summary figures, evidence packs and the cross-review learning view.
+    case readReports
     /// Read, export and verify the audit trail.
     case readAudit
     /// Sign out, manage one's own API tokens.
@@ -61,10 +63,10 @@ public enum Policy {
         case (.admin, _): return .everything
         case (.coordinator, .readReviews), (.coordinator, .editReviews), (.coordinator, .readHistory),
              (.coordinator, .readPartners), (.coordinator, .readAssignments), (.coordinator, .assignPartners),
-             (.coordinator, .reportProgress), (.coordinator, .decideEvidence):
+             (.coordinator, .reportProgress), (.coordinator, .decideEvidence), (.coordinator, .readReports):
             return .everything
         case (.auditor, .readReviews), (.auditor, .readHistory), (.auditor, .readPartners),
-             (.auditor, .readAssignments), (.auditor, .readAudit):
+             (.auditor, .readAssignments), (.auditor, .readAudit), (.auditor, .readReports):
             return .everything
         case (.partner, .readReviews), (.partner, .readPartners), (.partner, .readAssignments),
              (.partner, .reportProgress), (.partner, .submitEvidence):
