@@ -71,6 +71,7 @@ struct AccessMatrixTests {
         let evidenceSubmission = Rule.scopedWrite(staff: [], partner: true)
         let audit = Rule.only([.admin, .auditor])
         let admin = Rule.only([.admin])
+        let reports = Rule.only([.admin, .coordinator, .auditor])
         return [
             Endpoint(method: .get, path: { _ in "/api/v1/me" }, rule: .anyone),
             Endpoint(method: .get, path: { _ in "/api/v1/tokens" }, rule: .anyone),
@@ -121,6 +122,12 @@ struct AccessMatrixTests {
             Endpoint(method: .get, path: { "/api/v1/evidence/\($0.evidence)" }, rule: reviewRead),
             Endpoint(method: .get, path: { "/api/v1/evidence/\($0.evidence)/files/\($0.file)" }, rule: reviewRead),
             Endpoint(method: .post, path: { "/api/v1/evidence/\($0.evidence)/decision" }, rule: reviewWrite, json: "{}"),
+            Endpoint(method: .get, path: { _ in "/api/v1/reports/compliance?format=csv" }, rule: reports),
+            Endpoint(method: .get, path: { _ in "/api/v1/reports/summary" }, rule: reports),
+            Endpoint(method: .get, path: { "/api/v1/reports/evidence-pack?review=\($0.review)" }, rule: reports),
+            Endpoint(method: .get, path: { _ in "/api/v1/learning/themes" }, rule: reports),
+            Endpoint(method: .get, path: { _ in "/api/v1/learning/search?q=protocol" }, rule: reports),
+            Endpoint(method: .get, path: { "/api/v1/recommendations/\($0.recommendation)/similar" }, rule: history),
             Endpoint(method: .get, path: { _ in "/api/v1/audit/events" }, rule: audit),
             Endpoint(method: .get, path: { _ in "/api/v1/audit/verify" }, rule: audit),
             Endpoint(method: .get, path: { _ in "/api/v1/audit/checkpoints" }, rule: audit),

@@ -27,6 +27,18 @@ struct PartnerWorkTests {
         return (id, assignment.json["id"] as! String)
     }
 
+    /// A recommendation in `review` with a lead assignment to the test partner; returns (recommendation, assignment) ids.
+    static func assignedTo(_ api: APIHarness, review: String, number: String, text: String) async throws -> (String, String) {
+        let recommendation = try await api.call(
+            .post, "/api/v1/reviews/\(review)/recommendations", json: #"{"number":"\#(number)","text":"\#(text)","scope":"local"}"#)
+        let id = recommendation.json["id"] as! String
+        let assignment = try await api.call(
+            .post, "/api/v1/recommendations/\(id)/assignments",
+            json: #"{"partner_id":"\#(api.ownPartner.uuidString.lowercased())","role":"lead","action":"Do it.","due_date":"2026-03-31"}"#)
+        precondition(assignment.status == .created, assignment.text)
+        return (id, assignment.json["id"] as! String)
+    }
+
     static func evidence(kind: String = "outcome", summary: String = "Audit of 40 notifications") -> [String: String] {
         ["summary": summary, "kind": kind, "effective_date": "2026-02-28"]
     }

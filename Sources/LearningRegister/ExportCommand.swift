@@ -1,0 +1,160 @@
+import ArgumentParser
+import Foundation
+import RegisterDomain
+import RegisterReports
+import RegisterServer
+import RegisterStore
+
+/// `learning-register export …`: the reports auditors and boards ask for, from the command line.
+struct ExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export", abstract: "Export compliance reports, summary figures and evidence packs.",
+        subcommands: [Compliance.self, Summary.self, Pack.self])
+
+    /// Options every report shares.
+    struct ReportOptions: ParsableArguments {
+        @Option(name: .customLong("as-at"), help: "The register as it stood at the end of this day (UK time), YYYY-MM-DD; rebuilt from the audit trail.")
+        var asAt: String?
+        @Option(name: .shortAndLong, help: "File to write (it is replaced); standard output when left out.")
+        var output: String?
+
+        func day() throws -> AsAt? {
+            guard let asAt else { return nil }
+            guard let day = Day(iso: asAt), day.year <= 9998 else { throw ValidationError("--as-at '\(asAt)' is not a date such as 2026-03-31") }
+            return AsAt(day: day)
+        }
+
+        /// Where to write: the file, or standard output.
+        func sink() throws -> FileHandle {
+            guard let output else { return FileHandle.standardOutput }
+            guard FileManager.default.createFile(atPath: output, contents: nil), let handle = FileHandle(forWritingAtPath: output) else {
+                throw CommandFailure(message: "cannot write \(output)")
+            }
+            return handle
+        }
+    }
+
+    struct Compliance: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The compliance report: one row per recommendation and partner assignment.",
+            discussion: "CSV opens in Excel with UK dates; cells a spreadsheet could run as formulas are neutralised.")
+
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var report: ReportOptions
+        @Option(help: "csv, json or html.") var format: String = "csv"
+        @Option(help: "Only this review (id or reference).") var review: String?
+        @Option(help: "Only this partner organisation (id).") var partner: String?
+        @Option(help: "Only this board (id).") var board: String?
+        @Flag(help: "Only overdue rows.") var overdue = false
+
+        func run() async throws {
+            guard let format = ReportFormat(rawValue: format) else { throw ValidationError("--format: \(ReportFormat.unknownValueMessage(format))") }
+            var partnerID: UUID?
+            if let partner {
+                guard let id = UUID(uuidString: partner) else { throw ValidationError("--partner must be a partner organisation's id") }
+                partnerID = id
+            }
+            var boardID: UUID?
+            if let board {
+                guard let id = UUID(uuidString: board) else { throw ValidationError("--board must be a board's id") }
+                boardID = id
+            }
+            let asAt = try report.day()
+            let filter = ReportFilter(
+                reviewID: review.flatMap { UUID(uuidString: $0) }, reviewReference: review.flatMap { UUID(uuidString: $0) == nil ? $0 : nil },
+                boardID: boardID, partnerID: partnerID, overdue: overdue ? true : nil)
+            let configuration = try database.configuration()
+            let logger = commandLogger()
+            let handle = try report.sink()
+            defer { try? handle.close() }
+            var described: [(String, String)] = []
+            if let review { described.append(("review", review)) }
+            if let partner { described.append(("partner", partner)) }
+            if let board { described.append(("board", board)) }
+            if overdue { described.append(("overdue", "true")) }
+            let heading = ReportHeading(asAt: asAt?.day, generatedAt: Date(), filters: described)
+            let rows = try await withRegistry(configuration.database, logger: logger) { registry, _ in
+                var writer = ComplianceReport.writer(format, heading: heading)
+                var pending = Data()
+                var count = 0
+                pending.append(contentsOf: writer.begin().utf8)
+                try await registry.reports.compliance(filter, asAt: asAt, today: Day.today()) { row in
+                    count += 1
+                    pending.append(contentsOf: writer.row(row).utf8)
+                    if pending.count >= 64 * 1024 {
+                        try handle.write(contentsOf: pending)
+                        pending.removeAll(keepingCapacity: true)
+                    }
+                }
+                pending.append(contentsOf: writer.end().utf8)
+                try handle.write(contentsOf: pending)
+                return count
+            }
+            if let output = report.output { print("wrote \(rows) rows to \(output)") }
+        }
+    }
+
+    struct Summary: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Figures for the yearly report (JSON): per review and per partner, and recommendations closed without outcome or impact evidence.")
+
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var report: ReportOptions
+        @Option(help: "Only this board (id).") var board: String?
+
+        func run() async throws {
+            let boardID = try board.map { raw in
+                guard let id = UUID(uuidString: raw) else { throw ValidationError("--board must be a board's id") }
+                return id
+            }
+            let asAt = try report.day()
+            let configuration = try database.configuration()
+            let summary = try await withRegistry(configuration.database, logger: commandLogger()) { registry, _ in
+                try await registry.reports.summary(boardID: boardID, asAt: asAt, today: Day.today())
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let handle = try report.sink()
+            defer { try? handle.close() }
+            try handle.write(contentsOf: try encoder.encode(summary) + Data("\n".utf8))
+        }
+    }
+
+    struct Pack: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "evidence-pack",
+            abstract: "A review's evidence pack (ZIP): the compliance report, every accepted evidence file and a manifest of SHA-256s.",
+            discussion: "The manifest holds the audit chain's head and the checkpoint taken at export (signed when AUDIT_SIGNING_KEY_FILE is set). The export is recorded in the audit trail.")
+
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "The review (id or reference, such as COV-SCR-2016-01).") var review: String
+        @Option(name: .customLong("as-at"), help: "The register as it stood at the end of this day (UK time), YYYY-MM-DD.") var asAt: String?
+        @Option(name: .shortAndLong, help: "The ZIP file to write (it is replaced).") var output: String
+
+        func run() async throws {
+            let day = try ReportOptions.parse(asAt.map { ["--as-at", $0] } ?? []).day()
+            let configuration = try database.configuration()
+            let logger = commandLogger()
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("learning-register-\(UUID().uuidString.lowercased())")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let review = self.review
+            do {
+                let zip = try await withRegistry(configuration.database, logger: logger) { registry, _ in
+                    let trail = AuditTrail(store: registry.audit, signingKey: configuration.auditSigningKey)
+                    let pack = EvidencePack(reports: registry.reports, evidence: registry.evidence, trail: trail)
+                    return try await pack.build(
+                        reviewID: UUID(uuidString: review), reference: UUID(uuidString: review) == nil ? review : nil, asAt: day, today: Day.today(),
+                        context: WriteContext(actor: .system("cli-export"), requestID: "cli-" + UUID().uuidString.lowercased(), logger: logger),
+                        in: folder)
+                }
+                let destination = URL(fileURLWithPath: output)
+                try? FileManager.default.removeItem(at: destination)
+                try FileManager.default.moveItem(at: zip, to: destination)
+                print("wrote the evidence pack of \(review) to \(output)")
+            } catch DomainError.notFound {
+                throw CommandFailure(message: "no review has the id or reference '\(review)'" + (day.map { " at the end of \($0.day)" } ?? ""))
+            }
+        }
+    }
+}
