@@ -6,6 +6,9 @@ The tests talk to a register that is already running (they never start one):
     REGISTER_EMAIL     an active admin account ...
     REGISTER_PASSWORD  ... and its password
 
+The admin makes what the tests need, a partner organisation and an account of it among them (the
+partner user uploads evidence, as partners do).
+
 Without REGISTER_URL every test here is skipped (and says why).
 """
 
@@ -18,7 +21,7 @@ from typing import Any
 import pytest
 import requests
 
-from register_client import TIMEOUT, Api, register_url, unique
+from register_client import TIMEOUT, Api, new_partner, new_partner_user, register_url, unique
 
 # Hypothesis keeps caches in ./.hypothesis; keep them out of the work tree.
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "learning-register-hypothesis"))
@@ -83,3 +86,15 @@ def board(api: Api, me: dict[str, Any]) -> dict[str, Any]:
         "/api/v1/boards",
         {"code": unique("contract-"), "name": "Contract test partnership", "kind": "children_partnership"},
     )
+
+
+@pytest.fixture(scope="session")
+def partner(api: Api, me: dict[str, Any]) -> dict[str, Any]:
+    """A partner organisation made for the tests."""
+    return new_partner(api)
+
+
+@pytest.fixture(scope="session")
+def partner_api(api: Api, partner: dict[str, Any]) -> Api:
+    """A signed-in account of `partner`, with its own API token."""
+    return new_partner_user(api, partner)
