@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HTTPTypes
+import NIOCore
 import PostgresNIO
 import RegisterDomain
 @testable import RegisterServer
@@ -163,6 +164,44 @@ struct PartnerWorkTests {
                     try await c.query("UPDATE register.evidence SET summary = 'changed' WHERE id = \(evidenceID)", logger: TestDatabase.logger).collect()
                 }
             }
+        }
+    }
+
+    @Test("uploads as browsers send them: Windows paths lose their folders; text that is not UTF-8 is refused")
+    func uploadEdges() async throws {
+        try await withAPI { api in
+            let (_, assignment) = try await Self.assigned(api)
+            func send(_ parts: [(String, [UInt8])]) async throws -> Reply {
+                var body = ByteBuffer()
+                for (headers, bytes) in parts {
+                    body.writeString("--b0undary\r\n\(headers)\r\n\r\n")
+                    body.writeBytes(bytes)
+                    body.writeString("\r\n")
+                }
+                body.writeString("--b0undary--\r\n")
+                return try await api.call(
+                    .post, "/api/v1/assignments/\(assignment)/evidence", as: .partner, body: body,
+                    headers: [.contentType: "multipart/form-data; boundary=b0undary"])
+            }
+            let fields: [(String, [UInt8])] = [
+                (#"Content-Disposition: form-data; name="kind""#, Array("output".utf8)),
+                (#"Content-Disposition: form-data; name="effective_date""#, Array("2026-01-31".utf8)),
+            ]
+            let windows = try await send(
+                fields + [(#"Content-Disposition: form-data; name="summary""#, Array("Protocol".utf8)),
+                          (#"Content-Disposition: form-data; name="files"; filename="C:\reports\audit.pdf""#, PartnerWorld.pdf)])
+            #expect(windows.status == .created, "\(windows.text)")
+            #expect((windows.json["files"] as? [[String: Any]])?.first?["name"] as? String == "audit.pdf")
+            let badText = try await send(
+                fields + [(#"Content-Disposition: form-data; name="summary""#, [0xFF, 0xFE]),
+                          (#"Content-Disposition: form-data; name="files"; filename="a.pdf""#, PartnerWorld.pdf)])
+            #expect(badText.status == .unprocessableContent)
+            #expect(badText.text.contains("UTF-8"))
+            let badName = try await send(
+                fields + [(#"Content-Disposition: form-data; name="summary""#, Array("x".utf8)),
+                          (#"Content-Disposition: form-data; name="files"; filename*=UTF-8''%ZZ.pdf"#, PartnerWorld.pdf)])
+            #expect(badName.status == .unprocessableContent)
+            #expect(badName.text.contains("file's name"))
         }
     }
 

@@ -89,7 +89,14 @@ enum MultipartEvidence {
             let disposition = headers.first { $0.0 == "content-disposition" }?.1 ?? ""
             let parameters = MultipartEvidence.parameters(of: disposition)
             name = parameters["name"]
-            fileName = parameters["filename*"].flatMap(MultipartEvidence.extendedValue) ?? parameters["filename"]
+            if let extended = parameters["filename*"] {
+                guard let decoded = MultipartEvidence.extendedValue(extended) else {
+                    throw ValidationError(field: "files", message: "a file's name (filename*) could not be read; name it in plain UTF-8 and send it again")
+                }
+                fileName = decoded
+            } else {
+                fileName = parameters["filename"]
+            }
             guard let name, !name.isEmpty else {
                 throw ValidationError(field: "", message: "each part of the upload needs a Content-Disposition with a field name")
             }
@@ -122,8 +129,9 @@ enum MultipartEvidence {
             }
             guard let name else { return }
             guard fields[name] == nil else { throw ValidationError(field: name, message: "\(name) was sent more than once") }
-            guard let value = text.readString(length: text.readableBytes).flatMap({ String(validating: Array($0.utf8), as: UTF8.self) }) else {
-                throw ValidationError(field: name, message: "\(name) is not UTF-8 text")
+            // readString would quietly replace bad bytes; refuse them instead.
+            guard let bytes = text.readBytes(length: text.readableBytes), let value = String(validating: bytes, as: UTF8.self) else {
+                throw ValidationError(field: name, message: "\(name) is not UTF-8 text; save it as UTF-8 and send it again")
             }
             fields[name] = value
         }
@@ -144,10 +152,17 @@ enum MultipartEvidence {
             var value = ""
             if rest.first == "\"" {
                 rest = rest.dropFirst()
-                var escaped = false
                 while let c = rest.first {
                     rest = rest.dropFirst()
-                    if escaped { value.append(c); escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { break } else { value.append(c) }
+                    // Browsers send a Windows path's backslashes as they are: a backslash escapes only a quote.
+                    if c == "\\", rest.first == "\"" {
+                        value.append("\"")
+                        rest = rest.dropFirst()
+                    } else if c == "\"" {
+                        break
+                    } else {
+                        value.append(c)
+                    }
                 }
                 rest = rest.drop(while: { $0 != ";" })
             } else {

@@ -174,6 +174,9 @@ public struct AssignmentStore: Sendable {
             }
             if let expectedVersion, expectedVersion != current.version { throw DomainError.versionMismatch(current: current.version) }
             let reason = try current.state.status.transition(to: request.to, reason: request.reason)
+            if let on = request.on, on > today {
+                throw ValidationError(field: "on", message: "on (\(on)) is in the future; give the day it happened")
+            }
             if current.state.status == .accepted, context.actor.role == .partner {
                 throw DomainError.forbidden("only the partnership's coordinator can reopen accepted work")
             }
