@@ -20,6 +20,9 @@ public struct Registry: Sendable {
     public let assignments: AssignmentStore
     public let evidence: EvidenceStore
     public let access: AccessStore
+    public let reports: ReportStore
+    public let learning: LearningStore
+    public let clocks: ClockStore
 
     public init(database: Database) {
         self.database = database
@@ -34,6 +37,9 @@ public struct Registry: Sendable {
         self.assignments = AssignmentStore(database: database)
         self.evidence = EvidenceStore(database: database)
         self.access = AccessStore(database: database)
+        self.reports = ReportStore(database: database)
+        self.learning = LearningStore(database: database)
+        self.clocks = ClockStore(database: database)
     }
 
     /// Creates an account (hashing the password off the request threads); the command line and the API share it.
@@ -77,11 +83,16 @@ func buildRouter(_ registry: Registry, configuration: AppConfiguration) -> Route
     BoardController(boards: registry.boards, themes: registry.themes).addRoutes(to: signedIn)
     PartnerController(partners: registry.partners).addRoutes(to: signedIn)
     ReviewController(reviews: registry.reviews, audit: registry.audit, access: access).addRoutes(to: signedIn)
+    ClockController(clocks: registry.clocks, access: access).addRoutes(to: signedIn)
     ReviewItemController(items: registry.reviewItems, access: access).addRoutes(to: signedIn)
     RecommendationController(recommendations: registry.recommendations, audit: registry.audit, access: access).addRoutes(to: signedIn)
     AssignmentController(assignments: registry.assignments, access: access).addRoutes(to: signedIn)
     EvidenceController(evidence: registry.evidence, audit: registry.audit, access: access, maxUploadBytes: configuration.maxUploadBytes)
         .addRoutes(to: signedIn)
-    AuditController(trail: AuditTrail(store: registry.audit, signingKey: configuration.auditSigningKey)).addRoutes(to: signedIn)
+    let trail = AuditTrail(store: registry.audit, signingKey: configuration.auditSigningKey)
+    AuditController(trail: trail).addRoutes(to: signedIn)
+    ReportController(reports: registry.reports, pack: EvidencePack(reports: registry.reports, evidence: registry.evidence, trail: trail))
+        .addRoutes(to: signedIn)
+    LearningController(learning: registry.learning).addRoutes(to: signedIn)
     return router
 }

@@ -46,6 +46,8 @@ extension AssignmentRole: PostgresDecodable {}
 extension AssignmentStatus: PostgresDecodable {}
 extension EvidenceKind: PostgresDecodable {}
 extension Verdict: PostgresDecodable {}
+extension ReviewDate: PostgresDecodable {}
+extension ClockUnit: PostgresDecodable {}
 
 extension PostgresRandomAccessRow {
     /// Decodes a named column, so row mapping reads by name rather than by position.
