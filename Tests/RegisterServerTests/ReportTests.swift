@@ -183,6 +183,30 @@ struct ReportTests {
         }
     }
 
+    @Test("clocks report: each review's statutory clocks, met on time or late, due or missed")
+    func clocksReport() async throws {
+        try await withAPI { api in
+            let board = try await api.call(.post, "/api/v1/boards", as: .admin, json: #"{"code":"clock-board","name":"Board","kind":"children_partnership"}"#)
+            let boardID = board.json["id"] as! String
+            let review = try await api.call(
+                .post, "/api/v1/reviews",
+                json: #"{"reference":"RR-2026-09","title":"Rapid review","kind":"rapid_review","board_id":"\#(boardID)","regime":"wt2023","incident_known_on":"2026-04-02","notified_on":"2026-04-14"}"#)
+            #expect(review.status == .created, "\(review.text)")
+            let report = try await api.call(.get, "/api/v1/reports/clocks?board=\(boardID)", as: .auditor)
+            #expect(report.status == .ok)
+            let item = try #require(report.items.first)
+            #expect(item["reference"] as? String == "RR-2026-09")
+            let clocks = item["clocks"] as? [[String: Any]] ?? []
+            let notification = try #require(clocks.first { $0["code"] as? String == "notification" })
+            // Five working days from Thursday 2 April 2026 (Good Friday and Easter Monday skipped): Monday 13 April. Notified on the 14th: late.
+            #expect(notification["due_on"] as? String == "2026-04-13")
+            #expect(notification["state"] as? String == "met_late")
+            let rapid = try #require(clocks.first { $0["code"] as? String == "rapid_review" })
+            #expect(rapid["state"] as? String == "missed")
+            #expect(try await api.call(.get, "/api/v1/reports/clocks", as: .partner).status == .forbidden)
+        }
+    }
+
     @Test("learning view: themes by year, ranked highlighted search, similar recommendations across reviews")
     func learning() async throws {
         try await withAPI { api in

@@ -91,8 +91,10 @@ func buildRouter(_ registry: Registry, configuration: AppConfiguration) -> Route
         .addRoutes(to: signedIn)
     let trail = AuditTrail(store: registry.audit, signingKey: configuration.auditSigningKey)
     AuditController(trail: trail).addRoutes(to: signedIn)
-    ReportController(reports: registry.reports, pack: EvidencePack(reports: registry.reports, evidence: registry.evidence, trail: trail))
-        .addRoutes(to: signedIn)
+    ReportController(
+        reports: registry.reports, pack: EvidencePack(reports: registry.reports, evidence: registry.evidence, trail: trail),
+        reviews: registry.reviews, clocks: registry.clocks
+    ).addRoutes(to: signedIn)
     LearningController(learning: registry.learning).addRoutes(to: signedIn)
     return router
 }

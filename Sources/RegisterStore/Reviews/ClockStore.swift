@@ -45,6 +45,31 @@ public struct ClockStore: Sendable {
         return StatutoryClock.evaluate(review.details, rules: rules, pauses: pauses, calendar: calendar, today: today)
     }
 
+    /// The clocks of many reviews at once (for reports): one read of the calendar, rules and pauses.
+    public func clocks(of reviews: [Review], today: Day) async throws -> [UUID: [StatutoryClock]] {
+        guard !reviews.isEmpty else { return [:] }
+        let (calendar, rules, pauses) = try await database.read { c in
+            (
+                try await Self.calendar(on: c, logger: database.logger),
+                try await Rows.all(
+                    c.query("SELECT \(unescaped: Self.ruleColumns) FROM register.deadline_rules ORDER BY regime, position, clock", logger: database.logger),
+                    Self.deadlineRule),
+                try await Rows.all(
+                    c.query(
+                        """
+                        SELECT \(unescaped: Self.pauseColumns) FROM register.clock_pauses
+                        WHERE review_id = ANY(\(reviews.map(\.id))::uuid[]) ORDER BY from_date, id
+                        """, logger: database.logger), Self.clockPause)
+            )
+        }
+        let byReview = Dictionary(grouping: pauses, by: \.reviewID)
+        var result: [UUID: [StatutoryClock]] = [:]
+        for review in reviews {
+            result[review.id] = StatutoryClock.evaluate(review.details, rules: rules, pauses: byReview[review.id] ?? [], calendar: calendar, today: today)
+        }
+        return result
+    }
+
     /// Stops one of a review's clocks from a day, until a given day or until ended.
     public func pause(_ reviewID: UUID, _ request: ClockPauseRequest, context: WriteContext) async throws -> ClockPause {
         try await database.write(context) { c in
