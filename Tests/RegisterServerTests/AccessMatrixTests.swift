@@ -127,6 +127,7 @@ struct AccessMatrixTests {
             Endpoint(method: .get, path: { _ in "/api/v1/reports/clocks" }, rule: reports),
             Endpoint(method: .get, path: { "/api/v1/reviews/\($0.review)/clocks" }, rule: reviewRead),
             Endpoint(method: .post, path: { "/api/v1/reviews/\($0.review)/clock-pauses" }, rule: reviewWrite, json: "{}"),
+            Endpoint(method: .post, path: { "/api/v1/reviews/\($0.review)/clock-pauses/\(UUID())/end" }, rule: reviewWrite, json: "{}"),
             Endpoint(method: .get, path: { "/api/v1/reports/evidence-pack?review=\($0.review)" }, rule: reports),
             Endpoint(method: .get, path: { _ in "/api/v1/learning/themes" }, rule: reports),
             Endpoint(method: .get, path: { _ in "/api/v1/learning/search?q=protocol" }, rule: reports),
