@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import requests
 import schemathesis
@@ -59,8 +61,18 @@ def load_contract(base_url: str) -> schemathesis.BaseSchema:
 
 def conforms(contract: schemathesis.BaseSchema, operation_id: str, response: requests.Response) -> requests.Response:
     """Checks an answer to a request made by hand against the contract's `operation_id`, as the fuzzer would."""
-    contract.find_operation_by_id(operation_id).Case().validate_response(response, checks=CHECKS)
+    operation = contract.find_operation_by_id(operation_id)
+    # The path's values, read back from the request, so that a failure can name the request it was.
+    case = operation.Case(path_parameters=path_parameters(operation.path, response.request.path_url))
+    case.validate_response(response, checks=CHECKS)
     return response
+
+
+def path_parameters(template: str, path_url: str) -> dict[str, str]:
+    """The values of a path template's `{names}` in a request's path (`/api/v1/reviews/{review}`)."""
+    pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
+    match = re.fullmatch(pattern, urlsplit(path_url).path)
+    return {name: unquote(value) for name, value in match.groupdict().items()} if match else {}
 
 
 def unique(prefix: str, length: int = 12) -> str:

@@ -7,10 +7,12 @@ Two passes over the operations:
   invalid alike;
 * `test_operation_conforms_on_real_records` repeats the operations that take a record id in the path
   with the ids of records made for the purpose (a board, a review with a question, a finding and a
-  recommendation, a spare API token, the signed-in account, a partner organisation, an assignment of
-  the recommendation to it with a progress update, and evidence with a PDF file, uploaded by an account
-  of the partner and returned by the admin), and sends the record's current ETag in `If-Match` when the
-  generated one was well formed, so that the successful answers are checked too.
+  recommendation, a pause of one of the review's statutory clocks, a spare API token, the signed-in
+  account, a partner organisation, an assignment of the recommendation to it with a progress update,
+  and evidence with a PDF file, uploaded by an account of the partner and returned by the admin), and
+  sends the record's current ETag in `If-Match` when the generated one was well formed, so that the
+  successful answers are checked too. The reports and the learning themes, which name records in
+  their query (`review`, `board`, `partner`), are repeated with those records' ids as well.
 
 Evidence uploads (`multipart/form-data`) are fuzzed like the rest, with generated parts and files of
 every kind, which the register must refuse with a 4xx problem or store when they are acceptable. Only
@@ -89,6 +91,11 @@ def records(
     verdict = {"verdict": "returned", "reason": "Add the audit's results."}
     decided = api.post(f"/api/v1/evidence/{evidence['id']}/decision", json=verdict)
     assert decided.status_code == 200, decided.text
+    # A pause still running, so that ending it can succeed (an lcspr review under wt2018 runs `publication`).
+    pause = api.created(
+        f"/api/v1/reviews/{review['id']}/clock-pauses",
+        {"clock": "publication", "from": "2026-02-02", "reason": "Parallel criminal proceedings."},
+    )
     # A token of its own for DELETE /tokens/{token}, so revoking it cannot lock the tests out.
     spare = api.created("/api/v1/tokens", {"name": unique("contract-spare-")})
     return {
@@ -103,20 +110,28 @@ def records(
         "assignment": assignment["id"],
         "evidence": evidence["id"],
         "file": evidence["files"][0]["id"],
+        "pause": pause["id"],
     }
 
 
 @pytest.fixture(scope="session")
 def records_schema(api: Api, records: dict[str, str]) -> schemathesis.BaseSchema:
     schema = load_contract(api.base_url)
-    schema.config.update(parameters={f"path.{name}": value for name, value in records.items()})
+    parameters = {f"path.{name}": value for name, value in records.items()}
+    # The reports name their records in the query; these are the same records.
+    parameters.update({f"query.{name}": records[name] for name in ("review", "board", "partner")})
+    schema.config.update(parameters=parameters)
     return schema
 
 
 # DELETE /api/v1/session is left out: it signs the caller out. (The fuzzer authenticates with the
 # bearer token, which sign-out does not revoke, but a cookie-based run would lose its session.)
 contract = schemathesis.pytest.from_fixture("contract_schema").exclude(method="DELETE", path="/api/v1/session")
-on_records = schemathesis.pytest.from_fixture("records_schema").include(path_regex=r"\{")
+on_records = (
+    schemathesis.pytest.from_fixture("records_schema")
+    .include(path_regex=r"\{")
+    .include(path_regex=r"^/api/v1/reports/|^/api/v1/learning/themes$")
+)
 
 
 @contract.parametrize()

@@ -94,6 +94,8 @@ public struct ClockPauseRequest: Codable, Sendable, Equatable {
         }
         let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         v.text(reason, field: "reason", max: 5000)
+        v.plausible(from, field: "from")
+        v.plausible(to, field: "to")
         v.order(from, "from", to, "to")
         if let clash = existing.first(where: { $0.clock == clock && $0.overlaps(from: from, to: to) }) {
             let span = clash.to.map { "\(clash.from) to \($0)" } ?? "\(clash.from), still running"
@@ -119,6 +121,7 @@ public struct ClockPauseEnd: Codable, Sendable, Equatable {
             throw DomainError.conflict("This pause of the \(pause.clock) clock already ended on \(to); record a new pause if the clock stopped again.")
         }
         var v = Validator()
+        v.plausible(on, field: "on")
         v.order(pause.from, "the pause's start", on, "on")
         try v.check()
     }

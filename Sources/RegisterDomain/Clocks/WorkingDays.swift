@@ -59,9 +59,12 @@ extension Day {
 
     /// The same day `n` calendar months later (earlier for negative `n`), or the month's last day
     /// when it is shorter: 31 August plus 6 months is 28 (or 29) February.
+    /// Saturates at the first and last days a `Day` can hold rather than failing.
     public func adding(months n: Int) -> Day {
         let index = year * 12 + (month - 1) + n
         let y = index / 12, m = index % 12 + 1
+        if y > 9999 { return Day(year: 9999, month: 12, day: 31)! }
+        if y < 1 { return Day(year: 1, month: 1, day: 1)! }
         return Day(year: y, month: m, day: min(day, Day.daysIn(month: m, year: y)))!
     }
 }

@@ -40,6 +40,16 @@ public struct Validator: Sendable {
         }
     }
 
+    /// The years a date of the register may fall in. A date outside them is a typing slip (2062 for
+    /// 2026 passes; 9999 does not), and deadlines counted from it must stay representable.
+    public static let plausibleYears = 1900...2199
+
+    /// A date within `plausibleYears`.
+    public mutating func plausible(_ day: Day?, field: String) {
+        guard let day, !Validator.plausibleYears.contains(day.year) else { return }
+        fail(field, "\(field) (\(day)) is not a plausible date; give one between 1900 and 2199")
+    }
+
     /// An absolute http(s) address.
     public mutating func url(_ value: String?, field: String) {
         guard let value else { return }

@@ -35,6 +35,7 @@ public struct AssignmentDetails: Draft, Equatable {
         v.text(action, field: "action", max: 5000)
         if let leadOfficer { v.text(leadOfficer, field: "lead_officer", max: 200) }
         v.optionalText(dueDateReason, field: "due_date_reason", max: 5000)
+        v.plausible(dueDate, field: "due_date")
         try v.check()
     }
 

@@ -38,6 +38,7 @@ public struct RecommendationDetails: Draft, Equatable {
         v.text(text, field: "text", max: 10_000)
         v.optionalText(addressee, field: "addressee", max: 300)
         v.unique(findingIDs ?? [], field: "finding_ids")
+        v.plausible(targetDate, field: "target_date")
         try v.check()
     }
 }

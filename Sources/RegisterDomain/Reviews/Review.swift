@@ -84,6 +84,13 @@ public struct ReviewDetails: Draft, Equatable {
         v.optionalText(subjects, field: "subjects", max: 500)
         v.optionalText(summary, field: "summary", max: 20_000)
         v.codes(themes ?? [], field: "themes")
+        for (day, field) in [
+            (incidentKnownOn, "incident_known_on"), (notifiedOn, "notified_on"), (rapidReviewDueOn, "rapid_review_due_on"),
+            (rapidReviewCompletedOn, "rapid_review_completed_on"), (decisionOn, "decision_on"), (publishedOn, "published_on"),
+            (closedOn, "closed_on"),
+        ] {
+            v.plausible(day, field: field)
+        }
         v.order(incidentKnownOn, "incident_known_on", notifiedOn, "notified_on")
         v.order(notifiedOn, "notified_on", rapidReviewCompletedOn, "rapid_review_completed_on")
         v.order(decisionOn, "decision_on", publishedOn, "published_on")

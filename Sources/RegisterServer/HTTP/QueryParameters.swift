@@ -5,12 +5,28 @@ import RegisterStore
 
 /// Typed reading of query parameters, refusing bad values with a 422 that names the parameter.
 struct QueryParameters {
-    let parameters: Parameters
+    /// The first value of each name, decoded as HTML forms encode them (`+` is a space).
+    let values: [String: String]
 
-    init(_ request: Request) { self.parameters = request.uri.queryParameters }
+    init(_ request: Request) { self.values = Self.parse(request.uri.query ?? "") }
+
+    /// `a=1&q=child+sexual%20exploitation` → ["a": "1", "q": "child sexual exploitation"].
+    static func parse(_ query: String) -> [String: String] {
+        var values: [String: String] = [:]
+        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ raw: Substring) -> String {
+                let spaced = raw.replacingOccurrences(of: "+", with: " ")
+                return spaced.removingPercentEncoding ?? spaced
+            }
+            let name = decode(parts[0])
+            if values[name] == nil { values[name] = parts.count > 1 ? decode(parts[1]) : "" }
+        }
+        return values
+    }
 
     func text(_ name: String, max: Int = 200) throws -> String? {
-        guard let value = parameters.get(name) else { return nil }
+        guard let value = values[name] else { return nil }
         let trimmed = value.trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty { return nil }
         if trimmed.unicodeScalars.count > max { throw RequestProblem.badQuery(field: name, message: "\(name) is longer than \(max) characters") }
