@@ -115,32 +115,40 @@ extension ReportStore {
                     PostgresQuery(
                         unsafeSQL: common + """
                             ,
+                            -- Every figure is grouped once and joined: no per-review subquery over the whole register.
+                            late AS (SELECT DISTINCT recommendation_id FROM work WHERE overdue),
                             recs AS (
                                 SELECT x.id, x.review_id, x.status,
-                                       (x.status IN ('open', 'in_progress') AND (x.target_date < $2
-                                            OR EXISTS (SELECT 1 FROM work w WHERE w.recommendation_id = x.id AND w.overdue))) AS overdue
-                                FROM x JOIN r ON r.id = x.review_id)
-                            SELECT r.id, r.reference AS name, count(recs.id)::int AS total,
-                                   COALESCE((SELECT jsonb_object_agg(s.status, s.n)::text FROM (
-                                       SELECT status, count(*)::int AS n FROM recs r2 WHERE r2.review_id = r.id GROUP BY status) s), '{}') AS by_status,
-                                   COALESCE(100.0 * count(recs.id) FILTER (WHERE recs.status = 'assured') / NULLIF(count(recs.id), 0), 0)::float8 AS assured,
-                                   COALESCE(100.0 * count(recs.id) FILTER (WHERE recs.overdue) / NULLIF(count(recs.id), 0), 0)::float8 AS overdue,
-                                   (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY w.days_to_accepted)
-                                    FROM work w WHERE w.review_id = r.id AND w.days_to_accepted IS NOT NULL)::float8 AS median
-                            FROM r LEFT JOIN recs ON recs.review_id = r.id
-                            GROUP BY r.id, r.reference ORDER BY r.reference
+                                       (x.status IN ('open', 'in_progress') AND (x.target_date < $2 OR late.recommendation_id IS NOT NULL)) AS overdue
+                                FROM x JOIN r ON r.id = x.review_id LEFT JOIN late ON late.recommendation_id = x.id),
+                            counts AS (
+                                SELECT review_id, jsonb_object_agg(status, n)::text AS by_status
+                                FROM (SELECT review_id, status, count(*)::int AS n FROM recs GROUP BY review_id, status) s GROUP BY review_id),
+                            medians AS (
+                                SELECT review_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY days_to_accepted) AS median
+                                FROM work WHERE days_to_accepted IS NOT NULL GROUP BY review_id),
+                            totals AS (
+                                SELECT r.id, r.reference AS name, count(recs.id)::int AS total,
+                                       COALESCE(100.0 * count(recs.id) FILTER (WHERE recs.status = 'assured') / NULLIF(count(recs.id), 0), 0)::float8 AS assured,
+                                       COALESCE(100.0 * count(recs.id) FILTER (WHERE recs.overdue) / NULLIF(count(recs.id), 0), 0)::float8 AS overdue
+                                FROM r LEFT JOIN recs ON recs.review_id = r.id GROUP BY r.id, r.reference)
+                            SELECT t.id, t.name, t.total, COALESCE(c.by_status, '{}') AS by_status, t.assured, t.overdue, m.median::float8 AS median
+                            FROM totals t LEFT JOIN counts c ON c.review_id = t.id LEFT JOIN medians m ON m.review_id = t.id
+                            ORDER BY t.name
                             """, binds: bindings), logger: database.logger), Self.line)
             let partners = try await Rows.all(
                 c.query(
                     PostgresQuery(
                         unsafeSQL: common + """
-                            SELECT p.id, p.name, count(w.id)::int AS total,
-                                   COALESCE((SELECT jsonb_object_agg(s.status, s.n)::text FROM (
-                                       SELECT status, count(*)::int AS n FROM work w2 WHERE w2.partner_id = p.id GROUP BY status) s), '{}') AS by_status,
+                            ,
+                            counts AS (
+                                SELECT partner_id, jsonb_object_agg(status, n)::text AS by_status
+                                FROM (SELECT partner_id, status, count(*)::int AS n FROM work GROUP BY partner_id, status) s GROUP BY partner_id)
+                            SELECT p.id, p.name, count(w.id)::int AS total, COALESCE(min(c.by_status), '{}') AS by_status,
                                    COALESCE(100.0 * count(w.id) FILTER (WHERE w.recommendation_status = 'assured') / NULLIF(count(w.id), 0), 0)::float8 AS assured,
                                    COALESCE(100.0 * count(w.id) FILTER (WHERE w.overdue) / NULLIF(count(w.id), 0), 0)::float8 AS overdue,
                                    percentile_cont(0.5) WITHIN GROUP (ORDER BY w.days_to_accepted)::float8 AS median
-                            FROM register.partners_at($1) p JOIN work w ON w.partner_id = p.id
+                            FROM register.partners_at($1) p JOIN work w ON w.partner_id = p.id LEFT JOIN counts c ON c.partner_id = p.id
                             GROUP BY p.id, p.name ORDER BY p.name
                             """, binds: bindings), logger: database.logger), Self.line)
             let closed = try await Rows.all(
