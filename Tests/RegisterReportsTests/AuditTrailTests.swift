@@ -28,23 +28,25 @@ func payloads(_ database: Database, table: String) async throws -> [[String: Any
 
 @Suite("Audit trail in the database")
 struct AuditTrailTests {
-    @Test("every table of the register carries the audit trigger, enabled always")
+    @Test("every table of the register carries the audit triggers (sealed at commit, refused without an actor), enabled always")
     func everyTableAudited() async throws {
         try await TestDatabase.with { db in
             try await TestDatabase.withClient(db.owner) { client in
                 let rows = try await client.query(
                     """
                     SELECT c.relname,
-                           EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'audit_changes' AND t.tgenabled = 'A'),
-                           EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'audit_no_truncate' AND t.tgenabled = 'A')
+                           EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'audit_changes' AND t.tgenabled = 'A'
+                                   AND t.tgdeferrable AND t.tginitdeferred AND t.tgconstraint <> 0),
+                           EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'audit_no_truncate' AND t.tgenabled = 'A'),
+                           EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'audit_attributed' AND t.tgenabled = 'A')
                     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                     WHERE n.nspname = 'register' AND c.relkind IN ('r', 'p')
                     ORDER BY c.relname
                     """, logger: TestDatabase.logger
-                ).collect().map { try $0.decode((String, Bool, Bool).self) }
+                ).collect().map { try $0.decode((String, Bool, Bool, Bool).self) }
                 #expect(rows.count >= 11)
-                for (table, changes, truncate) in rows {
-                    #expect(changes && truncate, "register.\(table) is not audited")
+                for (table, changes, truncate, attributed) in rows {
+                    #expect(changes && truncate && attributed, "register.\(table) is not audited")
                 }
             }
         }
@@ -110,6 +112,57 @@ struct AuditTrailTests {
         }
     }
 
+    @Test("a transaction's changes are sealed at commit in the order made, each row as it was then, reads in their place")
+    func orderWithinTransaction() async throws {
+        try await TestDatabase.with { db in
+            try await db.withDatabase { database in
+                let id = UUID()
+                let before = try await AuditStore(database: database).head().seq
+                try await database.write(writeContext("order", request: "req-order")) { c in
+                    try await c.query("INSERT INTO register.boards (id, code, name, kind) VALUES (\(id), 'ord', 'First', 'lscb')", logger: TestDatabase.logger)
+                    try await c.query("UPDATE register.boards SET name = 'Second' WHERE id = \(id)", logger: TestDatabase.logger)
+                    try await c.query("SELECT audit.record_read('test', 'between', NULL)", logger: TestDatabase.logger)
+                    try await c.query("UPDATE register.boards SET name = 'Third' WHERE id = \(id)", logger: TestDatabase.logger)
+                    try await c.query("DELETE FROM register.boards WHERE id = \(id)", logger: TestDatabase.logger)
+                }
+                let events = try await AuditStore(database: database).events(AuditFilter(actor: "system:order"), after: before, limit: 10)
+                #expect(events.map(\.seq) == Array((before + 1)...(before + 5)))
+                let p = try events.map { try JSONSerialization.jsonObject(with: Data($0.payload.utf8)) as! [String: Any] }
+                #expect(p.map { $0["op"] as? String } == ["INSERT", "UPDATE", "READ", "UPDATE", "DELETE"])
+                func name(_ i: Int, _ side: String) -> String? { (p[i][side] as? [String: Any])?["name"] as? String }
+                #expect(name(0, "new") == "First")
+                #expect([name(1, "old"), name(1, "new")] == ["First", "Second"])
+                #expect([name(3, "old"), name(3, "new")] == ["Second", "Third"])
+                #expect(name(4, "old") == "Third" && p[4]["new"] is NSNull)
+                // One transaction, one time: the time it started, as the register's own columns take it.
+                #expect(Set(p.compactMap { $0["at"] as? String }).count == 1)
+                #expect(p.allSatisfy { $0["request_id"] as? String == "req-order" })
+                let (verifier, head) = try await verifyDatabase(database)
+                #expect(verifier.count == head.seq && head.unsealed == 0)
+            }
+        }
+    }
+
+    @Test("a transaction that clears app.actor after writing cannot commit, and leaves nothing behind")
+    func clearedActorRefusedAtCommit() async throws {
+        try await TestDatabase.with { db in
+            try await db.withDatabase { database in
+                let before = try await AuditStore(database: database).head()
+                await #expect(throws: (any Error).self) {
+                    try await database.write(writeContext("vanishing")) { c in
+                        try await c.query("INSERT INTO register.boards (id, code, name, kind) VALUES (\(UUID()), 'gone', 'G', 'lscb')", logger: TestDatabase.logger)
+                        try await c.query("SELECT set_config('app.actor', '', true)", logger: TestDatabase.logger)
+                    }
+                }
+                try await TestDatabase.withClient(db.app) { client in
+                    let count = try await client.query("SELECT count(*)::int FROM register.boards", logger: TestDatabase.logger).collect()
+                    #expect(try count[0].decode(Int.self) == 0)
+                }
+                #expect(try await AuditStore(database: database).head().seq == before.seq)
+            }
+        }
+    }
+
     @Test("the service's role cannot read, change or empty the trail, nor switch its triggers off")
     func serviceRoleLockedOut() async throws {
         try await TestDatabase.with { db in
@@ -119,7 +172,7 @@ struct AuditTrailTests {
             try await TestDatabase.withClient(db.app) { client in
                 for sql in [
                     "SELECT * FROM audit.events", "UPDATE audit.events SET payload = '{}'", "DELETE FROM audit.events",
-                    "TRUNCATE audit.events", "INSERT INTO audit.pending (payload) VALUES ('{}')", "UPDATE audit.head SET seq = 0",
+                    "TRUNCATE audit.events", "INSERT INTO audit.pending (payload) VALUES ('{}')", "UPDATE audit.head SET singleton = true",
                     "ALTER TABLE register.boards DISABLE TRIGGER audit_changes", "TRUNCATE register.boards",
                 ] {
                     do {
@@ -176,7 +229,7 @@ struct AuditTrailTests {
                 // As the audit owner on its own tables, and as the migration owner on the register's tables.
                 let statements = [
                     ("register_audit_owner", "UPDATE audit.events SET payload = '{}'"), ("register_audit_owner", "DELETE FROM audit.events"),
-                    ("register_audit_owner", "TRUNCATE audit.events CASCADE"), ("register_audit_owner", "UPDATE audit.head SET seq = 0"),
+                    ("register_audit_owner", "TRUNCATE audit.events CASCADE"), ("register_audit_owner", "UPDATE audit.head SET singleton = true"),
                     ("register_audit_owner", "TRUNCATE audit.checkpoints"), ("register_owner", "TRUNCATE register.boards CASCADE"),
                     ("register_audit_owner", "DELETE FROM audit.head"),
                 ]
