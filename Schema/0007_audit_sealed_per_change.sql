@@ -20,6 +20,9 @@
 --  * `audit.head` is now the lock alone: the chain's head is its last event (read after taking the
 --    lock, through the primary key). A head row rewritten by every sealed event would grow a chain of
 --    row versions through a large transaction and make its seal quadratic.
+--  * A table's pending audit events now wait until COMMIT, and PostgreSQL will not ALTER a table with
+--    events pending: a later migration that changes a register table's rows and then alters that table
+--    must alter it first, or say `SET CONSTRAINTS register.audit_changes IMMEDIATE` before the changes.
 --  * Reads (audit.record_read) are still staged in `pending`, so that a download never holds the
 --    chain's lock while its bytes stream; each staged read is now sealed at its own place in the
 --    transaction's order, by the same function that seals changes.
