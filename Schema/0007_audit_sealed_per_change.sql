@@ -20,9 +20,11 @@
 --  * `audit.head` is now the lock alone: the chain's head is its last event (read after taking the
 --    lock, through the primary key). A head row rewritten by every sealed event would grow a chain of
 --    row versions through a large transaction and make its seal quadratic.
---  * A table's pending audit events now wait until COMMIT, and PostgreSQL will not ALTER a table with
---    events pending: a later migration that changes a register table's rows and then alters that table
---    must alter it first, or say `SET CONSTRAINTS register.audit_changes IMMEDIATE` before the changes.
+--  * A table's pending audit events now wait until COMMIT, and PostgreSQL will not ALTER, index, cluster
+--    or drop a table with trigger events pending (nor run attach_audit on it): a later migration that
+--    changes a register table's rows and then does one of those to that table must do it first, or say
+--    `SET CONSTRAINTS register.audit_changes IMMEDIATE` before the changes.
+--  * Audited changes must run at READ COMMITTED (DESIGN.md says so; now the seal checks it).
 --  * Reads (audit.record_read) are still staged in `pending`, so that a download never holds the
 --    chain's lock while its bytes stream; each staged read is now sealed at its own place in the
 --    transaction's order, by the same function that seals changes.
@@ -49,9 +51,19 @@ CREATE FUNCTION audit.append_event(payload text) RETURNS void
         stamp     text;
         content   bytea;
     BEGIN
+        -- Only at READ COMMITTED does the statement after the lock see the event of whoever held it
+        -- last: an older snapshot would offer a stale last event (refused by PRIMARY KEY(seq), but as
+        -- a puzzling duplicate). The service's connections ask for it at start-up.
+        IF current_setting('transaction_isolation') <> 'read committed' THEN
+            RAISE EXCEPTION 'audit: an audited change must run at READ COMMITTED, not %', upper(current_setting('transaction_isolation'))
+                USING ERRCODE = 'LRA05', HINT = 'Start the transaction with BEGIN ISOLATION LEVEL READ COMMITTED.';
+        END IF;
         -- The lock first, in a statement of its own: the next statement's snapshot then sees the event
         -- of whoever held it last. Reading "the latest event" without it would fork the chain.
         PERFORM FROM audit.head h WHERE h.singleton FOR UPDATE;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'audit: the chain''s lock row audit.head is missing' USING ERRCODE = 'LRA02';
+        END IF;
         SELECT e.seq, e.chain_hash, e.sealed_at INTO last_seq, last_hash, last_at
         FROM audit.events e ORDER BY e.seq DESC LIMIT 1;
         IF NOT FOUND THEN  -- the first event of the register

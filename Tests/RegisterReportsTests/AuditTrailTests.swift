@@ -163,6 +163,69 @@ struct AuditTrailTests {
         }
     }
 
+    @Test("an audited change outside READ COMMITTED is refused with a reason, not sealed on a stale head")
+    func readCommittedOnly() async throws {
+        try await TestDatabase.with { db in
+            try await TestDatabase.withClient(db.app) { client in
+                try await client.withConnection { c in
+                    try await c.query("BEGIN ISOLATION LEVEL REPEATABLE READ", logger: TestDatabase.logger)
+                    try await c.query("SELECT set_config('app.actor', 'system:rr', true), set_config('app.request_id', 'rr', true)", logger: TestDatabase.logger)
+                    try await c.query("INSERT INTO register.boards (id, code, name, kind) VALUES (\(UUID()), 'rr', 'RR', 'lscb')", logger: TestDatabase.logger)
+                    do {
+                        try await c.query("COMMIT", logger: TestDatabase.logger)
+                        Issue.record("a REPEATABLE READ change was sealed")
+                    } catch let error as PSQLError {
+                        #expect(error.serverInfo?[.sqlState] == "LRA05")
+                        #expect(error.serverInfo?[.message]?.contains("READ COMMITTED") == true)
+                    }
+                    try await c.query("ROLLBACK", logger: TestDatabase.logger)
+                }
+                let count = try await client.query("SELECT count(*)::int FROM register.boards", logger: TestDatabase.logger).collect()
+                #expect(try count[0].decode(Int.self) == 0)
+            }
+            // The service's own connections ask for READ COMMITTED, whatever the database's default says.
+            try await TestDatabase.withClient(db.owner) { client in
+                try await client.query("ALTER DATABASE \(unescaped: db.name) SET default_transaction_isolation = 'repeatable read'", logger: TestDatabase.logger)
+            }
+            try await db.withDatabase { database in
+                _ = try await BoardStore(database: database).create(BoardDetails(code: "rc", name: "RC", kind: .lscb), context: writeContext())
+                let level = try await database.read { c in
+                    try await c.query("SHOW transaction_isolation", logger: TestDatabase.logger).collect()
+                }
+                #expect(try level[0].decode(String.self) == "read committed")
+            }
+        }
+    }
+
+    @Test("verification in the database notices events cut off the end below a recorded checkpoint")
+    func tailCutAgainstRecordedCheckpoint() async throws {
+        try await TestDatabase.with { db in
+            try await db.withDatabase { database in
+                let boards = BoardStore(database: database)
+                for n in 0..<3 { _ = try await boards.create(BoardDetails(code: "t\(n)", name: "T\(n)", kind: .lscb), context: writeContext()) }
+                let trail = AuditTrail(store: AuditStore(database: database), signingKey: nil)
+                let checkpoint = try await trail.checkpoint(context: writeContext())
+                #expect(try await trail.verify().0.ok)
+                // The owner, who can switch the append-only triggers off, removes the last events (and the
+                // foreign key that keeps a checkpointed event in place).
+                try await TestDatabase.withClient(db.owner) { client in
+                    try await client.withConnection { c in
+                        for sql in [
+                            "SET ROLE register_audit_owner", "ALTER TABLE audit.events DISABLE TRIGGER append_only",
+                            "ALTER TABLE audit.checkpoints DROP CONSTRAINT checkpoints_seq_fkey",
+                            "DELETE FROM audit.events WHERE seq >= \(checkpoint.seq - 1)", "ALTER TABLE audit.events ENABLE ALWAYS TRIGGER append_only",
+                        ] {
+                            try await c.query(PostgresQuery(unsafeSQL: sql), logger: TestDatabase.logger)
+                        }
+                    }
+                }
+                let report = try await trail.verify().0
+                #expect(!report.ok)
+                #expect(report.problem?.contains("removed from its end") == true, "\(report.problem ?? "")")
+            }
+        }
+    }
+
     @Test("the service's role cannot read, change or empty the trail, nor switch its triggers off")
     func serviceRoleLockedOut() async throws {
         try await TestDatabase.with { db in

@@ -85,6 +85,9 @@ public struct DatabaseSettings: Sendable, Equatable {
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: tls)
         configuration.options.maximumConnections = 20
+        // The audit trail's seal reads the chain's last event after taking its lock, which only
+        // READ COMMITTED lets it see (Schema/0007): asked for here, whatever the server's default.
+        configuration.options.additionalStartupParameters = [("default_transaction_isolation", "read committed")]
         return configuration
     }
 }
