@@ -38,6 +38,14 @@ struct ClockAPITests {
             #expect(publication["state"] as? String == "running" && publication["paused"] as? Bool == false)
             #expect(publication["paused_days"] as? Int == 0 && (publication["pauses"] as? [Any])?.isEmpty == true)
             #expect(try await api.call(.get, "/api/v1/reviews/\(review)/clocks", as: .auditor).status == .ok)
+            // As at a day: today's as now; before the review was recorded it is not there; a day that is not a date is a 422.
+            let today = try await clocks(api, review)
+            let asAtToday = try await api.call(.get, "/api/v1/reviews/\(review)/clocks?as_at=\(Day.today(in: .london))", as: .coordinator)
+            #expect(asAtToday.status == .ok)
+            let dueThen = Dictionary(uniqueKeysWithValues: asAtToday.items.map { ($0["code"] as! String, $0["due_on"] as? String) })
+            #expect(!dueThen.isEmpty && dueThen == today.mapValues { $0["due_on"] as? String })
+            #expect(try await api.call(.get, "/api/v1/reviews/\(review)/clocks?as_at=2020-01-01", as: .coordinator).status == .notFound)
+            #expect(try await api.call(.get, "/api/v1/reviews/\(review)/clocks?as_at=yesterday", as: .coordinator).status == .unprocessableContent)
         }
     }
 

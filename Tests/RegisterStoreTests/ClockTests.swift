@@ -105,6 +105,47 @@ struct ClockTests {
         }
     }
 
+    @Test("clocks as at an earlier moment count only the pauses recorded by then, as they then stood")
+    func clocksAsAt() async throws {
+        try await TestDatabase.with { db in
+            try await db.withDatabase { database in
+                // setup
+                let (_, seeded) = try await seedReview(database, reference: "CSPR-2026-09")
+                var details = seeded.details
+                details.incidentKnownOn = day("2026-04-02")
+                let review = try await ReviewStore(database: database).update(seeded.id, expectedVersion: 1, to: details, context: context())
+                let store = ClockStore(database: database)
+                let audit = AuditStore(database: database)
+                func moment() async throws -> AsAt {
+                    let sealed = try await audit.head().sealedAt
+                    try await Task.sleep(for: .milliseconds(5))
+                    return AsAt(day: day("2026-04-10"), sealedBefore: sealed + "~")
+                }
+
+                // act
+                let beforePause = try await moment()
+                let pause = try await store.pause(
+                    review.id, ClockPauseRequest(clock: "notification", from: day("2026-04-08"), reason: "Police asked us to wait"), context: context())
+                let whilePaused = try await moment()
+                _ = try await store.endPause(pause.id, of: review.id, ClockPauseEnd(on: day("2026-04-09")), context: context())
+                let then1 = try await store.clocks(of: review.id, today: day("2026-04-10"), asAt: beforePause)
+                let then2 = try await store.clocks(of: review.id, today: day("2026-04-10"), asAt: whilePaused)
+                let now = try await store.clocks(of: review.id, today: day("2026-04-10"))
+                let batch = try await store.clocks(of: [review], today: day("2026-04-10"), asAt: whilePaused)
+
+                // check: no pause yet; the pause running (its end not yet known); the pause ended.
+                #expect(then1[0].pauses.isEmpty && then1[0].state == .running && then1[0].dueOn == day("2026-04-13"))
+                #expect(then2[0].pauses.map(\.id) == [pause.id] && then2[0].state == .paused)
+                #expect(now[0].pauses.map(\.to) == [day("2026-04-09")] && now[0].state == .running && now[0].dueOn == day("2026-04-15"))
+                #expect(batch[review.id]?.first?.state == .paused)
+                // Before the review existed, there is no review to have clocks.
+                await #expect(throws: DomainError.notFound("review")) {
+                    try await store.clocks(of: review.id, today: day("2020-01-01"), asAt: AsAt(day: day("2020-01-01")))
+                }
+            }
+        }
+    }
+
     @Test("an unknown review, or another review's pause, is not found; an unknown clock is a field error")
     func refusals() async throws {
         try await TestDatabase.with { db in

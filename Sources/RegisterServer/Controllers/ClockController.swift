@@ -8,10 +8,11 @@ struct ClockController {
     let access: Access
 
     func addRoutes(to group: RouterGroup<SignedInContext>) {
-        group.get("reviews/:review/clocks") { _, context in
+        group.get("reviews/:review/clocks") { request, context in
             let id = try context.parameters.id("review", entity: "review")
             try await access.read(.review(id), .readReviews, context: context)
-            return try JSON.response(["items": try await clocks.clocks(of: id, today: context.today)])
+            let asAt = try QueryParameters(request).asAt()
+            return try JSON.response(["items": try await clocks.clocks(of: id, today: asAt?.day ?? context.today, asAt: asAt)])
         }
         group.post("reviews/:review/clock-pauses") { request, context in
             let id = try context.parameters.id("review", entity: "review")

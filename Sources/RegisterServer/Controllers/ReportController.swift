@@ -73,8 +73,8 @@ struct ReportController {
             let asAt = try q.asAt()
             let filter = ReviewFilter(kind: try q.vocabulary("kind", ReviewKind.self), boardID: try q.uuid("board"))
             let page = try await reviews.list(filter, page: try q.page(), today: context.today, asAt: asAt)
-            // Past reports count to the end of their day; pauses are those recorded now.
-            let evaluated = try await clocks.clocks(of: page.items, today: asAt?.day ?? context.today)
+            // A past report is judged on its day, with the reviews and pauses as they stood at its end.
+            let evaluated = try await clocks.clocks(of: page.items, today: asAt?.day ?? context.today, asAt: asAt)
             let items = page.items.map {
                 ReviewClocks(reviewID: $0.id, reference: $0.details.reference, kind: $0.details.kind, regime: $0.details.regime, clocks: evaluated[$0.id] ?? [])
             }
@@ -130,7 +130,9 @@ struct ReportController {
     }
 }
 
-/// A private folder for building a file, removed when done.
+/// A private folder for building a file, removed when done — at the latest when the last reference
+/// goes (the response body that streams it holds one, so a client that leaves before the body starts
+/// leaves nothing behind either).
 final class TemporaryFolder: Sendable {
     let url: URL
 
@@ -140,4 +142,6 @@ final class TemporaryFolder: Sendable {
     }
 
     func remove() { try? FileManager.default.removeItem(at: url) }
+
+    deinit { remove() }
 }

@@ -32,21 +32,16 @@ public struct ClockStore: Sendable {
         try await database.read { c in try await Self.pauses(of: reviewID, on: c, logger: database.logger) }
     }
 
-    /// A review's clocks as they stand on `today`.
-    public func clocks(of reviewID: UUID, today: Day) async throws -> [StatutoryClock] {
-        let review = try await ReviewStore(database: database).get(reviewID)
-        let (calendar, rules, pauses) = try await database.read { c in
-            (
-                try await Self.calendar(on: c, logger: database.logger),
-                try await Self.rules(kind: review.details.kind, regime: review.details.regime, on: c, logger: database.logger),
-                try await Self.pauses(of: reviewID, on: c, logger: database.logger)
-            )
-        }
-        return StatutoryClock.evaluate(review.details, rules: rules, pauses: pauses, calendar: calendar, today: today)
+    /// A review's clocks as they stand on `today`; with `asAt`, as the register stood at that moment
+    /// (the review's dates and its pauses as then recorded), judged on that day.
+    public func clocks(of reviewID: UUID, today: Day, asAt: AsAt? = nil) async throws -> [StatutoryClock] {
+        let review = try await ReviewStore(database: database).get(reviewID, asAt: asAt)
+        return try await clocks(of: [review], today: today, asAt: asAt)[review.id] ?? []
     }
 
     /// The clocks of many reviews at once (for reports): one read of the calendar, rules and pauses.
-    public func clocks(of reviews: [Review], today: Day) async throws -> [UUID: [StatutoryClock]] {
+    /// With `asAt`, the pauses are those recorded by that moment, as they then stood.
+    public func clocks(of reviews: [Review], today: Day, asAt: AsAt? = nil) async throws -> [UUID: [StatutoryClock]] {
         guard !reviews.isEmpty else { return [:] }
         let (calendar, rules, pauses) = try await database.read { c in
             (
@@ -57,7 +52,7 @@ public struct ClockStore: Sendable {
                 try await Rows.all(
                     c.query(
                         """
-                        SELECT \(unescaped: Self.pauseColumns) FROM register.clock_pauses
+                        SELECT \(unescaped: Self.pauseColumns) FROM register.clock_pauses_at(\(asAt?.sealedBefore))
                         WHERE review_id = ANY(\(reviews.map(\.id))::uuid[]) ORDER BY from_date, id
                         """, logger: database.logger), Self.clockPause)
             )
