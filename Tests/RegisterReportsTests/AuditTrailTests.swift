@@ -143,6 +143,38 @@ struct AuditTrailTests {
         }
     }
 
+    @Test("a trail sealed before migration 7 and after it verifies as one chain")
+    func sealedAcrossMigration7() async throws {
+        try await TestDatabase.withUnmigrated { db in
+            let all = try Migrator(folder: TestDatabase.schemaFolder).migrations
+            func migrate(_ migrations: [Migration]) async throws {
+                try await TestDatabase.withClient(db.owner) { client in
+                    _ = try await Migrator(migrations: migrations).migrate(client: client, logger: TestDatabase.logger)
+                }
+            }
+            try await migrate(all.filter { $0.version < 7 })
+            let board = try await db.withDatabase { database in
+                let boards = BoardStore(database: database)
+                let board = try await boards.create(BoardDetails(code: "up", name: "Before", kind: .lscb), context: writeContext("before"))
+                try await AuditStore(database: database).recordRead("test", key: "before", detail: nil, context: writeContext("before"))
+                return board
+            }
+            try await migrate(all)
+            try await db.withDatabase { database in
+                var details = board.details
+                details.name = "After"
+                _ = try await BoardStore(database: database).update(board.id, expectedVersion: 1, to: details, context: writeContext("after"))
+                try await AuditStore(database: database).recordRead("test", key: "after", detail: nil, context: writeContext("after"))
+                let (verifier, head) = try await verifyDatabase(database)
+                #expect(head.seq == 4 && verifier.count == 4 && verifier.head == head.chainHash && head.unsealed == 0)
+                let actors = try await AuditStore(database: database).events(AuditFilter(), after: nil, limit: 10).map {
+                    (try JSONSerialization.jsonObject(with: Data($0.payload.utf8)) as! [String: Any])["actor"] as? String
+                }
+                #expect(actors == ["system:before", "system:before", "system:after", "system:after"])
+            }
+        }
+    }
+
     @Test("a transaction that clears app.actor after writing cannot commit, and leaves nothing behind")
     func clearedActorRefusedAtCommit() async throws {
         try await TestDatabase.with { db in

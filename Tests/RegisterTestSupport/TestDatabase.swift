@@ -44,10 +44,20 @@ public struct TestDatabase: Sendable {
         return (try DatabaseSettings(url: owner), try DatabaseSettings(url: app), template)
     }
 
-    /// Runs `body` with a fresh database, dropped afterwards.
+    /// Runs `body` with a fresh database, migrated, dropped afterwards.
     public static func with<T: Sendable>(_ body: @Sendable (TestDatabase) async throws -> T) async throws -> T {
-        let (owner, app, template) = try settings()
+        let (owner, _, template) = try settings()
         try await Template.shared.migrate(owner.with(database: template))
+        return try await with(template: template, body)
+    }
+
+    /// Runs `body` with a fresh database that no migration has touched (to test upgrades), dropped afterwards.
+    public static func withUnmigrated<T: Sendable>(_ body: @Sendable (TestDatabase) async throws -> T) async throws -> T {
+        try await with(template: "template1", body)
+    }
+
+    private static func with<T: Sendable>(template: String, _ body: @Sendable (TestDatabase) async throws -> T) async throws -> T {
+        let (owner, app, _) = try settings()
         let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         try await withClient(owner) { client in
             try await client.query("CREATE DATABASE \(unescaped: name) TEMPLATE \(unescaped: template) OWNER register_owner", logger: logger)
