@@ -31,6 +31,8 @@ struct APIHarness {
     let ownPartner: UUID
     let otherPartner: UUID
     let otherPartnerToken: String
+    /// The test's database, for looking behind the API.
+    let db: TestDatabase
 
     func call(
         _ method: HTTPRequest.Method, _ path: String, as role: Role? = .coordinator, token: String? = nil, json: String? = nil,
@@ -109,7 +111,7 @@ func withAPI(maxUploadBytes: Int = 25 * 1024 * 1024, _ body: @Sendable @escaping
                 try await body(
                     APIHarness(
                         client: client, tokens: setup.0, registry: Registry(database: database), ownPartner: setup.1, otherPartner: setup.2,
-                        otherPartnerToken: setup.3))
+                        otherPartnerToken: setup.3, db: db))
             }
         }
     }

@@ -167,6 +167,49 @@ struct PartnerWorkTests {
         }
     }
 
+    @Test("while a submission's files arrive no database transaction is open; then one transaction stores them")
+    func noTransactionWhileReceiving() async throws {
+        try await withAPI { api in
+            let world = try await PartnerWorld.make(api)
+            let me = try await api.call(.get, "/api/v1/me", as: .partner)
+            try await api.db.withDatabase { database in
+                let user = try await AccountStore(database: database).user(try #require(UUID(uuidString: me.json["id"] as! String)))
+                let context = WriteContext(actor: Principal(user: user), requestID: "slow-upload", logger: TestDatabase.logger)
+                /// Transactions open on the register's login, other than this question's own.
+                func openTransactions() async throws -> Int {
+                    try await database.read { c in
+                        try await c.query(
+                            """
+                            SELECT count(*)::int FROM pg_stat_activity
+                            WHERE datname = current_database() AND xact_start IS NOT NULL AND pid <> pg_backend_pid()
+                            """, logger: TestDatabase.logger
+                        ).collect()[0].decode(Int.self)
+                    }
+                }
+                let before = try await EvidenceStore(database: database).list(EvidenceFilter(assignmentID: UUID(uuidString: world.own.assignment)), page: PageRequest())
+                let (evidence, _) = try await EvidenceStore(database: database).submit(
+                    to: try #require(UUID(uuidString: world.own.assignment)), idempotencyKey: nil, maxBytes: 1 << 20, today: Day.today(), context: context
+                ) { upload in
+                    let writer = try upload.beginFile(named: "slow.pdf")
+                    try await writer.write(ByteBuffer(bytes: PartnerWorld.pdf.prefix(10)))
+                    // Half a file has arrived, the client is slow: nothing waits in the database.
+                    #expect(try await openTransactions() == 0)
+                    try await writer.write(ByteBuffer(bytes: PartnerWorld.pdf.dropFirst(10)))
+                    _ = try await writer.finish()
+                    return EvidenceSubmission(summary: "Sent slowly", kind: .output, effectiveDate: Day.today())
+                }
+                #expect(evidence.files.map(\.sha256) == [SHA256.hash(data: PartnerWorld.pdf).map { String(format: "%02x", $0) }.joined()])
+                let after = try await EvidenceStore(database: database).list(EvidenceFilter(assignmentID: UUID(uuidString: world.own.assignment)), page: PageRequest())
+                #expect(after.items.count == before.items.count + 1)
+                var stored: [UInt8] = []
+                try await EvidenceStore(database: database).streamFile(evidence.files[0].id, logger: TestDatabase.logger) { chunk in
+                    stored += chunk.readableBytesView
+                }
+                #expect(stored == PartnerWorld.pdf)
+            }
+        }
+    }
+
     @Test("uploads as browsers send them: Windows paths lose their folders; text that is not UTF-8 is refused")
     func uploadEdges() async throws {
         try await withAPI { api in

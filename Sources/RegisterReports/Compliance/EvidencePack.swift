@@ -86,7 +86,7 @@ public struct EvidencePack: Sendable {
 
         var entries: [Manifest.Entry] = []
         let csvURL = folder.appendingPathComponent("compliance.csv")
-        let csv = try Self.privateFile(csvURL)
+        let csv = try TemporaryFolder.privateFile(csvURL)
         var csvHash = SHA256()
         var csvSize: Int64 = 0
         var writer = ComplianceReport.writer(.csv, heading: ReportHeading(asAt: asAt?.day, generatedAt: generatedAt, filters: []))
@@ -109,7 +109,7 @@ public struct EvidencePack: Sendable {
             if used.contains(path) { path = "evidence/recommendation-\(Self.safe(file.recommendationNumber))/\(Self.safe(file.partner))/\(index + 1)-\(Self.safe(file.name))" }
             used.insert(path)
             let local = folder.appendingPathComponent("file-\(index)")
-            let handle = try Self.privateFile(local)
+            let handle = try TemporaryFolder.privateFile(local)
             var hash = SHA256()
             try await evidence.streamFile(file.fileID, logger: context.logger) { chunk in
                 let data = Data(buffer: chunk)
@@ -156,14 +156,6 @@ public struct EvidencePack: Sendable {
         while out.hasPrefix(".") { out.removeFirst() }
         out = out.trimmingCharacters(in: .whitespaces)
         return out.isEmpty ? "_" : String(out.prefix(120))
-    }
-
-    /// A new file only its owner can read, open for writing.
-    static func privateFile(_ url: URL) throws -> FileHandle {
-        guard FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
-        }
-        return try FileHandle(forWritingTo: url)
     }
 
     static func hex(_ digest: SHA256.Digest) -> String { digest.map { String(format: "%02x", $0) }.joined() }

@@ -129,19 +129,3 @@ struct ReportController {
         return (filter, described)
     }
 }
-
-/// A private folder for building a file, removed when done — at the latest when the last reference
-/// goes (the response body that streams it holds one, so a client that leaves before the body starts
-/// leaves nothing behind either).
-final class TemporaryFolder: Sendable {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("learning-register-\(UUID().uuidString.lowercased())")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
-    }
-
-    func remove() { try? FileManager.default.removeItem(at: url) }
-
-    deinit { remove() }
-}

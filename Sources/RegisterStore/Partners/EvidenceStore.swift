@@ -39,8 +39,9 @@ public struct EvidenceStore: Sendable {
         LEFT JOIN register.evidence_decisions d ON d.evidence_id = e.id
         """
 
-    /// Receives a submission: `receive` streams the files into the upload and returns the text
-    /// fields; everything is one transaction, so a refused file leaves nothing behind.
+    /// Receives a submission: `receive` streams the files into the upload (private temporary files,
+    /// no database work while the client sends) and returns the text fields; then one transaction
+    /// stores the submission and its files, so a refused file or field leaves nothing behind.
     ///
     /// With an idempotency key, a retry of a submission already stored returns that submission
     /// (`replayed` true) and stores nothing new.
@@ -55,6 +56,12 @@ public struct EvidenceStore: Sendable {
             try v.check()
             if let first = try await replay(idempotencyKey, submitter: submitter, assignmentID: assignmentID) { return (first, true) }
         }
+        let upload = try EvidenceUpload(maxBytes: maxBytes)
+        defer { upload.discard() }
+        let submission = try await receive(upload)
+        guard !upload.received.isEmpty else {
+            throw ValidationError(field: "files", message: "attach at least one file: the document or image that shows the work")
+        }
         do {
             let evidence = try await database.write(context) { c in
                 let exists = try await Rows.first(
@@ -62,16 +69,14 @@ public struct EvidenceStore: Sendable {
                 ) { try $0.get("id", as: UUID.self) }
                 guard exists != nil else { throw DomainError.notFound("assignment") }
                 let id = UUID.v7()
-                let upload = EvidenceUpload(connection: c, logger: context.logger, evidenceID: id, maxBytes: maxBytes)
-                let submission = try await receive(upload)
-                guard !upload.files.isEmpty else {
-                    throw ValidationError(field: "files", message: "attach at least one file: the document or image that shows the work")
-                }
                 try await c.run(
                     """
                     INSERT INTO register.evidence (id, assignment_id, summary, kind, effective_date, submitted_by, idempotency_key)
                     VALUES (\(id), \(assignmentID), \(submission.summary), \(submission.kind.rawValue), \(submission.effectiveDate), \(submitter), \(idempotencyKey))
                     """, logger: context.logger)
+                for file in upload.received {
+                    try await file.store(evidenceID: id, on: c, logger: context.logger)
+                }
                 guard let assignment = try await AssignmentStore.fetch(assignmentID, today: today, on: c, logger: context.logger, lock: true) else {
                     throw DomainError.notFound("assignment")
                 }

@@ -1,0 +1,151 @@
+import Crypto
+import Foundation
+import NIOCore
+import PostgresNIO
+import RegisterDomain
+
+/// The files of one evidence submission as they arrive.
+///
+/// Each file is streamed to a private temporary file: its first bytes decide its type (refused
+/// unless a document or image whose content matches its name) and its SHA-256 is computed as the
+/// bytes pass, so memory holds a few kilobytes however large the file. Nothing touches the database
+/// while the client is still sending: a slow connection holds no database connection and no
+/// transaction open. `EvidenceStore.submit` then stores the received files in one short transaction.
+public final class EvidenceUpload {
+    let folder: TemporaryFolder
+    /// Most bytes of files one submission may carry (MAX_UPLOAD_BYTES).
+    public let maxBytes: Int64
+    var totalBytes: Int64 = 0
+    private(set) var received: [ReceivedFile] = []
+    /// Most files one submission may carry.
+    public static let maxFiles = 20
+
+    init(maxBytes: Int64) throws {
+        self.folder = try TemporaryFolder()
+        self.maxBytes = maxBytes
+    }
+
+    /// The files received so far, as they will be recorded.
+    public var files: [EvidenceFile] { received.map(\.file) }
+
+    /// Starts the next file. `name` is the name the partner's computer gave it (any folder part is dropped).
+    public func beginFile(named rawName: String) throws -> EvidenceFileWriter {
+        guard received.count < Self.maxFiles else {
+            throw ValidationError(field: "files", message: "one submission may carry at most \(Self.maxFiles) files; send the rest as another submission")
+        }
+        let name = Self.baseName(rawName)
+        var v = Validator()
+        v.text(name, field: "files[\(received.count)].name", max: 255)
+        try v.check()
+        let position = received.count + 1
+        return try EvidenceFileWriter(upload: self, name: name, position: position, at: folder.url.appendingPathComponent("file-\(position)"))
+    }
+
+    func finished(_ file: ReceivedFile) { received.append(file) }
+
+    /// Removes the received files (also done when the upload is released).
+    func discard() { folder.remove() }
+
+    /// "C:\\Users\\me\\report.pdf" → "report.pdf".
+    static func baseName(_ raw: String) -> String {
+        let last = raw.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? raw
+        return last.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// A file received whole: what will be recorded of it, and where its bytes wait.
+struct ReceivedFile {
+    var file: EvidenceFile
+    var position: Int
+    var url: URL
+    var sha256: Data
+
+    /// Bytes sent to the database per row of `files.chunks`.
+    static let chunkBytes = 256 * 1024
+
+    /// Writes the file into the submission's transaction: its bytes in chunks, re-hashed on the way
+    /// (what is stored must be what arrived), then the row the audit trail records.
+    func store(evidenceID: UUID, on c: PostgresConnection, logger: Logger) async throws {
+        let handle = try FileHandle(forReadingFrom: url)
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        var seq = 0
+        while let data = try handle.read(upToCount: Self.chunkBytes), !data.isEmpty {
+            hasher.update(data: data)
+            try await c.run("INSERT INTO files.chunks (file_id, seq, data) VALUES (\(file.id), \(seq), \(ByteBuffer(bytes: data)))", logger: logger)
+            seq += 1
+        }
+        guard Data(hasher.finalize()) == sha256 else {
+            throw DomainError.conflict("'\(file.name)' changed while it was being stored; send the submission again")
+        }
+        try await c.run(
+            """
+            INSERT INTO register.evidence_files (id, evidence_id, position, name, media_type, size_bytes, sha256)
+            VALUES (\(file.id), \(evidenceID), \(position), \(file.name), \(file.mediaType), \(file.sizeBytes), \(ByteBuffer(bytes: sha256)))
+            """, logger: logger)
+    }
+}
+
+/// One file of an upload, being received.
+public final class EvidenceFileWriter {
+    private let upload: EvidenceUpload
+    private let name: String
+    private let position: Int
+    private let url: URL
+    private let handle: FileHandle
+    private let id = UUID.v7()
+    private var hasher = SHA256()
+    private var size: Int64 = 0
+    private var type: FileType?
+    /// The first bytes, kept until there are enough to tell the file's type.
+    private var prefix = ByteBuffer()
+    private var open = true
+
+    init(upload: EvidenceUpload, name: String, position: Int, at url: URL) throws {
+        self.upload = upload
+        self.name = name
+        self.position = position
+        self.url = url
+        self.handle = try TemporaryFolder.privateFile(url)
+    }
+
+    deinit { if open { try? handle.close() } }
+
+    /// Takes the next bytes of the file.
+    public func write(_ bytes: ByteBuffer) async throws {
+        size += Int64(bytes.readableBytes)
+        upload.totalBytes += Int64(bytes.readableBytes)
+        if upload.totalBytes > upload.maxBytes { throw DomainError.tooLarge(limitBytes: upload.maxBytes) }
+        bytes.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+        if type == nil {
+            var bytes = bytes
+            prefix.writeBuffer(&bytes)
+            if prefix.readableBytes >= FileType.prefixLength { try detect() }
+        } else {
+            try handle.write(contentsOf: bytes.readableBytesView)
+        }
+    }
+
+    /// Ends the file: checks it and keeps its name, type, size and SHA-256 for the submission.
+    public func finish() async throws -> EvidenceFile {
+        guard size > 0 else {
+            throw ValidationError(field: "files[\(position - 1)]", message: "'\(name)' is empty; attach the file itself")
+        }
+        if type == nil { try detect() }
+        open = false
+        try handle.close()
+        let digest = Data(hasher.finalize())
+        let file = EvidenceFile(
+            id: id, name: name, mediaType: type!.mediaType, sizeBytes: size, sha256: digest.map { String(format: "%02x", $0) }.joined())
+        upload.finished(ReceivedFile(file: file, position: position, url: url, sha256: digest))
+        return file
+    }
+
+    /// Decides the type from the first bytes, then writes them out.
+    private func detect() throws {
+        let first = prefix.getBytes(at: prefix.readerIndex, length: min(prefix.readableBytes, FileType.prefixLength)) ?? []
+        type = try FileType.detect(name: name, prefix: first)
+        try handle.write(contentsOf: prefix.readableBytesView)
+        prefix = ByteBuffer()
+    }
+}
