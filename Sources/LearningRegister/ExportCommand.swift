@@ -135,9 +135,9 @@ struct ExportCommand: AsyncParsableCommand {
             let day = try ReportOptions.parse(asAt.map { ["--as-at", $0] } ?? []).day()
             let configuration = try database.configuration()
             let logger = commandLogger()
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("learning-register-\(UUID().uuidString.lowercased())")
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
-            defer { try? FileManager.default.removeItem(at: folder) }
+            let temporary = try TemporaryFolder()
+            defer { temporary.remove() }
+            let folder = temporary.url
             let review = self.review
             do {
                 let zip = try await withRegistry(configuration.database, logger: logger) { registry, _ in

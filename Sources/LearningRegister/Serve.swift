@@ -1,6 +1,7 @@
 import ArgumentParser
 import Hummingbird
 import RegisterServer
+import RegisterStore
 
 /// `learning-register serve`: the HTTP service.
 struct Serve: AsyncParsableCommand {
@@ -14,6 +15,9 @@ struct Serve: AsyncParsableCommand {
         var configuration = try database.configuration()
         if let httpHost { configuration.httpHost = httpHost }
         if let httpPort { configuration.httpPort = httpPort }
+        // Uploads and packs a killed server left in the temporary folder (a day old or more) go first.
+        let swept = TemporaryFolder.sweep()
+        if swept > 0 { commandLogger().notice("removed \(swept) temporary folder(s) an earlier run left behind") }
         let app = buildApplication(configuration)
         try await app.runService()
     }

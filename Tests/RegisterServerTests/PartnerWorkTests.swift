@@ -210,6 +210,29 @@ struct PartnerWorkTests {
         }
     }
 
+    @Test("several submissions to one assignment at once, each of several chunks, are all stored whole")
+    func concurrentSubmissions() async throws {
+        try await withAPI { api in
+            let world = try await PartnerWorld.make(api)
+            var pdf = PartnerWorld.pdf
+            while pdf.count < 600 * 1024 + 3 { pdf += (0..<997).map { UInt8(truncatingIfNeeded: $0 &* 7) } }
+            let bytes = pdf
+            let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+            async let a = api.upload(to: world.own.assignment, fields: ["summary": "A", "kind": "output", "effective_date": "2026-01-31"], files: [("a.pdf", bytes)])
+            async let b = api.upload(to: world.own.assignment, fields: ["summary": "B", "kind": "output", "effective_date": "2026-01-31"], files: [("b.pdf", bytes)])
+            async let c = api.upload(to: world.own.assignment, fields: ["summary": "C", "kind": "output", "effective_date": "2026-01-31"], files: [("c.pdf", bytes), ("d.pdf", bytes)])
+            let replies = try await [a, b, c]
+            for reply in replies {
+                #expect(reply.status == .created, "\(reply.text)")
+                #expect((reply.json["files"] as? [[String: Any]])?.allSatisfy { $0["sha256"] as? String == digest } == true)
+            }
+            let evidence = try #require(replies.last?.json)
+            let file = try #require((evidence["files"] as? [[String: Any]])?.last?["id"] as? String)
+            let download = try await api.call(.get, "/api/v1/evidence/\(evidence["id"] as! String)/files/\(file)", as: .partner)
+            #expect(download.status == .ok && Array(download.body) == bytes)
+        }
+    }
+
     @Test("uploads as browsers send them: Windows paths lose their folders; text that is not UTF-8 is refused")
     func uploadEdges() async throws {
         try await withAPI { api in

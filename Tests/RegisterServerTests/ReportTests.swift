@@ -239,14 +239,4 @@ struct ReportTests {
         }
     }
 
-    @Test("an evidence pack's temporary folder is removed once nothing holds it, even if its body never ran")
-    func temporaryFolderGoes() throws {
-        var folder: TemporaryFolder? = try TemporaryFolder()
-        let url = try #require(folder?.url)
-        try Data("pack".utf8).write(to: url.appendingPathComponent("pack.zip"))
-        #expect(FileManager.default.fileExists(atPath: url.path))
-        #expect((try FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions] as? NSNumber)?.intValue == 0o700)
-        folder = nil
-        #expect(!FileManager.default.fileExists(atPath: url.path))
-    }
 }

@@ -38,4 +38,6 @@ public enum DomainError: Error, Equatable, Sendable {
     case tooLarge(limitBytes: Int64)
     /// A file that is not a document or image the register accepts, or whose content does not match its name.
     case unsupportedFile(String)
+    /// The server is receiving as many uploads as it takes at once; the request may be sent again shortly.
+    case busy(String)
 }

@@ -96,6 +96,9 @@ struct Problem: Encodable {
                     "One submission may carry at most \(limit / 1_048_576 > 0 ? "\(limit / 1_048_576) MiB" : "\(limit / 1024) KiB") of files (\(limit) bytes). Send fewer or smaller files, or split the evidence into several submissions.")
             case .unsupportedFile(let detail):
                 return make("unsupported-file-type", .unsupportedMediaType, "That kind of file is not accepted", detail)
+            case .busy(let detail):
+                headers[.retryAfter] = "30"
+                return make("busy", .serviceUnavailable, "The register is busy", detail)
             }
         case let r as RequestProblem:
             switch r {

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import PostgresNIO
 import RegisterDomain
+import Synchronization
 
 /// The files of one evidence submission as they arrive.
 ///
@@ -17,12 +18,35 @@ public final class EvidenceUpload {
     public let maxBytes: Int64
     var totalBytes: Int64 = 0
     private(set) var received: [ReceivedFile] = []
+    private let slot: Slot
     /// Most files one submission may carry.
     public static let maxFiles = 20
+    /// Most uploads one server receives at once: each may hold MAX_UPLOAD_BYTES in the temporary
+    /// folder until it is stored. One more is refused (503, try again) rather than fill the disk.
+    public static let maxInProgress = 16
 
     init(maxBytes: Int64) throws {
+        self.slot = try Slot()
         self.folder = try TemporaryFolder()
         self.maxBytes = maxBytes
+    }
+
+    /// One of the `maxInProgress` places, held for as long as the upload exists.
+    final class Slot {
+        static let inProgress = Mutex(0)
+
+        init() throws {
+            let taken = Self.inProgress.withLock { count -> Bool in
+                guard count < EvidenceUpload.maxInProgress else { return false }
+                count += 1
+                return true
+            }
+            guard taken else {
+                throw DomainError.busy("The register is receiving as many uploads as it takes at once (\(EvidenceUpload.maxInProgress)). Nothing was stored; send the evidence again in a minute.")
+            }
+        }
+
+        deinit { Self.inProgress.withLock { $0 -= 1 } }
     }
 
     /// The files received so far, as they will be recorded.
@@ -76,7 +100,8 @@ struct ReceivedFile {
             seq += 1
         }
         guard Data(hasher.finalize()) == sha256 else {
-            throw DomainError.conflict("'\(file.name)' changed while it was being stored; send the submission again")
+            logger.error("a received evidence file changed in the temporary folder before it was stored", metadata: ["file": "\(url.path)"])
+            throw ReceivedFileChanged(name: file.name)
         }
         try await c.run(
             """
@@ -84,6 +109,13 @@ struct ReceivedFile {
             VALUES (\(file.id), \(evidenceID), \(position), \(file.name), \(file.mediaType), \(file.sizeBytes), \(ByteBuffer(bytes: sha256)))
             """, logger: logger)
     }
+}
+
+/// A received file's bytes differ from those hashed as they arrived: something changed it in the
+/// temporary folder. Nothing is stored; the server answers with its own error (500), not the client's.
+struct ReceivedFileChanged: Error, CustomStringConvertible {
+    var name: String
+    var description: String { "the received file '\(name)' changed before it was stored" }
 }
 
 /// One file of an upload, being received.

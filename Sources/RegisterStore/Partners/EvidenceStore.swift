@@ -64,10 +64,11 @@ public struct EvidenceStore: Sendable {
         }
         do {
             let evidence = try await database.write(context) { c in
-                let exists = try await Rows.first(
-                    c.query("SELECT id FROM register.assignments WHERE id = \(assignmentID)", logger: context.logger)
-                ) { try $0.get("id", as: UUID.self) }
-                guard exists != nil else { throw DomainError.notFound("assignment") }
+                // The assignment's lock first: two submissions to one assignment then take their turns
+                // instead of each holding a key lock the other's status change waits for (a deadlock).
+                guard let assignment = try await AssignmentStore.fetch(assignmentID, today: today, on: c, logger: context.logger, lock: true) else {
+                    throw DomainError.notFound("assignment")
+                }
                 let id = UUID.v7()
                 try await c.run(
                     """
@@ -76,9 +77,6 @@ public struct EvidenceStore: Sendable {
                     """, logger: context.logger)
                 for file in upload.received {
                     try await file.store(evidenceID: id, on: c, logger: context.logger)
-                }
-                guard let assignment = try await AssignmentStore.fetch(assignmentID, today: today, on: c, logger: context.logger, lock: true) else {
-                    throw DomainError.notFound("assignment")
                 }
                 if assignment.state.status != .evidenceSubmitted {
                     _ = try assignment.state.status.transition(to: .evidenceSubmitted, reason: nil)
