@@ -238,5 +238,4 @@ struct ReportTests {
             #expect(try await api.call(.get, "/api/v1/learning/themes", as: .partner).status == .forbidden)
         }
     }
-
 }
