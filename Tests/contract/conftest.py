@@ -21,7 +21,17 @@ from typing import Any
 import pytest
 import requests
 
-from register_client import TIMEOUT, Api, new_partner, new_partner_user, register_url, unique
+from register_client import (
+    TIMEOUT,
+    Api,
+    Conforms,
+    conforms,
+    load_contract,
+    new_partner,
+    new_partner_user,
+    register_url,
+    unique,
+)
 
 # Hypothesis keeps caches in ./.hypothesis; keep them out of the work tree.
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "learning-register-hypothesis"))
@@ -98,3 +108,10 @@ def partner(api: Api, me: dict[str, Any]) -> dict[str, Any]:
 def partner_api(api: Api, partner: dict[str, Any]) -> Api:
     """A signed-in account of `partner`, with its own API token."""
     return new_partner_user(api, partner)
+
+
+@pytest.fixture(scope="session")
+def check(api: Api) -> Conforms:
+    """Checks an answer against one operation of the OpenAPI document and returns it."""
+    contract = load_contract(api.base_url)
+    return lambda operation_id, response: conforms(contract, operation_id, response)

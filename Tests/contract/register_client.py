@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo
 
 import requests
 import schemathesis
@@ -36,6 +38,36 @@ CHECKS = [
     response_schema_conformance,
     response_headers_conformance,
 ]
+
+PROBLEM = "application/problem+json"
+
+# Checks an answer against one operation of the contract and returns it (the `check` fixture).
+Conforms = Callable[[str, requests.Response], requests.Response]
+
+
+def problem(response: requests.Response, status: int, kind: str, field: str | None = None) -> dict[str, Any]:
+    """The answer is an RFC 9457 problem of this status and kind, quoting the request id (and naming `field`)."""
+    assert response.status_code == status, f"expected {status}, got {response.status_code}: {response.text}"
+    assert response.headers.get("Content-Type", "").startswith(PROBLEM), response.headers
+    body = response.json()
+    assert body["status"] == status
+    assert body["type"] == f"urn:learning-register:problem:{kind}", body
+    assert body["title"] and body["detail"]
+    assert body["request_id"] == response.headers.get("X-Request-Id")
+    if field is not None:
+        assert field in {error["field"] for error in body.get("errors", [])}, body
+    return body
+
+
+def ok(response: requests.Response, status: int = 200) -> Any:
+    assert response.status_code == status, f"expected {status}, got {response.status_code}: {response.text}"
+    return response.json()
+
+
+def uk_today() -> date:
+    """The register's today: it runs on UK time."""
+    return datetime.now(ZoneInfo("Europe/London")).date()
+
 
 # The smallest file the register takes as a PDF: it recognises files by their first bytes.
 PDF_BYTES = b"%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"

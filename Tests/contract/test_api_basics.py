@@ -8,20 +8,7 @@ import requests
 import yaml
 
 from register_client import OPENAPI_FILE, TIMEOUT, Api, new_review, unique
-
-PROBLEM = "application/problem+json"
-
-
-def assert_problem(response: requests.Response, status: int, kind: str) -> dict[str, Any]:
-    """The answer is an RFC 9457 problem of this status and kind, quoting the request id."""
-    assert response.status_code == status, f"expected {status}, got {response.status_code}: {response.text}"
-    assert response.headers.get("Content-Type", "").startswith(PROBLEM), response.headers
-    problem = response.json()
-    assert problem["status"] == status
-    assert problem["type"] == f"urn:learning-register:problem:{kind}", problem
-    assert problem["title"] and problem["detail"]
-    assert problem["request_id"] == response.headers.get("X-Request-Id")
-    return problem
+from register_client import problem as assert_problem
 
 
 def field_errors(problem: dict[str, Any]) -> dict[str, str]:

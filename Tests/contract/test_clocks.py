@@ -9,38 +9,12 @@ from __future__ import annotations
 
 import calendar
 import uuid
-from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import pytest
 import requests
 
-from register_client import Api, conforms, load_contract, new_review, unique
-
-PROBLEM = "application/problem+json"
-
-Conforms = Callable[[str, requests.Response], requests.Response]
-
-
-def problem(response: requests.Response, status: int, kind: str, field: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, f"expected {status}, got {response.status_code}: {response.text}"
-    assert response.headers["Content-Type"].startswith(PROBLEM)
-    body = response.json()
-    assert body["type"] == f"urn:learning-register:problem:{kind}", body
-    if field is not None:
-        assert field in {error["field"] for error in body.get("errors", [])}, body
-    return body
-
-
-def ok(response: requests.Response, status: int = 200) -> Any:
-    assert response.status_code == status, f"expected {status}, got {response.status_code}: {response.text}"
-    return response.json()
-
-
-def uk_today() -> date:
-    return datetime.now(ZoneInfo("Europe/London")).date()
+from register_client import Api, Conforms, new_review, ok, problem, uk_today, unique
 
 
 def add_months(day: date, months: int) -> date:
@@ -48,12 +22,6 @@ def add_months(day: date, months: int) -> date:
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
     return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
-
-
-@pytest.fixture(scope="module")
-def check(api: Api) -> Conforms:
-    contract = load_contract(api.base_url)
-    return lambda operation_id, response: conforms(contract, operation_id, response)
 
 
 def clocks(api: Api, review: dict[str, Any], check: Conforms) -> dict[str, dict[str, Any]]:

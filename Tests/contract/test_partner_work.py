@@ -10,50 +10,25 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 import requests
-import schemathesis
 
 from register_client import (
     PDF_BYTES,
     Api,
-    conforms,
+    Conforms,
     evidence_fields,
-    load_contract,
     new_assignment,
     new_partner,
     new_partner_user,
     new_recommendation,
     new_review,
+    ok,
+    problem,
     unique,
 )
-
-PROBLEM = "application/problem+json"
-
-# Checks an answer against one operation of the contract and returns it.
-Conforms = Callable[[str, requests.Response], requests.Response]
-
-
-def problem(response: requests.Response, status: int, kind: str) -> dict[str, Any]:
-    assert response.status_code == status, f"expected {status}, got {response.status_code}: {response.text}"
-    assert response.headers["Content-Type"].startswith(PROBLEM)
-    body = response.json()
-    assert body["type"] == f"urn:learning-register:problem:{kind}", body
-    return body
-
-
-def ok(response: requests.Response, status: int = 200) -> Any:
-    assert response.status_code == status, f"expected {status}, got {response.status_code}: {response.text}"
-    return response.json()
-
-
-@pytest.fixture(scope="module")
-def check(api: Api) -> Conforms:
-    contract = load_contract(api.base_url)
-    return lambda operation_id, response: conforms(contract, operation_id, response)
 
 
 # A partner organisation and user of this module's own, in place of the session's: the fuzzer changes

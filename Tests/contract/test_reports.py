@@ -24,11 +24,9 @@ import io
 import json
 import uuid
 import zipfile
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -36,17 +34,18 @@ import requests
 from register_client import (
     PDF_BYTES,
     Api,
-    conforms,
+    Conforms,
     evidence_fields,
-    load_contract,
     new_assignment,
     new_partner,
     new_partner_user,
     new_review,
+    ok,
+    problem,
+    uk_today,
     unique,
 )
 
-PROBLEM = "application/problem+json"
 BOM = b"\xef\xbb\xbf"
 RESULTS_CSV = b"school,referrals\r\nA,12\r\n"
 
@@ -57,29 +56,6 @@ COLUMNS = [
     "Assignment status", "Overdue days", "Latest evidence kind", "Latest evidence verdict", "Latest evidence date",
     "Latest evidence received", "Latest evidence SHA-256", "Assured on", "Closed on",
 ]  # fmt: skip
-
-Conforms = Callable[[str, requests.Response], requests.Response]
-
-
-def problem(response: requests.Response, status: int, kind: str, field: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, f"expected {status}, got {response.status_code}: {response.text}"
-    assert response.headers["Content-Type"].startswith(PROBLEM)
-    body = response.json()
-    assert body["type"] == f"urn:learning-register:problem:{kind}", body
-    if field is not None:
-        assert field in {error["field"] for error in body.get("errors", [])}, body
-    return body
-
-
-def ok(response: requests.Response, status: int = 200) -> Any:
-    assert response.status_code == status, f"expected {status}, got {response.status_code}: {response.text}"
-    return response.json()
-
-
-def uk_today() -> date:
-    """The register's today: it runs on UK time."""
-    return datetime.now(ZoneInfo("Europe/London")).date()
-
 
 def uk(day: date | str) -> str:
     """A day as the CSV report writes it (`31/03/2026`)."""
@@ -94,12 +70,6 @@ def made_up_word() -> str:
 
 def same_id(a: str, b: str) -> bool:
     return a.lower() == b.lower()
-
-
-@pytest.fixture(scope="module")
-def check(api: Api) -> Conforms:
-    contract = load_contract(api.base_url)
-    return lambda operation_id, response: conforms(contract, operation_id, response)
 
 
 @pytest.fixture(scope="module")

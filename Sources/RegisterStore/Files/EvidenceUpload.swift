@@ -49,9 +49,6 @@ public final class EvidenceUpload {
         deinit { Self.inProgress.withLock { $0 -= 1 } }
     }
 
-    /// The files received so far, as they will be recorded.
-    public var files: [EvidenceFile] { received.map(\.file) }
-
     /// Starts the next file. `name` is the name the partner's computer gave it (any folder part is dropped).
     public func beginFile(named rawName: String) throws -> EvidenceFileWriter {
         guard received.count < Self.maxFiles else {
@@ -131,7 +128,6 @@ public final class EvidenceFileWriter {
     private var type: FileType?
     /// The first bytes, kept until there are enough to tell the file's type.
     private var prefix = ByteBuffer()
-    private var open = true
 
     init(upload: EvidenceUpload, name: String, position: Int, at url: URL) throws {
         self.upload = upload
@@ -140,8 +136,6 @@ public final class EvidenceFileWriter {
         self.url = url
         self.handle = try TemporaryFolder.privateFile(url)
     }
-
-    deinit { if open { try? handle.close() } }
 
     /// Takes the next bytes of the file.
     public func write(_ bytes: ByteBuffer) async throws {
@@ -164,8 +158,7 @@ public final class EvidenceFileWriter {
             throw ValidationError(field: "files[\(position - 1)]", message: "'\(name)' is empty; attach the file itself")
         }
         if type == nil { try detect() }
-        open = false
-        try handle.close()
+        try handle.close()  // also closed when the writer goes, if it never gets here
         let digest = Data(hasher.finalize())
         let file = EvidenceFile(
             id: id, name: name, mediaType: type!.mediaType, sizeBytes: size, sha256: digest.map { String(format: "%02x", $0) }.joined())
