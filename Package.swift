@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.0"),
     ],
     targets: [
         // Value types, state machines, validation and access policy. Foundation only.
@@ -53,27 +54,46 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The HTTP application: routes, authentication, problem+json errors.
+        // One function per action (policy, validation, audit context, transaction), shared by the API,
+        // the web pages and the command line; configuration; the stores' registry; demo data.
         .target(
-            name: "RegisterServer",
+            name: "RegisterServices",
             dependencies: [
                 "RegisterDomain",
                 "RegisterStore",
                 "RegisterReports",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            resources: [.copy("Resources/openapi.yaml")],
+            swiftSettings: swiftSettings
+        ),
+        // The HTTP application: the JSON API and the web pages, authentication, errors — faces only.
+        .target(
+            name: "RegisterServer",
+            dependencies: [
+                "RegisterServices",
+                "RegisterDomain",
+                "RegisterStore",
+                "RegisterReports",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources/openapi.yaml"), .copy("Resources/web")],
             swiftSettings: swiftSettings
         ),
         // The `learning-register` command: argument parsing only.
         .executableTarget(
             name: "LearningRegister",
             dependencies: [
+                "RegisterServices",
                 "RegisterServer",
                 "RegisterStore",
                 "RegisterReports",
@@ -111,7 +131,7 @@ let package = Package(
         .testTarget(
             name: "RegisterServerTests",
             dependencies: [
-                "RegisterServer", "RegisterStore", "RegisterDomain", "RegisterTestSupport",
+                "RegisterServer", "RegisterServices", "RegisterStore", "RegisterDomain", "RegisterTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import RegisterDomain
 import RegisterReports
-import RegisterServer
+import RegisterServices
 import RegisterStore
 
 /// `learning-register audit …`: export, verify and checkpoint the audit trail.
@@ -27,11 +27,9 @@ struct AuditCommand: AsyncParsableCommand {
                 throw CommandFailure(message: "cannot write \(output)")
             }
             defer { try? handle.close() }
-            let checkpoint = try await withRegistry(configuration.database, logger: logger) { registry, _ in
-                let trail = AuditTrail(store: registry.audit, signingKey: configuration.auditSigningKey)
-                let context = WriteContext(actor: .system("cli-export"), requestID: "cli-" + UUID().uuidString.lowercased(), logger: logger)
-                let checkpoint = try await trail.beginExport(via: "cli", context: context)
-                try await trail.exportEvents(upTo: checkpoint.seq) { chunk in try handle.write(contentsOf: chunk) }
+            let checkpoint = try await withServices(configuration, logger: logger) { services, _ in
+                let checkpoint = try await services.audit.beginExport(via: "cli", by: .system("cli-export", logger: logger))
+                try await services.audit.exportEvents(upTo: checkpoint.seq) { chunk in try handle.write(contentsOf: chunk) }
                 return checkpoint
             }
             let checkpointPath = output + ".checkpoint.json"
@@ -101,9 +99,8 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             let configuration = try database.configuration()
             let logger = commandLogger()
-            let checkpoint = try await withRegistry(configuration.database, logger: logger) { registry, _ in
-                try await AuditTrail(store: registry.audit, signingKey: configuration.auditSigningKey).checkpoint(
-                    context: WriteContext(actor: .system("cli-checkpoint"), requestID: "cli-" + UUID().uuidString.lowercased(), logger: logger))
+            let checkpoint = try await withServices(configuration, logger: logger) { services, _ in
+                try await services.audit.checkpoint(by: .system("cli-checkpoint", logger: logger))
             }
             if let output { try Export.write(checkpoint, to: output) }
             let encoder = JSONEncoder()

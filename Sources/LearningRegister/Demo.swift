@@ -1,5 +1,5 @@
 import ArgumentParser
-import RegisterServer
+import RegisterServices
 
 /// `learning-register demo load`: demonstration content for trying the register out.
 struct Demo: AsyncParsableCommand {
@@ -13,10 +13,10 @@ struct Demo: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let settings = try database.configuration().database
+            let configuration = try database.configuration()
             let logger = commandLogger()
-            let loaded = try await withRegistry(settings, logger: logger) { registry, _ in
-                try await DemoData.load(into: registry, logger: logger)
+            let loaded = try await withServices(configuration, logger: logger) { services, _ in
+                try await DemoData.load(into: services, logger: logger)
             }
             print(loaded ? "demo data loaded" : "demo data already present")
             print("demo sign-ins (demo only):")

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import RegisterDomain
 import RegisterReports
-import RegisterServer
+import RegisterServices
 import RegisterStore
 
 /// `learning-register export …`: the reports auditors and boards ask for, from the command line.
@@ -45,50 +45,29 @@ struct ExportCommand: AsyncParsableCommand {
         @Option(help: "Only this review (id or reference).") var review: String?
         @Option(help: "Only this partner organisation (id).") var partner: String?
         @Option(help: "Only this board (id).") var board: String?
+        @Option(help: "Only reviews of this kind (scr, rapid_review, lcspr, national_review, sar, dhr, learning_review).") var kind: String?
+        @Option(help: "Only recommendations in this status (open, in_progress, implemented, assured, not_implemented, superseded).")
+        var status: String?
+        @Option(help: "Only this theme (code).") var theme: String?
         @Flag(help: "Only overdue rows.") var overdue = false
 
         func run() async throws {
             guard let format = ReportFormat(rawValue: format) else { throw ValidationError("--format: \(ReportFormat.unknownValueMessage(format))") }
-            var partnerID: UUID?
-            if let partner {
-                guard let id = UUID(uuidString: partner) else { throw ValidationError("--partner must be a partner organisation's id") }
-                partnerID = id
-            }
-            var boardID: UUID?
-            if let board {
-                guard let id = UUID(uuidString: board) else { throw ValidationError("--board must be a board's id") }
-                boardID = id
-            }
             let asAt = try report.day()
-            let filter = ReportFilter(
-                reviewID: review.flatMap { UUID(uuidString: $0) }, reviewReference: review.flatMap { UUID(uuidString: $0) == nil ? $0 : nil },
-                boardID: boardID, partnerID: partnerID, overdue: overdue ? true : nil)
+            let filters = ComplianceFilters(
+                review: review, board: board, partner: partner, kind: kind, status: status, theme: theme, overdue: overdue ? true : nil)
+            do {
+                _ = try filters.filter()
+            } catch let invalid as RegisterDomain.ValidationError {
+                throw ValidationError(invalid.errors.map { "--\($0.field): \($0.message)" }.joined(separator: "; "))
+            }
             let configuration = try database.configuration()
             let logger = commandLogger()
             let handle = try report.sink()
             defer { try? handle.close() }
-            var described: [(String, String)] = []
-            if let review { described.append(("review", review)) }
-            if let partner { described.append(("partner", partner)) }
-            if let board { described.append(("board", board)) }
-            if overdue { described.append(("overdue", "true")) }
-            let heading = ReportHeading(asAt: asAt?.day, generatedAt: Date(), filters: described)
-            let rows = try await withRegistry(configuration.database, logger: logger) { registry, _ in
-                var writer = ComplianceReport.writer(format, heading: heading)
-                var pending = Data()
-                var count = 0
-                pending.append(contentsOf: writer.begin().utf8)
-                try await registry.reports.compliance(filter, asAt: asAt, today: Day.today()) { row in
-                    count += 1
-                    pending.append(contentsOf: writer.row(row).utf8)
-                    if pending.count >= 64 * 1024 {
-                        try handle.write(contentsOf: pending)
-                        pending.removeAll(keepingCapacity: true)
-                    }
-                }
-                pending.append(contentsOf: writer.end().utf8)
-                try handle.write(contentsOf: pending)
-                return count
+            let rows = try await withServices(configuration, logger: logger) { services, _ in
+                try await services.reports.compliance(filters, format: format, asAt: asAt, by: .system("cli-export", logger: logger))
+                    .write { piece in try handle.write(contentsOf: Data(piece.utf8)) }
             }
             if let output = report.output { print("wrote \(rows) rows to \(output)") }
         }
@@ -109,8 +88,9 @@ struct ExportCommand: AsyncParsableCommand {
             }
             let asAt = try report.day()
             let configuration = try database.configuration()
-            let summary = try await withRegistry(configuration.database, logger: commandLogger()) { registry, _ in
-                try await registry.reports.summary(boardID: boardID, asAt: asAt, today: Day.today())
+            let logger = commandLogger()
+            let summary = try await withServices(configuration, logger: logger) { services, _ in
+                try await services.reports.summary(boardID: boardID, asAt: asAt, by: .system("cli-export", logger: logger))
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -140,13 +120,8 @@ struct ExportCommand: AsyncParsableCommand {
             let folder = temporary.url
             let review = self.review
             do {
-                let zip = try await withRegistry(configuration.database, logger: logger) { registry, _ in
-                    let trail = AuditTrail(store: registry.audit, signingKey: configuration.auditSigningKey)
-                    let pack = EvidencePack(reports: registry.reports, evidence: registry.evidence, trail: trail)
-                    return try await pack.build(
-                        reviewID: UUID(uuidString: review), reference: UUID(uuidString: review) == nil ? review : nil, asAt: day, today: Day.today(),
-                        context: WriteContext(actor: .system("cli-export"), requestID: "cli-" + UUID().uuidString.lowercased(), logger: logger),
-                        in: folder)
+                let zip = try await withServices(configuration, logger: logger) { services, _ in
+                    try await services.reports.evidencePack(review: review, asAt: day, in: folder, by: .system("cli-export", logger: logger))
                 }
                 let destination = URL(fileURLWithPath: output)
                 try? FileManager.default.removeItem(at: destination)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RegisterServices
 import RegisterStore
 
 /// `learning-register migrate`: brings the database schema up to date.
@@ -14,7 +15,7 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         let env = database.environment()
-        let settings = try database.configuration().database
+        let configuration = try database.configuration()
         let folder = schemaDir ?? env["SCHEMA_DIR"] ?? "Schema"
         let migrator: Migrator
         do {
@@ -24,7 +25,7 @@ struct Migrate: AsyncParsableCommand {
         }
         let logger = commandLogger(env)
         do {
-            let applied = try await withRegistry(settings, logger: logger) { _, client in
+            let applied = try await withServices(configuration, logger: logger) { _, client in
                 try await migrator.migrate(client: client, logger: logger)
             }
             print(applied.isEmpty ? "schema is up to date" : "applied migrations: \(applied.map(String.init).joined(separator: ", "))")

@@ -1,9 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
-import PostgresNIO
-import RegisterServer
-import RegisterStore
+import RegisterServices
 
 /// The database flag every command shares.
 struct DatabaseOptions: ParsableArguments {
@@ -22,27 +20,6 @@ struct DatabaseOptions: ParsableArguments {
             return try AppConfiguration.fromEnvironment(environment())
         } catch let invalid as AppConfiguration.Invalid {
             throw ValidationError(invalid.description)
-        }
-    }
-}
-
-/// Runs `body` with a started database client, then shuts it down.
-func withRegistry<T: Sendable>(
-    _ settings: DatabaseSettings, logger: Logger, _ body: @Sendable (Registry, PostgresClient) async throws -> T
-) async throws -> T {
-    let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
-    return try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask {
-            await client.run()
-            return nil
-        }
-        do {
-            let result = try await body(Registry(database: Database(client: client, logger: logger)), client)
-            group.cancelAll()
-            return result
-        } catch {
-            group.cancelAll()
-            throw error
         }
     }
 }

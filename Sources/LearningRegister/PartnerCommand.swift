@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
 import RegisterDomain
-import RegisterServer
-import RegisterStore
+import RegisterServices
 
 /// `learning-register partner …`: partner organisations from the command line.
 struct PartnerCommand: AsyncParsableCommand {
@@ -19,13 +18,11 @@ struct PartnerCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard let sector = Sector(rawValue: sector) else { throw ValidationError("--sector: \(Sector.unknownValueMessage(sector))") }
-            let settings = try database.configuration().database
+            let configuration = try database.configuration()
             let logger = commandLogger()
             do {
-                let partner = try await withRegistry(settings, logger: logger) { registry, _ in
-                    try await registry.partners.create(
-                        PartnerDetails(name: name, sector: sector),
-                        context: WriteContext(actor: .system("cli"), requestID: "cli-" + UUID().uuidString.lowercased(), logger: logger))
+                let partner = try await withServices(configuration, logger: logger) { services, _ in
+                    try await services.partners.record(PartnerDetails(name: name, sector: sector), by: .system("cli", logger: logger))
                 }
                 print("created partner \(partner.details.name) (\(partner.details.sector.rawValue); id \(partner.id.uuidString.lowercased()))")
             } catch let invalid as RegisterDomain.ValidationError {

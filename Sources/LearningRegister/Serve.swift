@@ -1,6 +1,7 @@
 import ArgumentParser
 import Hummingbird
 import RegisterServer
+import RegisterServices
 import RegisterStore
 
 /// `learning-register serve`: the HTTP service.

@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
 import RegisterDomain
-import RegisterServer
-import RegisterStore
+import RegisterServices
 
 /// `learning-register user …`: account administration from the command line.
 struct UserCommand: AsyncParsableCommand {
@@ -28,16 +27,16 @@ struct UserCommand: AsyncParsableCommand {
                 let input = FileHandle.standardInput.readDataToEndOfFile()
                 password = String(decoding: input, as: UTF8.self).trimmingCharacters(in: .newlines)
             }
-            let settings = try database.configuration().database
+            let configuration = try database.configuration()
             let logger = commandLogger()
             let givenPassword = password
             do {
-                let created = try await withRegistry(settings, logger: logger) { registry, _ in
+                let created = try await withServices(configuration, logger: logger) { services, _ in
+                    let actor = Actor.system("cli", logger: logger)
                     var partnerID: UUID?
-                    if let partner { partnerID = try await registry.partners.find(partner).id }
+                    if let partner { partnerID = try await services.partners.find(partner, by: actor).id }
                     let new = NewUser(email: email, name: name, role: role, partnerID: partnerID, password: givenPassword)
-                    return try await registry.createUser(
-                        new, context: WriteContext(actor: .system("cli"), requestID: "cli-" + UUID().uuidString.lowercased(), logger: logger))
+                    return try await services.accounts.create(new, by: actor)
                 }
                 print("created \(created.user.role.rawValue) \(created.user.email) (id \(created.user.id.uuidString.lowercased()))")
                 if let generated = created.generatedPassword { print("password (shown once): \(generated)") }

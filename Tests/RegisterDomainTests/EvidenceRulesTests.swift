@@ -69,8 +69,6 @@ struct EvidenceRulesTests {
         #expect(throws: DomainError.self) { try AssignmentStatus.accepted.transition(to: .inProgress, reason: nil) }
         #expect(try AssignmentStatus.accepted.transition(to: .inProgress, reason: "new concerns") == "new concerns")
         #expect(throws: DomainError.self) { try AssignmentStatus.assigned.transition(to: .accepted, reason: nil) }
-        #expect(AssignmentState.isOverdue(status: .inProgress, dueDate: Day(iso: "2026-01-31")!, today: Day(iso: "2026-02-01")!))
-        #expect(!AssignmentState.isOverdue(status: .accepted, dueDate: Day(iso: "2026-01-31")!, today: Day(iso: "2026-02-01")!))
     }
 
     @Test("a due-date change needs its reason; the partner changes only by reassignment")

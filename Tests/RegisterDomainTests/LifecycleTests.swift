@@ -52,14 +52,4 @@ struct LifecycleTests {
         #expect(try RecommendationStatus.implemented.transition(to: .assured, reason: nil) == nil)
         #expect(try ReviewStatus.inProgress.transition(to: .published, reason: nil) == nil)
     }
-
-    @Test("overdue is derived from the target date and the status")
-    func overdue() {
-        let today = Day(iso: "2026-04-01")!
-        #expect(RecommendationState.isOverdue(status: .open, targetDate: Day(iso: "2026-03-31"), today: today))
-        #expect(RecommendationState.isOverdue(status: .inProgress, targetDate: Day(iso: "2026-03-31"), today: today))
-        #expect(!RecommendationState.isOverdue(status: .open, targetDate: today, today: today))
-        #expect(!RecommendationState.isOverdue(status: .implemented, targetDate: Day(iso: "2020-01-01"), today: today))
-        #expect(!RecommendationState.isOverdue(status: .open, targetDate: nil, today: today))
-    }
 }

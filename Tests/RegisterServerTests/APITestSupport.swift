@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import RegisterDomain
 @testable import RegisterServer
+import RegisterServices
 import RegisterStore
 import RegisterTestSupport
 

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import PostgresNIO
 import RegisterDomain
 @testable import RegisterServer
+import RegisterServices
 import RegisterStore
 import RegisterTestSupport
 import Testing

@@ -103,10 +103,6 @@ public struct AssignmentState: Encodable, Sendable, Equatable {
         case overdue
         case assignedBy = "assigned_by"
     }
-
-    public static func isOverdue(status: AssignmentStatus, dueDate: Day, today: Day) -> Bool {
-        !status.isClosed && dueDate < today
-    }
 }
 
 /// A recommendation given to one partner.

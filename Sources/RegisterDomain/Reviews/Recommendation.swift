@@ -50,7 +50,7 @@ public struct RecommendationState: Encodable, Sendable, Equatable {
     /// Why it was closed, not implemented, superseded or reopened.
     public var closureNote: String?
     public var closedOn: Day?
-    /// Computed on read: past its target date and not yet closed. Never stored.
+    /// Computed by the database on read (Schema/0009): still open, and past its target date or with overdue work. Never stored.
     public var overdue: Bool
 
     public init(reviewID: UUID, status: RecommendationStatus, closureNote: String?, closedOn: Day?, overdue: Bool) {
@@ -76,12 +76,6 @@ public struct RecommendationState: Encodable, Sendable, Equatable {
         try c.encode(closureNote, forKey: .closureNote)
         try c.encode(closedOn, forKey: .closedOn)
         try c.encode(overdue, forKey: .overdue)
-    }
-
-    /// Overdue is derived, never stored: a target date before today on a recommendation still open.
-    public static func isOverdue(status: RecommendationStatus, targetDate: Day?, today: Day) -> Bool {
-        guard let targetDate, !status.isClosed else { return false }
-        return targetDate < today
     }
 }
 

@@ -3,59 +3,17 @@ import Hummingbird
 import Logging
 import PostgresNIO
 import RegisterDomain
-import RegisterReports
+import RegisterServices
 import RegisterStore
 
-/// The register's stores over one database, shared by the HTTP application and the command line.
-public struct Registry: Sendable {
-    public let database: Database
-    public let boards: BoardStore
-    public let themes: ThemeStore
-    public let reviews: ReviewStore
-    public let reviewItems: ReviewItemStore
-    public let recommendations: RecommendationStore
-    public let accounts: AccountStore
-    public let audit: AuditStore
-    public let partners: PartnerStore
-    public let assignments: AssignmentStore
-    public let evidence: EvidenceStore
-    public let access: AccessStore
-    public let reports: ReportStore
-    public let learning: LearningStore
-    public let clocks: ClockStore
-
-    public init(database: Database) {
-        self.database = database
-        self.boards = BoardStore(database: database)
-        self.themes = ThemeStore(database: database)
-        self.reviews = ReviewStore(database: database)
-        self.reviewItems = ReviewItemStore(database: database)
-        self.recommendations = RecommendationStore(database: database)
-        self.accounts = AccountStore(database: database)
-        self.audit = AuditStore(database: database)
-        self.partners = PartnerStore(database: database)
-        self.assignments = AssignmentStore(database: database)
-        self.evidence = EvidenceStore(database: database)
-        self.access = AccessStore(database: database)
-        self.reports = ReportStore(database: database)
-        self.learning = LearningStore(database: database)
-        self.clocks = ClockStore(database: database)
-    }
-
-    /// Creates an account (hashing the password off the request threads); the command line and the API share it.
-    public func createUser(_ new: NewUser, context: WriteContext) async throws -> (user: User, generatedPassword: String?) {
-        let created = try await UserController.create(new, accounts: accounts, context: context)
-        return (created.user, created.generatedPassword)
-    }
-}
-
 /// Builds the whole HTTP application: used by `learning-register serve` and by every test.
-public func buildApplication(_ configuration: AppConfiguration, logger: Logger? = nil) -> some ApplicationProtocol {
+public func buildApplication(_ configuration: AppConfiguration, logger: Logger? = nil, clock: RegisterClock = .system) -> some ApplicationProtocol {
     var logger = logger ?? Logger(label: "learning-register")
     logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
     let client = PostgresClient(configuration: configuration.database.clientConfiguration, backgroundLogger: logger)
-    let registry = Registry(database: Database(client: client, logger: logger))
-    let router = buildRouter(registry, configuration: configuration)
+    let services = RegisterServices(
+        registry: Registry(database: Database(client: client, logger: logger)), configuration: configuration, clock: clock)
+    let router = buildRouter(services)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "learning-register"),
@@ -63,38 +21,40 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger? 
         logger: logger)
 }
 
-func buildRouter(_ registry: Registry, configuration: AppConfiguration) -> Router<RegisterRequestContext> {
+func buildRouter(_ services: RegisterServices) -> Router<RegisterRequestContext> {
+    let configuration = services.configuration
     let router = Router(context: RegisterRequestContext.self)
+    let views = Views.load()
     router.add(middleware: RequestIDMiddleware())
-    router.add(middleware: ProblemMiddleware { $0.requestID })
+    // Errors become problem+json under /api and error pages elsewhere, keeping their status.
+    router.add(middleware: ProblemMiddleware(errorPage: WebPages.errorPage(views: views)))
+    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: SameOriginMiddleware())
+    let cookies = SessionCookie(secure: configuration.secureCookies)
 
     // Health checks answer without looking at credentials, so they work while the database is down.
-    HealthController(database: registry.database).addRoutes(to: router)
+    HealthController(database: services.registry.database).addRoutes(to: router)
 
-    let api = router.group("api/v1").add(middleware: Authenticator(accounts: registry.accounts))
+    let api = router.group("api/v1").add(middleware: Authenticator(accounts: services.accounts))
     api.get("openapi.yaml") { _, _ in try OpenAPIDocument.response() }
-    let session = SessionController(accounts: registry.accounts, configuration: configuration)
+    let session = SessionController(accounts: services.accounts, cookies: cookies)
     session.addPublicRoutes(to: api)
 
     let signedIn = api.group(context: SignedInContext.self)
-    let access = Access(store: registry.access)
     session.addRoutes(to: signedIn)
-    UserController(accounts: registry.accounts).addRoutes(to: signedIn)
-    BoardController(boards: registry.boards, themes: registry.themes).addRoutes(to: signedIn)
-    PartnerController(partners: registry.partners).addRoutes(to: signedIn)
-    ReviewController(reviews: registry.reviews, audit: registry.audit, access: access).addRoutes(to: signedIn)
-    ClockController(clocks: registry.clocks, access: access).addRoutes(to: signedIn)
-    ReviewItemController(items: registry.reviewItems, access: access).addRoutes(to: signedIn)
-    RecommendationController(recommendations: registry.recommendations, audit: registry.audit, access: access).addRoutes(to: signedIn)
-    AssignmentController(assignments: registry.assignments, access: access).addRoutes(to: signedIn)
-    EvidenceController(evidence: registry.evidence, audit: registry.audit, access: access, maxUploadBytes: configuration.maxUploadBytes)
-        .addRoutes(to: signedIn)
-    let trail = AuditTrail(store: registry.audit, signingKey: configuration.auditSigningKey)
-    AuditController(trail: trail).addRoutes(to: signedIn)
-    ReportController(
-        reports: registry.reports, pack: EvidencePack(reports: registry.reports, evidence: registry.evidence, trail: trail),
-        reviews: registry.reviews, clocks: registry.clocks
-    ).addRoutes(to: signedIn)
-    LearningController(learning: registry.learning).addRoutes(to: signedIn)
+    UserController(accounts: services.accounts).addRoutes(to: signedIn)
+    BoardController(boards: services.boards).addRoutes(to: signedIn)
+    PartnerController(partners: services.partners).addRoutes(to: signedIn)
+    ReviewController(reviews: services.reviews).addRoutes(to: signedIn)
+    ClockController(reviews: services.reviews).addRoutes(to: signedIn)
+    ReviewItemController(items: services.reviewItems).addRoutes(to: signedIn)
+    RecommendationController(recommendations: services.recommendations).addRoutes(to: signedIn)
+    AssignmentController(assignments: services.assignments).addRoutes(to: signedIn)
+    EvidenceController(evidence: services.evidence, maxUploadBytes: configuration.maxUploadBytes).addRoutes(to: signedIn)
+    AuditController(audit: services.audit).addRoutes(to: signedIn)
+    ReportController(reports: services.reports).addRoutes(to: signedIn)
+    LearningController(learning: services.learning, recommendations: services.recommendations).addRoutes(to: signedIn)
+
+    WebPages(services: services, cookies: cookies, views: views).addRoutes(to: router)
     return router
 }

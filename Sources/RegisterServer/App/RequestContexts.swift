@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import RegisterDomain
+import RegisterServices
 
 /// The context of every request: its id (also sent back as `X-Request-Id`) and, once
 /// authentication has run, the signed-in person.
@@ -34,23 +35,6 @@ public struct SignedInContext: ChildRequestContext {
         self.requestID = context.requestID
     }
 
-    /// Who is acting, for the audit trail.
-    public var principal: Principal { Principal(user: user) }
-
-    /// Refuses the request unless the person's role allows `action`.
-    ///
-    /// Reading something one may not see answers 404, so a record's existence does not leak.
-    public func require(_ action: Action, hiding entity: String? = nil) throws {
-        _ = try reach(action, hiding: entity)
-    }
-
-    /// How far the person may perform `action` (everything, or their own organisation's work),
-    /// refusing the request when not at all: 404 when `entity` names what is being read, else 403.
-    public func reach(_ action: Action, hiding entity: String? = nil) throws -> Reach {
-        guard let reach = Policy.reach(user.role, partner: user.partnerID, action) else {
-            if let entity { throw DomainError.notFound(entity) }
-            throw DomainError.forbidden("a \(user.role.rawValue) may not do this")
-        }
-        return reach
-    }
+    /// Who is acting: the first argument of every action.
+    public var actor: Actor { Actor(user: user, requestID: requestID, logger: logger) }
 }

@@ -1,91 +1,70 @@
 import Foundation
 import Hummingbird
 import RegisterDomain
+import RegisterServices
 import RegisterStore
 
 /// Assignments of recommendations to partners: made and edited by coordinators, worked on by
 /// partners (progress updates), listed as work lists.
 struct AssignmentController {
-    let assignments: AssignmentStore
-    let access: Access
+    let assignments: AssignmentService
 
     func addRoutes(to group: RouterGroup<SignedInContext>) {
         group.get("recommendations/:recommendation/assignments") { request, context in
             let recommendationID = try context.parameters.id("recommendation", entity: "recommendation")
-            let reach = try await access.read(.recommendation(recommendationID), .readAssignments, context: context)
             let page = try QueryParameters(request).page()
-            return try JSON.response(
-                try await assignments.list(AssignmentFilter(recommendationID: recommendationID, reach: reach), page: page, today: context.today))
+            return try JSON.response(try await assignments.list(of: recommendationID, page: page, by: context.actor))
         }
         group.post("recommendations/:recommendation/assignments") { request, context in
             let recommendationID = try context.parameters.id("recommendation", entity: "recommendation")
-            try await access.write(.recommendation(recommendationID), .assignPartners, visibleThrough: .readReviews, context: context)
-            let details = try await JSON.decodeDraft(AssignmentDetails.self, from: request, context: context)
-            if details.dueDateReason != nil {
-                throw ValidationError(field: "due_date_reason", message: "due_date_reason explains a change of due date; leave it out when assigning")
-            }
-            let assignment = try await assignments.create(for: recommendationID, details, today: context.today, context: context.write)
+            let assignment = try await assignments.assign(
+                recommendationID, try await JSON.decodeDraft(AssignmentDetails.self, from: request, context: context), by: context.actor)
             return try JSON.response(assignment, status: .created, etag: assignment.version)
         }
         group.get("assignments") { request, context in
-            let reach = try context.reach(.readAssignments)
             let q = QueryParameters(request)
-            let mine = try q.bool("mine") ?? false
             let filter = AssignmentFilter(
                 partnerID: try q.uuid("partner"), recommendationID: try q.uuid("recommendation"), reviewID: try q.uuid("review"),
                 status: try q.vocabulary("status", AssignmentStatus.self), role: try q.vocabulary("role", AssignmentRole.self),
-                overdue: try q.bool("overdue"), dueWithinDays: try Self.days(q.text("due_within", max: 10)),
-                // A partner's own work is their organisation's; a coordinator's is what they assigned.
-                assignedBy: mine && context.user.partnerID == nil ? context.principal.auditName : nil,
-                reach: reach)
-            return try JSON.response(try await assignments.list(filter, page: try q.page(), today: context.today))
+                overdue: try q.bool("overdue"), dueWithinDays: try Self.days(q.text("due_within", max: 10)))
+            return try JSON.response(
+                try await assignments.list(filter, mine: try q.bool("mine") ?? false, page: try q.page(), by: context.actor))
         }
         group.post("assignments/reassign") { request, context in
-            try context.require(.assignPartners)
-            let move = try await JSON.decode(ReassignmentRequest.self, from: request, context: context, fields: ReassignmentRequest.fieldNames)
-            let moved = try await assignments.reassign(move, context: context.write)
-            context.logger.info("assignments reassigned", metadata: ["count": "\(moved.assignmentIDs.count)"])
+            let moved = try await assignments.reassign(
+                try await JSON.decode(ReassignmentRequest.self, from: request, context: context, fields: ReassignmentRequest.fieldNames), by: context.actor)
             return try JSON.response(moved, status: .created)
         }
         group.get("assignments/:assignment") { _, context in
-            let id = try id(context)
-            try await access.read(.assignment(id), .readAssignments, context: context)
-            let assignment = try await assignments.get(id, today: context.today)
+            let assignment = try await assignments.get(try id(context), by: context.actor)
             return try JSON.response(assignment, etag: assignment.version)
         }
         group.patch("assignments/:assignment") { request, context in
             let id = try id(context)
-            try await access.write(.assignment(id), .assignPartners, visibleThrough: .readAssignments, context: context)
+            let current = try await assignments.get(id, by: context.actor)
             let expected = try ETag.expectedVersion(request)
-            let current = try await assignments.get(id, today: context.today)
             let details = try await JSON.merge(current.details, patchFrom: request, context: context)
-            let assignment = try await assignments.update(id, expectedVersion: expected, to: details, today: context.today, context: context.write)
+            let assignment = try await assignments.update(id, expectedVersion: expected, to: details, by: context.actor)
             return try JSON.response(assignment, etag: assignment.version)
         }
         group.post("assignments/:assignment/transitions") { request, context in
-            let id = try id(context)
-            try await access.write(.assignment(id), .reportProgress, visibleThrough: .readAssignments, context: context)
-            let move = try await JSON.decode(
-                TransitionRequest<AssignmentStatus>.self, from: request, context: context, fields: ["to", "reason", "on"])
-            let assignment = try await assignments.transition(
-                id, expectedVersion: try ETag.optionalExpectedVersion(request), move, today: context.today, context: context.write)
+            let assignment = try await assignments.move(
+                try id(context), expectedVersion: try ETag.optionalExpectedVersion(request),
+                try await JSON.decode(TransitionRequest<AssignmentStatus>.self, from: request, context: context, fields: ["to", "reason", "on"]),
+                by: context.actor)
             return try JSON.response(assignment, etag: assignment.version)
         }
         group.get("assignments/:assignment/due-date-revisions") { _, context in
-            let id = try id(context)
-            try await access.read(.assignment(id), .readAssignments, context: context)
-            return try JSON.response(["items": try await assignments.dueDateRevisions(of: id)])
+            try JSON.response(["items": try await assignments.dueDateRevisions(of: try id(context), by: context.actor)])
         }
         group.get("assignments/:assignment/updates") { _, context in
-            let id = try id(context)
-            try await access.read(.assignment(id), .readAssignments, context: context)
-            return try JSON.response(["items": try await assignments.updates(of: id)])
+            try JSON.response(["items": try await assignments.updates(of: try id(context), by: context.actor)])
         }
         group.post("assignments/:assignment/updates") { request, context in
-            let id = try id(context)
-            try await access.write(.assignment(id), .reportProgress, visibleThrough: .readAssignments, context: context)
-            let update = try await JSON.decode(NewProgressUpdate.self, from: request, context: context, fields: NewProgressUpdate.fieldNames)
-            return try JSON.response(try await assignments.addUpdate(to: id, update, today: context.today, context: context.write), status: .created)
+            let update = try await assignments.addUpdate(
+                to: try id(context), try await JSON.decode(NewProgressUpdate.self, from: request, context: context, fields: NewProgressUpdate.fieldNames),
+                by: context.actor)
+            return try JSON.response(update, status: .created)
         }
     }
 

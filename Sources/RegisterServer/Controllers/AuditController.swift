@@ -3,11 +3,12 @@ import HTTPTypes
 import Hummingbird
 import RegisterDomain
 import RegisterReports
+import RegisterServices
 import RegisterStore
 
 /// The audit trail for auditors and admins: events, a streamed export, verification and checkpoints.
 struct AuditController {
-    let trail: AuditTrail
+    let audit: AuditService
 
     /// An event as listed: the exported fields plus what it is about, read from its payload.
     struct ListedEvent: Encodable {
@@ -44,43 +45,38 @@ struct AuditController {
 
     func addRoutes(to group: RouterGroup<SignedInContext>) {
         group.get("audit/events") { request, context in
-            try context.require(.readAudit)
             let q = QueryParameters(request)
             let filter = AuditFilter(
                 table: try q.text("table", max: 100), key: try q.text("key", max: 200), actor: try q.text("actor", max: 200),
                 sealedFrom: try q.day("from").map { AsAt(day: $0.adding(days: -1)).sealedBefore },
                 sealedBefore: try q.day("to").map { AsAt(day: $0).sealedBefore })
             let limit = try q.limit()
-            let events = try await trail.store.events(filter, after: try q.seqCursor(), limit: limit + 1)
+            let events = try await audit.events(filter, after: try q.seqCursor(), limit: limit + 1, by: context.actor)
             let page = Array(events.prefix(limit))
             let next = events.count > limit ? page.last.map { String($0.seq) } : nil
             return try JSON.response(SeqPage(items: page.map(ListedEvent.init), nextCursor: next))
         }
         group.get("audit/verify") { _, context in
-            try context.require(.readAudit)
-            let (report, _) = try await trail.verify()
-            return try JSON.response(report)
+            try JSON.response(try await audit.verify(by: context.actor))
         }
         group.get("audit/checkpoints") { request, context in
-            try context.require(.readAudit)
             let q = QueryParameters(request)
             let limit = try q.limit()
-            let checkpoints = try await trail.checkpoints(after: try q.seqCursor(), limit: limit + 1)
+            let checkpoints = try await audit.checkpoints(after: try q.seqCursor(), limit: limit + 1, by: context.actor)
             let page = Array(checkpoints.prefix(limit))
             let next = checkpoints.count > limit ? page.last.map { String($0.seq) } : nil
             return try JSON.response(SeqPage(items: page, nextCursor: next))
         }
         group.get("audit/export") { _, context in
-            try context.require(.readAudit)
             // The export is itself an event; the checkpoint taken now bounds what is streamed.
-            let checkpoint = try await trail.beginExport(via: "api", context: context.write)
+            let checkpoint = try await audit.beginExport(via: "api", by: context.actor)
             var headers = HTTPFields()
             headers[.contentType] = "application/jsonl; charset=utf-8"
             headers[.contentDisposition] = "attachment; filename=\"audit-\(checkpoint.seq).jsonl\""
             headers[HTTPField.Name("Audit-Checkpoint-Seq")!] = String(checkpoint.seq)
             headers[HTTPField.Name("Audit-Chain-Hash")!] = checkpoint.chainHash
             let body = ResponseBody { writer in
-                try await trail.exportEvents(upTo: checkpoint.seq) { chunk in
+                try await audit.exportEvents(upTo: checkpoint.seq) { chunk in
                     try await writer.write(ByteBuffer(bytes: chunk))
                 }
                 try await writer.finish(nil)
@@ -101,18 +97,6 @@ struct AuditController {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(items, forKey: .items)
             try c.encode(nextCursor, forKey: .nextCursor)
-        }
-    }
-
-    /// A record's changes, field by field, oldest first (reads are events too, but not changes). Shared by reviews and recommendations.
-    static func history(_ audit: AuditStore, table: String, id: UUID) async throws -> [HistoryEntry] {
-        var entries: [HistoryEntry] = []
-        var after: Int64?
-        while true {
-            let page = try await audit.events(AuditFilter(table: table, key: id.uuidString.lowercased()), after: after, limit: 500)
-            entries += page.compactMap(HistoryEntry.init)
-            guard page.count == 500 else { return entries }
-            after = page.last?.seq
         }
     }
 }

@@ -1,39 +1,33 @@
 import Hummingbird
 import RegisterDomain
-import RegisterStore
+import RegisterServices
 
 /// Commissioning bodies and the theme taxonomy: reference data every role may read.
 struct BoardController {
-    let boards: BoardStore
-    let themes: ThemeStore
+    let boards: BoardService
 
     func addRoutes(to group: RouterGroup<SignedInContext>) {
         group.get("themes") { _, context in
-            try context.require(.readBoards)
-            return try JSON.response(["items": try await themes.all()])
+            try JSON.response(["items": try await boards.themes(by: context.actor)])
         }
         group.get("boards") { request, context in
-            try context.require(.readBoards)
-            return try JSON.response(try await boards.list(try QueryParameters(request).page()))
+            try JSON.response(try await boards.list(try QueryParameters(request).page(), by: context.actor))
         }
         group.post("boards") { request, context in
-            try context.require(.manageBoards)
-            let details = try await JSON.decodeDraft(BoardDetails.self, from: request, context: context)
-            let board = try await boards.create(details, context: context.write)
+            let board = try await boards.record(try await JSON.decodeDraft(BoardDetails.self, from: request, context: context), by: context.actor)
             return try JSON.response(board, status: .created, etag: board.version)
         }
         group.get("boards/:board") { _, context in
-            try context.require(.readBoards)
-            let board = try await boards.get(try context.parameters.id("board", entity: "board"))
+            let board = try await boards.get(try context.parameters.id("board", entity: "board"), by: context.actor)
             return try JSON.response(board, etag: board.version)
         }
         group.patch("boards/:board") { request, context in
-            try context.require(.manageBoards)
+            try context.actor.require(.manageBoards)
             let id = try context.parameters.id("board", entity: "board")
             let expected = try ETag.expectedVersion(request)
-            let current = try await boards.get(id)
+            let current = try await boards.get(id, by: context.actor)
             let details = try await JSON.merge(current.details, patchFrom: request, context: context)
-            let board = try await boards.update(id, expectedVersion: expected, to: details, context: context.write)
+            let board = try await boards.update(id, expectedVersion: expected, to: details, by: context.actor)
             return try JSON.response(board, etag: board.version)
         }
     }

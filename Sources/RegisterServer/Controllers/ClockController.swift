@@ -1,34 +1,30 @@
 import Hummingbird
 import RegisterDomain
-import RegisterStore
+import RegisterServices
 
-/// A review's statutory clocks (DOMAIN.md deadlines in working days), and the pauses that stop them.
+/// A review's statutory clocks (deadlines in working days), and the pauses that stop them.
 struct ClockController {
-    let clocks: ClockStore
-    let access: Access
+    let reviews: ReviewService
 
     func addRoutes(to group: RouterGroup<SignedInContext>) {
         group.get("reviews/:review/clocks") { request, context in
             let id = try context.parameters.id("review", entity: "review")
-            try await access.read(.review(id), .readReviews, context: context)
             let asAt = try QueryParameters(request).asAt()
-            return try JSON.response(["items": try await clocks.clocks(of: id, today: asAt?.day ?? context.today, asAt: asAt)])
+            return try JSON.response(["items": try await reviews.clocks(of: id, asAt: asAt, by: context.actor)])
         }
         group.post("reviews/:review/clock-pauses") { request, context in
             let id = try context.parameters.id("review", entity: "review")
-            try await access.write(.review(id), .editReviews, visibleThrough: .readReviews, context: context)
-            let pause = try await JSON.decode(ClockPauseRequest.self, from: request, context: context, fields: ClockPauseRequest.fieldNames)
-            let paused = try await clocks.pause(id, pause, context: context.write)
-            context.logger.info("statutory clock paused", metadata: ["review": "\(id)", "clock": "\(paused.clock)", "pause": "\(paused.id)"])
+            let paused = try await reviews.pauseClock(
+                of: id, try await JSON.decode(ClockPauseRequest.self, from: request, context: context, fields: ClockPauseRequest.fieldNames),
+                by: context.actor)
             return try JSON.response(paused, status: .created)
         }
         group.post("reviews/:review/clock-pauses/:pause/end") { request, context in
             let id = try context.parameters.id("review", entity: "review")
-            try await access.write(.review(id), .editReviews, visibleThrough: .readReviews, context: context)
             let pauseID = try context.parameters.id("pause", entity: "clock pause")
-            let end = try await JSON.decode(ClockPauseEnd.self, from: request, context: context, fields: ClockPauseEnd.fieldNames)
-            let ended = try await clocks.endPause(pauseID, of: id, end, context: context.write)
-            context.logger.info("statutory clock pause ended", metadata: ["review": "\(id)", "pause": "\(pauseID)"])
+            let ended = try await reviews.endPause(
+                pauseID, of: id, try await JSON.decode(ClockPauseEnd.self, from: request, context: context, fields: ClockPauseEnd.fieldNames),
+                by: context.actor)
             return try JSON.response(ended)
         }
     }

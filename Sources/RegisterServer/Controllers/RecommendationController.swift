@@ -1,25 +1,22 @@
 import Foundation
 import Hummingbird
 import RegisterDomain
+import RegisterServices
 import RegisterStore
 
 /// Recommendations: add to a review, list and filter across reviews, edit, and move through their lifecycle.
 struct RecommendationController {
-    let recommendations: RecommendationStore
-    let audit: AuditStore
-    let access: Access
+    let recommendations: RecommendationService
 
     func addRoutes(to group: RouterGroup<SignedInContext>) {
         group.get("reviews/:review/recommendations") { _, context in
             let reviewID = try context.parameters.id("review", entity: "review")
-            let reach = try await access.read(.review(reviewID), .readReviews, context: context)
-            return try JSON.response(["items": try await recommendations.all(of: reviewID, today: context.today, reach: reach)])
+            return try JSON.response(["items": try await recommendations.all(of: reviewID, by: context.actor)])
         }
         group.post("reviews/:review/recommendations") { request, context in
             let reviewID = try context.parameters.id("review", entity: "review")
-            try await access.write(.review(reviewID), .editReviews, visibleThrough: .readReviews, context: context)
-            let details = try await JSON.decodeDraft(RecommendationDetails.self, from: request, context: context)
-            let recommendation = try await recommendations.create(in: reviewID, details, today: context.today, context: context.write)
+            let recommendation = try await recommendations.add(
+                to: reviewID, try await JSON.decodeDraft(RecommendationDetails.self, from: request, context: context), by: context.actor)
             return try JSON.response(recommendation, status: .created, etag: recommendation.version)
         }
         group.get("recommendations") { request, context in
@@ -29,40 +26,33 @@ struct RecommendationController {
                 status: try q.vocabulary("status", RecommendationStatus.self), scope: try q.vocabulary("scope", Scope.self),
                 theme: try q.text("theme", max: 60), overdue: try q.bool("overdue"),
                 dueAfter: try q.day("due_after"), dueBefore: try q.day("due_before"), text: try q.text("q"),
-                partnerID: try q.uuid("partner"), reach: try context.reach(.readReviews))
+                partnerID: try q.uuid("partner"))
             let page = try q.page()
-            let asAt = try q.asAt()
-            return try JSON.response(try await recommendations.list(filter, page: page, today: context.today, asAt: asAt))
+            return try JSON.response(try await recommendations.list(filter, page: page, asAt: try q.asAt(), by: context.actor))
         }
         group.get("recommendations/:recommendation") { request, context in
-            try await access.read(.recommendation(try id(context)), .readReviews, context: context)
             if let asAt = try QueryParameters(request).asAt() {
-                return try JSON.response(try await recommendations.get(try id(context), today: context.today, asAt: asAt))
+                return try JSON.response(try await recommendations.get(try id(context), asAt: asAt, by: context.actor))
             }
-            let recommendation = try await recommendations.get(try id(context), today: context.today)
+            let recommendation = try await recommendations.get(try id(context), by: context.actor)
             return try JSON.response(recommendation, etag: recommendation.version)
         }
         group.get("recommendations/:recommendation/history") { _, context in
-            try context.require(.readHistory, hiding: "recommendation")
-            let id = try id(context)
-            _ = try await recommendations.get(id, today: context.today)
-            return try JSON.response(["items": try await AuditController.history(audit, table: "recommendations", id: id)])
+            try JSON.response(["items": try await recommendations.history(try id(context), by: context.actor)])
         }
         group.patch("recommendations/:recommendation") { request, context in
-            try await access.write(.recommendation(try id(context)), .editReviews, visibleThrough: .readReviews, context: context)
             let id = try id(context)
+            let current = try await recommendations.get(id, by: context.actor)
             let expected = try ETag.expectedVersion(request)
-            let current = try await recommendations.get(id, today: context.today)
             let details = try await JSON.merge(current.details, patchFrom: request, context: context)
-            let recommendation = try await recommendations.update(id, expectedVersion: expected, to: details, today: context.today, context: context.write)
+            let recommendation = try await recommendations.update(id, expectedVersion: expected, to: details, by: context.actor)
             return try JSON.response(recommendation, etag: recommendation.version)
         }
         group.post("recommendations/:recommendation/transitions") { request, context in
-            try await access.write(.recommendation(try id(context)), .editReviews, visibleThrough: .readReviews, context: context)
-            let move = try await JSON.decode(
-                TransitionRequest<RecommendationStatus>.self, from: request, context: context, fields: ["to", "reason", "on"])
-            let recommendation = try await recommendations.transition(
-                try id(context), expectedVersion: try ETag.optionalExpectedVersion(request), move, today: context.today, context: context.write)
+            let recommendation = try await recommendations.move(
+                try id(context), expectedVersion: try ETag.optionalExpectedVersion(request),
+                try await JSON.decode(TransitionRequest<RecommendationStatus>.self, from: request, context: context, fields: ["to", "reason", "on"]),
+                by: context.actor)
             return try JSON.response(recommendation, etag: recommendation.version)
         }
     }

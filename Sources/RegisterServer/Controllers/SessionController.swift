@@ -2,12 +2,13 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import RegisterDomain
+import RegisterServices
 import RegisterStore
 
 /// Sign-in and sign-out, the signed-in person, and their API tokens.
 struct SessionController {
-    let accounts: AccountStore
-    let configuration: AppConfiguration
+    let accounts: AccountService
+    let cookies: SessionCookie
 
     struct SignIn: Decodable {
         var email: String
@@ -32,61 +33,54 @@ struct SessionController {
     }
 
     func addPublicRoutes(to group: RouterGroup<RegisterRequestContext>) {
-        group.post("session") { request, context in try await signIn(request, context) }
+        group.post("session") { request, context in
+            let body = try await JSON.decode(SignIn.self, from: request, context: context, fields: ["email", "password"])
+            guard let signedIn = try await accounts.signIn(
+                email: body.email, password: body.password, requestID: context.requestID, logger: context.logger)
+            else { throw RequestProblem.badCredentials }
+            var headers = HTTPFields()
+            headers[.setCookie] = cookies.start(signedIn)
+            return try JSON.response(signedIn.user, status: .created, headers: headers)
+        }
     }
 
     func addRoutes(to group: RouterGroup<SignedInContext>) {
-        group.delete("session") { request, context in try await signOut(context) }
+        group.delete("session") { _, context in
+            if let session = context.sessionToken {
+                try await accounts.signOut(session: SecretToken(text: session), by: context.actor)
+            }
+            var headers = HTTPFields()
+            headers[.setCookie] = cookies.end()
+            return Response(status: .noContent, headers: headers)
+        }
         group.get("me") { _, context in try JSON.response(context.user) }
         group.get("tokens") { _, context in
-            try JSON.response(["items": try await accounts.tokens(of: context.user)])
+            try JSON.response(["items": try await accounts.tokens(by: context.actor)])
         }
         group.post("tokens") { request, context in
             let body = try await JSON.decode(TokenRequest.self, from: request, context: context, fields: ["name"])
-            let (token, secret) = try await accounts.createToken(for: context.user, name: body.name, context: context.write)
+            let (token, secret) = try await accounts.createToken(named: body.name, by: context.actor)
             return try JSON.response(CreatedToken(token: token, secret: secret.text), status: .created)
         }
         group.delete("tokens/:token") { _, context in
-            let id = try context.parameters.id("token", entity: "token")
-            try await accounts.revokeToken(id, of: context.user, context: context.write)
+            try await accounts.revokeToken(try context.parameters.id("token", entity: "token"), by: context.actor)
             return Response(status: .noContent)
         }
     }
-
-    private func signIn(_ request: Request, _ context: RegisterRequestContext) async throws -> Response {
-        let body = try await JSON.decode(SignIn.self, from: request, context: context, fields: ["email", "password"])
-        let plausible = !Validator.hasControlCharacters(body.email) && body.email.count <= 254 && body.password.utf8.count <= 72
-            && !Validator.hasControlCharacters(body.password)
-        let found = plausible ? try await accounts.credentials(email: body.email) : nil
-        let matches = try await Passwords.verify(body.password, hash: found?.bcrypt ?? Passwords.decoy)
-        guard let found, matches else { throw RequestProblem.badCredentials }
-        let write = WriteContext(actor: Principal(user: found.user), requestID: context.requestID, logger: context.logger)
-        let token = try await accounts.startSession(
-            for: found.user, lasting: TimeInterval(configuration.sessionHours * 3600), context: write)
-        var headers = HTTPFields()
-        headers[.setCookie] = cookie(value: token.text, maxAge: configuration.sessionHours * 3600)
-        context.logger.info("signed in", metadata: ["user": "\(found.user.id)"])
-        return try JSON.response(found.user, status: .created, headers: headers)
-    }
-
-    private func signOut(_ context: SignedInContext) async throws -> Response {
-        if let session = context.sessionToken {
-            try await accounts.endSession(SecretToken(text: session), context: context.write)
-        }
-        var headers = HTTPFields()
-        headers[.setCookie] = cookie(value: "", maxAge: 0)
-        return Response(status: .noContent, headers: headers)
-    }
-
-    private func cookie(value: String, maxAge: Int) -> String {
-        "\(Authenticator.cookieName)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Lax" + (configuration.secureCookies ? "; Secure" : "")
-    }
 }
 
-extension SignedInContext {
-    /// The audit context of a write made in this request.
-    var write: WriteContext { WriteContext(actor: principal, requestID: requestID, logger: logger) }
+/// The session cookie: `HttpOnly`, `SameSite=Lax`, and `Secure` behind TLS.
+struct SessionCookie: Sendable {
+    static let name = "lr_session"
+    let secure: Bool
 
-    /// Today in the UK, the day "overdue" is judged against.
-    var today: Day { Day.today() }
+    func start(_ signedIn: AccountService.SignedIn) -> String {
+        cookie(value: signedIn.session.text, maxAge: signedIn.lifetimeSeconds)
+    }
+
+    func end() -> String { cookie(value: "", maxAge: 0) }
+
+    private func cookie(value: String, maxAge: Int) -> String {
+        "\(Self.name)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Lax" + (secure ? "; Secure" : "")
+    }
 }

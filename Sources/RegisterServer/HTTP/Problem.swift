@@ -15,6 +15,10 @@ public enum RequestProblem: Error, Equatable {
     case ifMatchRequired
     case badIfMatch(String)
     case badQuery(field: String, message: String)
+    /// An unsafe request (or a GET that records a read) that a browser sent from another site.
+    case crossSite
+    /// A page form without this session's CSRF token.
+    case missingFormToken
 }
 
 /// An RFC 9457 problem document, sent as `application/problem+json`.
@@ -125,6 +129,14 @@ struct Problem: Encodable {
                 return make("bad-if-match", .badRequest, "If-Match is not an ETag of this register", "If-Match '\(value)' is not an ETag this register sent; GET the record and use its ETag.")
             case .badQuery(let field, let message):
                 return make("validation", .unprocessableContent, "A query parameter is not valid", message, errors: [FieldError(field: field, message: message)])
+            case .crossSite:
+                return make(
+                    "cross-site", .forbidden, "Refused: sent from another site",
+                    "The register only accepts changes and downloads sent from its own pages. Open the register's own page and try again.")
+            case .missingFormToken:
+                return make(
+                    "form-expired", .forbidden, "The form has expired",
+                    "The form was not sent from this sign-in's own page (or it is from an earlier sign-in). Go back, reload the page and send it again.")
             }
         case let chain as ChainProblem:
             return make(
@@ -145,12 +157,15 @@ struct Problem: Encodable {
     }
 }
 
-/// Catches every error a route throws and answers with problem+json, logging what the person is not shown.
-struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
-    let requestID: @Sendable (Context) -> String
+/// Catches every error a route throws and answers with problem+json for the API, or with an HTML
+/// error page (same status) for the pages; logs what the person is not shown.
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = RegisterRequestContext
+    /// Renders a page's error; nil for the API alone (tests of the API).
+    let errorPage: (@Sendable (Request, HTTPResponse.Status, Problem) -> Response)?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let id = requestID(context)
+        let id = context.requestID
         do {
             var response = try await next(request, context)
             response.headers[.requestID] = id
@@ -162,6 +177,12 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                     "request failed", metadata: ["request_id": "\(id)", "error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
             } else {
                 context.logger.debug("request refused", metadata: ["request_id": "\(id)", "status": "\(status.code)"])
+            }
+            if let errorPage, !request.uri.path.hasPrefix("/api/") {
+                var response = errorPage(request, status, problem)
+                response.headers[.requestID] = id
+                if let retry = extraHeaders[.retryAfter] { response.headers[.retryAfter] = retry }
+                return response
             }
             var headers = extraHeaders
             headers[.contentType] = "application/problem+json"

@@ -50,21 +50,20 @@ public struct AssignmentStore: Sendable {
         JOIN register.partners p ON p.id = a.partner_id
         """
 
-    private static func assignment(today: Day) -> (PostgresRandomAccessRow) throws -> Assignment {
-        { r in
-            let status: AssignmentStatus = try r.get("status")
-            let due: Day = try r.get("due_date")
-            return Assignment(
-                id: try r.get("id"), version: try r.get("version"), createdAt: try r.get("created_at"), updatedAt: try r.get("updated_at"),
-                details: AssignmentDetails(
-                    partnerID: try r.get("partner_id"), role: try r.get("role"), action: try r.get("action"),
-                    leadOfficer: try r.get("lead_officer"), dueDate: due),
-                state: AssignmentState(
-                    recommendationID: try r.get("recommendation_id"), reviewID: try r.get("review_id"), reviewReference: try r.get("reference"),
-                    recommendationNumber: try r.get("number"), partnerName: try r.get("partner_name"), status: status,
-                    originalDueDate: try r.get("original_due_date"),
-                    overdue: AssignmentState.isOverdue(status: status, dueDate: due, today: today), assignedBy: try r.get("assigned_by")))
-        }
+    /// Each query adds `overdue` to these columns, by the database's one definition (0009).
+    private static func assignment(_ r: PostgresRandomAccessRow) throws -> Assignment {
+        let status: AssignmentStatus = try r.get("status")
+        let due: Day = try r.get("due_date")
+        return Assignment(
+            id: try r.get("id"), version: try r.get("version"), createdAt: try r.get("created_at"), updatedAt: try r.get("updated_at"),
+            details: AssignmentDetails(
+                partnerID: try r.get("partner_id"), role: try r.get("role"), action: try r.get("action"),
+                leadOfficer: try r.get("lead_officer"), dueDate: due),
+            state: AssignmentState(
+                recommendationID: try r.get("recommendation_id"), reviewID: try r.get("review_id"), reviewReference: try r.get("reference"),
+                recommendationNumber: try r.get("number"), partnerName: try r.get("partner_name"), status: status,
+                originalDueDate: try r.get("original_due_date"),
+                overdue: try r.get("overdue"), assignedBy: try r.get("assigned_by")))
     }
 
     /// Gives a recommendation to a partner. One assignment per partner and recommendation.
@@ -114,19 +113,20 @@ public struct AssignmentStore: Sendable {
             try await Rows.all(
                 c.query(
                     """
-                    SELECT \(unescaped: Self.columns) FROM \(unescaped: Self.from)
+                    SELECT \(unescaped: Self.columns), register.assignment_overdue(a.status, a.due_date, \(today)) AS overdue
+                    FROM \(unescaped: Self.from)
                     WHERE (\(f.reach.partnerID)::uuid IS NULL OR a.partner_id = \(f.reach.partnerID))
                       AND (\(f.partnerID)::uuid IS NULL OR a.partner_id = \(f.partnerID))
                       AND (\(f.recommendationID)::uuid IS NULL OR a.recommendation_id = \(f.recommendationID))
                       AND (\(f.reviewID)::uuid IS NULL OR x.review_id = \(f.reviewID))
                       AND (\(f.status?.rawValue)::text IS NULL OR a.status = \(f.status?.rawValue))
                       AND (\(f.role?.rawValue)::text IS NULL OR a.role = \(f.role?.rawValue))
-                      AND (\(f.overdue)::boolean IS NULL OR \(f.overdue) = (a.status <> 'accepted' AND a.due_date < \(today)))
+                      AND (\(f.overdue)::boolean IS NULL OR \(f.overdue) = register.assignment_overdue(a.status, a.due_date, \(today)))
                       AND (\(horizon)::date IS NULL OR (a.status <> 'accepted' AND a.due_date <= \(horizon)))
                       AND (\(f.assignedBy)::text IS NULL OR a.assigned_by = \(f.assignedBy))
                       AND (\(page.after)::uuid IS NULL OR a.id > \(page.after))
                     ORDER BY a.id LIMIT \(page.limit + 1)
-                    """, logger: database.logger), Self.assignment(today: today))
+                    """, logger: database.logger), Self.assignment)
         }
         return Page(fetched: rows, limit: page.limit, id: \.id)
     }
@@ -313,9 +313,12 @@ public struct AssignmentStore: Sendable {
     static func fetch(_ id: UUID, today: Day, on c: PostgresConnection, logger: Logger, lock: Bool = false) async throws -> Assignment? {
         try await Rows.first(
             c.query(
-                "SELECT \(unescaped: columns) FROM \(unescaped: from) WHERE a.id = \(id) \(unescaped: lock ? "FOR UPDATE OF a" : "")",
+                """
+                SELECT \(unescaped: columns), register.assignment_overdue(a.status, a.due_date, \(today)) AS overdue
+                FROM \(unescaped: from) WHERE a.id = \(id) \(unescaped: lock ? "FOR UPDATE OF a" : "")
+                """,
                 logger: logger),
-            assignment(today: today))
+            assignment)
     }
 
     private static func progressUpdate(_ r: PostgresRandomAccessRow) throws -> ProgressUpdate {

@@ -36,10 +36,12 @@ public struct ReportStore: Sendable {
                                 x.id AS recommendation_id, x.number, x.text, x.scope, x.status AS recommendation_status, x.closed_on,
                                 x.target_date, p.name AS partner, a.partner_id, a.role, a.lead_officer, a.action, a.original_due_date,
                                 a.due_date, a.status, a.id AS assignment_id,
+                                -- A row is overdue by the database's one definition (0009): the assignment's,
+                                -- or for a recommendation without assignments, the recommendation's.
                                 CASE
                                     WHEN a.id IS NOT NULL THEN
-                                        CASE WHEN a.status <> 'accepted' AND a.due_date < \(day) THEN \(day) - a.due_date ELSE 0 END
-                                    WHEN x.status IN ('open', 'in_progress') AND x.target_date < \(day) THEN \(day) - x.target_date
+                                        CASE WHEN register.assignment_overdue(a.status, a.due_date, \(day)) THEN \(day) - a.due_date ELSE 0 END
+                                    WHEN register.recommendation_overdue(x.status, x.target_date, false, \(day)) THEN \(day) - x.target_date
                                     ELSE 0
                                 END AS overdue_days
                          FROM register.recommendations_at(\(at)) x
@@ -100,7 +102,7 @@ extension ReportStore {
                      FROM e JOIN d ON d.evidence_id = e.id AND d.verdict = 'accepted' GROUP BY e.assignment_id),
                  work AS (
                      SELECT a.*, x.review_id, x.status AS recommendation_status,
-                            (a.status <> 'accepted' AND a.due_date < $2) AS overdue,
+                            register.assignment_overdue(a.status, a.due_date, $2) AS overdue,
                             (acc.first_accepted AT TIME ZONE 'Europe/London')::date - a.due_date AS days_to_accepted
                      FROM a JOIN x ON x.id = a.recommendation_id JOIN r ON r.id = x.review_id
                      LEFT JOIN accepted acc ON acc.assignment_id = a.id)
@@ -119,7 +121,7 @@ extension ReportStore {
                             late AS (SELECT DISTINCT recommendation_id FROM work WHERE overdue),
                             recs AS (
                                 SELECT x.id, x.review_id, x.status,
-                                       (x.status IN ('open', 'in_progress') AND (x.target_date < $2 OR late.recommendation_id IS NOT NULL)) AS overdue
+                                       register.recommendation_overdue(x.status, x.target_date, late.recommendation_id IS NOT NULL, $2) AS overdue
                                 FROM x JOIN r ON r.id = x.review_id LEFT JOIN late ON late.recommendation_id = x.id),
                             counts AS (
                                 SELECT review_id, jsonb_object_agg(status, n)::text AS by_status

@@ -54,13 +54,14 @@ public struct RecommendationStore: Sendable {
         x.id, x.review_id, x.number, x.text, x.scope, x.addressee, x.target_date, x.status, x.closure_note, x.closed_on,
         x.version, x.created_at, x.updated_at
         """
+    /// The live columns with the finding links; each query adds `overdue`, by the database's one definition (0009).
     private static let columns = plainColumns + """
         ,
         ARRAY(SELECT rf.finding_id FROM register.recommendation_findings rf WHERE rf.recommendation_id = x.id ORDER BY rf.finding_id) AS finding_ids
         """
 
-    private static func recommendation(today: Day) -> (PostgresRandomAccessRow) throws -> Recommendation {
-        { r in
+
+    private static func recommendation(_ r: PostgresRandomAccessRow) throws -> Recommendation {
             let status: RecommendationStatus = try r.get("status")
             let target: Day? = try r.get("target_date")
             return Recommendation(
@@ -71,8 +72,7 @@ public struct RecommendationStore: Sendable {
                 state: RecommendationState(
                     reviewID: try r.get("review_id"), status: status, closureNote: try r.get("closure_note"),
                     closedOn: try r.get("closed_on"),
-                    overdue: RecommendationState.isOverdue(status: status, targetDate: target, today: today)))
-        }
+                    overdue: try r.get("overdue")))
     }
 
     public func create(in reviewID: UUID, _ d: RecommendationDetails, today: Day, context: WriteContext) async throws -> Recommendation {
@@ -102,9 +102,12 @@ public struct RecommendationStore: Sendable {
                         """
                         SELECT \(unescaped: Self.plainColumns),
                             ARRAY(SELECT rf.finding_id FROM register.recommendation_findings_at(\(asAt.sealedBefore)) rf
-                                  WHERE rf.recommendation_id = x.id ORDER BY rf.finding_id) AS finding_ids
+                                  WHERE rf.recommendation_id = x.id ORDER BY rf.finding_id) AS finding_ids,
+                            register.recommendation_overdue(x.status, x.target_date, EXISTS (
+                                SELECT 1 FROM register.assignments_at(\(asAt.sealedBefore)) a
+                                WHERE a.recommendation_id = x.id AND register.assignment_overdue(a.status, a.due_date, \(asAt.day))), \(asAt.day)) AS overdue
                         FROM register.recommendations_at(\(asAt.sealedBefore)) x WHERE x.id = \(id)
-                        """, logger: database.logger), Self.recommendation(today: asAt.day))
+                        """, logger: database.logger), Self.recommendation)
             }
             return try await Self.fetch(id, today: today, on: c, logger: database.logger)
         }
@@ -121,10 +124,17 @@ public struct RecommendationStore: Sendable {
             try await Rows.all(
                 c.query(
                     """
-                    SELECT \(unescaped: Self.plainColumns),
+                    WITH late_work AS MATERIALIZED (
+                        SELECT DISTINCT a.recommendation_id FROM register.assignments_at(\(at)) a
+                        WHERE register.assignment_overdue(a.status, a.due_date, \(today))),
+                    listed AS (
+                        SELECT x.*, register.recommendation_overdue(
+                                   x.status, x.target_date, x.id IN (SELECT recommendation_id FROM late_work), \(today)) AS overdue
+                        FROM register.recommendations_at(\(at)) x)
+                    SELECT \(unescaped: Self.plainColumns), x.overdue,
                         ARRAY(SELECT rf.finding_id FROM register.recommendation_findings_at(\(at)) rf
                               WHERE rf.recommendation_id = x.id ORDER BY rf.finding_id) AS finding_ids
-                    FROM register.recommendations_at(\(at)) x JOIN register.reviews_at(\(at)) r ON r.id = x.review_id
+                    FROM listed x JOIN register.reviews_at(\(at)) r ON r.id = x.review_id
                     WHERE (\(f.reviewID)::uuid IS NULL OR x.review_id = \(f.reviewID))
                       AND (\(f.boardID)::uuid IS NULL OR r.board_id = \(f.boardID))
                       AND (\(f.kind?.rawValue)::text IS NULL OR r.kind = \(f.kind?.rawValue))
@@ -133,8 +143,7 @@ public struct RecommendationStore: Sendable {
                       AND (\(f.theme)::text IS NULL OR r.themes @> ARRAY[\(f.theme)::text] OR EXISTS (
                               SELECT 1 FROM register.recommendation_findings_at(\(at)) rf JOIN register.findings_at(\(at)) fi ON fi.id = rf.finding_id
                               WHERE rf.recommendation_id = x.id AND fi.themes @> ARRAY[\(f.theme)::text]))
-                      AND (\(f.overdue)::boolean IS NULL
-                           OR \(f.overdue) = (x.status IN ('open', 'in_progress') AND x.target_date IS NOT NULL AND x.target_date < \(today)))
+                      AND (\(f.overdue)::boolean IS NULL OR \(f.overdue) = x.overdue)
                       AND (\(f.dueAfter)::date IS NULL OR x.target_date >= \(f.dueAfter))
                       AND (\(f.dueBefore)::date IS NULL OR x.target_date <= \(f.dueBefore))
                       AND (\(f.text)::text IS NULL OR x.search @@ websearch_to_tsquery('english', \(f.text)))
@@ -144,7 +153,7 @@ public struct RecommendationStore: Sendable {
                            OR EXISTS (SELECT 1 FROM register.assignments a WHERE a.recommendation_id = x.id AND a.partner_id = \(f.reach.partnerID)))
                       AND (\(page.after)::uuid IS NULL OR x.id > \(page.after))
                     ORDER BY x.id LIMIT \(page.limit + 1)
-                    """, logger: database.logger), Self.recommendation(today: today))
+                    """, logger: database.logger), Self.recommendation)
         }
         return Page(fetched: rows, limit: page.limit, id: \.id)
     }
@@ -159,11 +168,11 @@ public struct RecommendationStore: Sendable {
             return try await Rows.all(
                 c.query(
                     """
-                    SELECT \(unescaped: Self.columns) FROM register.recommendations x WHERE x.review_id = \(reviewID)
+                    SELECT \(unescaped: Self.columns), register.recommendation_overdue(x.status, x.target_date, register.has_overdue_work(x.id, \(today)), \(today)) AS overdue FROM register.recommendations x WHERE x.review_id = \(reviewID)
                       AND (\(reach.partnerID)::uuid IS NULL
                            OR EXISTS (SELECT 1 FROM register.assignments a WHERE a.recommendation_id = x.id AND a.partner_id = \(reach.partnerID)))
                     ORDER BY NULLIF(substring(x.number FROM '^[0-9]+'), '')::int NULLS LAST, x.number, x.id
-                    """, logger: database.logger), Self.recommendation(today: today))
+                    """, logger: database.logger), Self.recommendation)
         }
     }
 
@@ -213,8 +222,8 @@ public struct RecommendationStore: Sendable {
 
     private static func fetch(_ id: UUID, today: Day, on c: PostgresConnection, logger: Logger) async throws -> Recommendation? {
         try await Rows.first(
-            c.query("SELECT \(unescaped: columns) FROM register.recommendations x WHERE x.id = \(id)", logger: logger),
-            recommendation(today: today))
+            c.query("SELECT \(unescaped: columns), register.recommendation_overdue(x.status, x.target_date, register.has_overdue_work(x.id, \(today)), \(today)) AS overdue FROM register.recommendations x WHERE x.id = \(id)", logger: logger),
+            recommendation)
     }
 
     private static func linkFindings(_ id: UUID, reviewID: UUID, _ findingIDs: [UUID], on c: PostgresConnection, logger: Logger) async throws {

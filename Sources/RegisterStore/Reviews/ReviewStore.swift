@@ -13,13 +13,16 @@ public struct ReviewFilter: Sendable, Equatable {
     /// Full-text search over reference, title, subjects, lead reviewer and summary (English stemming),
     /// or an exact reference (the text parser splits "CSPR-2024-03" into pieces).
     public var text: String?
+    /// Only reviews notified in this year (or, not yet notified, recorded in it).
+    public var year: Int?
     /// The reach of the person asking: a partner user sees only reviews with work assigned to them.
     public var reach: Reach
 
     public init(
         kind: ReviewKind? = nil, status: ReviewStatus? = nil, boardID: UUID? = nil, theme: String? = nil, overdue: Bool? = nil, text: String? = nil,
-        reach: Reach = .everything
+        year: Int? = nil, reach: Reach = .everything
     ) {
+        self.year = year
         self.reach = reach
         self.kind = kind
         self.status = status
@@ -96,6 +99,9 @@ public struct ReviewStore: Sendable {
             try await Rows.all(
                 c.query(
                     """
+                    WITH late_work AS MATERIALIZED (
+                        SELECT DISTINCT a.recommendation_id FROM register.assignments_at(\(at)) a
+                        WHERE \(f.overdue)::boolean IS NOT NULL AND register.assignment_overdue(a.status, a.due_date, \(today)))
                     SELECT \(unescaped: Self.columns) FROM register.reviews_at(\(at)) r
                     WHERE (\(f.kind?.rawValue)::text IS NULL OR r.kind = \(f.kind?.rawValue))
                       AND (\(f.status?.rawValue)::text IS NULL OR r.status = \(f.status?.rawValue))
@@ -103,9 +109,12 @@ public struct ReviewStore: Sendable {
                       AND (\(f.theme)::text IS NULL OR r.themes @> ARRAY[\(f.theme)::text])
                       AND (\(f.text)::text IS NULL OR r.search @@ websearch_to_tsquery('english', \(f.text))
                            OR lower(r.reference) = lower(\(f.text)))
+                      AND (\(f.year)::int IS NULL OR extract(year FROM coalesce(r.notified_on, (r.created_at AT TIME ZONE 'Europe/London')::date)) = \(f.year))
                       AND (\(f.overdue)::boolean IS NULL OR \(f.overdue) = EXISTS (
                               SELECT 1 FROM register.recommendations_at(\(at)) x
-                              WHERE x.review_id = r.id AND x.status IN ('open', 'in_progress') AND x.target_date < \(today)))
+                              WHERE x.review_id = r.id
+                                AND register.recommendation_overdue(
+                                        x.status, x.target_date, x.id IN (SELECT recommendation_id FROM late_work), \(today))))
                       AND (\(f.reach.partnerID)::uuid IS NULL OR EXISTS (
                               SELECT 1 FROM register.assignments a JOIN register.recommendations x ON x.id = a.recommendation_id
                               WHERE x.review_id = r.id AND a.partner_id = \(f.reach.partnerID)))
@@ -114,6 +123,16 @@ public struct ReviewStore: Sendable {
                     """, logger: database.logger), Self.review)
         }
         return Page(fetched: rows, limit: page.limit, id: \.id)
+    }
+
+    /// Reviews that follow from this one (a rapid review's local review), oldest first.
+    public func followOns(of id: UUID) async throws -> [Review] {
+        try await database.read { c in
+            try await Rows.all(
+                c.query(
+                    "SELECT \(unescaped: Self.columns) FROM register.reviews r WHERE r.parent_review_id = \(id) ORDER BY r.id",
+                    logger: database.logger), Self.review)
+        }
     }
 
     public func update(_ id: UUID, expectedVersion: Int, to d: ReviewDetails, context: WriteContext) async throws -> Review {

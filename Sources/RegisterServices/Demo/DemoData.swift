@@ -29,8 +29,10 @@ public enum DemoData {
     ]
 
     /// Loads the demo content unless it is already there. Returns false when it was.
-    public static func load(into registry: Registry, logger: Logger) async throws -> Bool {
-        let write = WriteContext(actor: .system("demo"), requestID: "demo-" + UUID().uuidString.lowercased(), logger: logger)
+    public static func load(into services: RegisterServices, logger: Logger) async throws -> Bool {
+        let registry = services.registry
+        let actor = Actor.system("demo", logger: logger)
+        let write = actor.write
         let existing = try await registry.boards.list(PageRequest(limit: 200))
         if existing.items.contains(where: { $0.details.code == "coventry-lscb" }) { return false }
 
@@ -40,10 +42,10 @@ public enum DemoData {
         }
         var users: [String: User] = [:]
         for account in accounts {
-            users[account.email] = try await registry.createUser(
+            users[account.email] = try await services.accounts.create(
                 NewUser(email: account.email, name: account.name, role: account.role, partnerID: account.partner.flatMap { partnerIDs[$0] },
                         password: account.password),
-                context: write).user
+                by: actor).user
         }
         try await coventry(registry, write)
         try await northvale(registry, write, partners: partnerIDs, users: users)

@@ -1,0 +1,66 @@
+import Foundation
+import Hummingbird
+import RegisterDomain
+import RegisterServices
+import RegisterStore
+
+/// `/`: the role's home page. The partnership's staff see what needs attention first.
+struct HomePage {
+    let kit: PageKit
+
+    func addRoutes(to group: RouterGroup<SignedInContext>) {
+        group.get("/") { request, context in
+            let actor = context.actor
+            guard actor.may(.decideEvidence) else { return try await otherHome(request, context) }
+            let overview = try await kit.services.dashboard.overview(by: actor)
+            let values: [String: Any] = [
+                "overdueTotal": overview.overdue.total,
+                "overdue": overview.overdue.items.map { item -> [String: Any] in
+                    [
+                        "href": "/recommendations/\(item.recommendationID.uuidString.lowercased())",
+                        "what": "\(item.reviewReference) recommendation \(item.recommendationNumber)", "partner": item.partnerName,
+                        "due": UKDate.long(item.dueDate), "days": item.daysOverdue,
+                    ]
+                },
+                "overdueMore": overview.overdue.total > overview.overdue.items.count,
+                "waitingTotal": overview.awaitingDecision.total,
+                "waiting": overview.awaitingDecision.items.map { item -> [String: Any] in
+                    [
+                        "href": "/evidence#evidence-\(item.evidenceID.uuidString.lowercased())",
+                        "what": "\(item.reviewReference) recommendation \(item.recommendationNumber)", "partner": item.partnerName,
+                        "received": UKDate.time(item.receivedAt), "days": item.daysWaiting,
+                    ]
+                },
+                "clocks": overview.clocks.map { alert -> [String: Any] in
+                    [
+                        "href": "/reviews/\(alert.review.id.uuidString.lowercased())#clocks",
+                        "review": alert.review.details.reference, "clock": alert.clock.label,
+                        "due": alert.clock.dueOn.map(UKDate.long) ?? "", "tag": Tag.clock(alert.clock.state),
+                    ]
+                },
+                "horizon": DashboardService.clockHorizonDays,
+                "statuses": overview.reviewsByStatus.map { status, count -> [String: Any] in
+                    ["href": "/reviews?status=\(status.rawValue)", "label": status.label, "count": count]
+                },
+            ]
+            return try await kit.page("home", values, title: "Home", request: request, context: context)
+        }
+    }
+
+    /// Partners' and auditors' home until their own pages arrive: their work, or the reviews.
+    private func otherHome(_ request: Request, _ context: SignedInContext) async throws -> Response {
+        var values: [String: Any] = ["name": context.user.name]
+        if context.actor.may(.submitEvidence) {
+            let work = try await kit.services.assignments.list(AssignmentFilter(), mine: true, page: PageRequest(limit: 100), by: context.actor)
+            values["assignments"] = work.items.map { a -> [String: Any] in
+                [
+                    "what": "\(a.state.reviewReference) recommendation \(a.state.recommendationNumber)", "action": a.details.action,
+                    "due": UKDate.long(a.details.dueDate), "tag": Tag.assignment(a.state.status, overdue: a.state.overdue),
+                    "href": "/recommendations/\(a.state.recommendationID.uuidString.lowercased())",
+                ]
+            }
+            values["isPartner"] = true
+        }
+        return try await kit.page("home-other", values, title: "Home", request: request, context: context)
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import Hummingbird
+import RegisterDomain
+import RegisterReports
+import RegisterServices
+import RegisterStore
+
+/// A recommendation's page: its assignments, the partners' updates and evidence, the decisions on
+/// it, its history, and the page as it stood on a chosen day.
+struct RecommendationPages {
+    let kit: PageKit
+    var services: RegisterServices { kit.services }
+
+    func addRoutes(to group: RouterGroup<SignedInContext>) {
+        group.get("recommendations/:recommendation") { request, context in
+            try await show(try id(context), request, context)
+        }
+        group.post("recommendations/:recommendation/assignments") { request, context in
+            let form = try await kit.form(request, context: context)
+            return try await kit.once(form, context: context) {
+                let id = try id(context)
+                var reader = FormReader(form)
+                let partner = reader.uuid("partner_id", message: "Choose the partner organisation")
+                let role = reader.choice("role", AssignmentRole.self, message: "Choose whether the partner leads or supports")
+                let action = reader.required("action", "Enter the action the partner will take")
+                let due = reader.day("due_date", label: "The due date", required: true)
+                guard let partner, let role, let due, reader.errors.isEmpty else {
+                    return try await show(id, request, context, errors: reader.errors, typed: form)
+                }
+                do {
+                    let assignment = try await services.assignments.assign(
+                        id, AssignmentDetails(partnerID: partner, role: role, action: action, leadOfficer: form["lead_officer"], dueDate: due), by: context.actor)
+                    return kit.redirect(path(id) + "#assignments", banner: "\(assignment.state.partnerName) assigned")
+                } catch let invalid as ValidationError {
+                    return try await show(id, request, context, errors: invalid.errors, typed: form)
+                } catch DomainError.duplicate {
+                    let twice = [FieldError(field: "partner_id", message: "That partner already has this recommendation: change its assignment instead")]
+                    return try await show(id, request, context, errors: twice, typed: form)
+                }
+            }
+        }
+        group.post("recommendations/:recommendation/due-dates") { request, context in
+            let form = try await kit.form(request, context: context)
+            return try await kit.once(form, context: context) {
+                let id = try id(context)
+                var reader = FormReader(form)
+                let assignmentID = reader.uuid("assignment_id", message: "Choose the assignment")
+                let due = reader.day("new_due_date", label: "The new due date", required: true)
+                let reason = reader.required("due_date_reason", "Say why the due date changes")
+                guard let assignmentID, let due, reader.errors.isEmpty else { return try await show(id, request, context, errors: reader.errors, typed: form) }
+                let current = try await services.assignments.get(assignmentID, by: context.actor)
+                var details = current.details
+                details.dueDate = due
+                details.dueDateReason = reason
+                do {
+                    _ = try await services.assignments.update(
+                        assignmentID, expectedVersion: Int(form["version"] ?? "") ?? current.version, to: details, by: context.actor)
+                    return kit.redirect(path(id) + "#assignments", banner: "Due date changed")
+                } catch let invalid as ValidationError {
+                    return try await show(id, request, context, errors: invalid.errors.map { FieldError(field: "new_due_date", message: $0.message) }, typed: form)
+                } catch DomainError.versionMismatch {
+                    let stale = [FieldError(field: "new_due_date", message: "Someone changed this assignment since you read it. Check its due date below and try again")]
+                    return try await show(id, request, context, errors: stale, typed: form)
+                }
+            }
+        }
+    }
+
+    private func id(_ context: SignedInContext) throws -> UUID { try context.parameters.id("recommendation", entity: "recommendation") }
+    private func path(_ id: UUID) -> String { "/recommendations/\(id.uuidString.lowercased())" }
+
+    private func show(
+        _ id: UUID, _ request: Request, _ context: SignedInContext, errors: [FieldError] = [], typed: Form? = nil
+    ) async throws -> Response {
+        let actor = context.actor
+        let asAtText = request.uri.queryParameters["as_at"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        var asAtErrors: [FieldError] = []
+        var asAt: AsAt?
+        if let asAtText {
+            if let day = UKDate.parse(asAtText), day.year >= 1900, day.year <= 2199 { asAt = AsAt(day: day) } else {
+                asAtErrors.append(FieldError(field: "as_at", message: "As at must be a real date, like 31/03/2026"))
+            }
+        }
+        let recommendation = try await services.recommendations.get(id, asAt: asAt, by: actor)
+        let review = try await services.reviews.get(recommendation.state.reviewID, by: actor)
+        let assignments = try await services.assignments.list(of: id, page: PageRequest(limit: 200), by: actor).items
+        var timeline: [[String: Any]] = []
+        var assignmentRows: [[String: Any]] = []
+        for assignment in assignments {
+            let revisions = try await services.assignments.dueDateRevisions(of: assignment.id, by: actor)
+            let updates = try await services.assignments.updates(of: assignment.id, by: actor)
+            let evidence = try await services.evidence.list(EvidenceFilter(assignmentID: assignment.id), page: PageRequest(limit: 200), by: actor).items
+            assignmentRows.append([
+                "partner": assignment.state.partnerName, "role": assignment.details.role.label, "officer": assignment.details.leadOfficer ?? "Not named",
+                "action": assignment.details.action, "due": UKDate.long(assignment.details.dueDate),
+                "original": assignment.state.originalDueDate == assignment.details.dueDate ? "" : UKDate.long(assignment.state.originalDueDate),
+                "revisions": revisions.map { ["from": UKDate.long($0.fromDate), "to": UKDate.long($0.toDate), "reason": $0.reason] },
+                "tag": Tag.assignment(assignment.state.status, overdue: assignment.state.overdue),
+            ])
+            for update in updates {
+                timeline.append([
+                    "sort": update.createdAt.timeIntervalSince1970, "when": UKDate.time(update.createdAt),
+                    "title": "Progress update from \(assignment.state.partnerName)", "text": update.text, "isUpdate": true,
+                    "on": UKDate.long(update.happenedOn),
+                ])
+            }
+            for item in evidence {
+                timeline.append(EvidencePages.values(item, partner: assignment.state.partnerName, mayDecide: actor.may(.decideEvidence))
+                    .merging(["sort": item.receivedAt.timeIntervalSince1970, "isEvidence": true]))
+            }
+        }
+        timeline.sort { ($0["sort"] as? Double ?? 0) < ($1["sort"] as? Double ?? 0) }
+        let history = actor.may(.readHistory) ? try await services.recommendations.history(id, by: actor) : []
+        let mayAssign = actor.may(.assignPartners) && asAt == nil
+        var assignFields: [Field] = []
+        var dueFields: [Field] = []
+        if mayAssign {
+            let partners = try await services.partners.choices(by: actor)
+            assignFields = [
+                Field(name: "partner_id", label: "Partner", control: .select(partners.map { ($0.id.uuidString.lowercased(), $0.details.name) })),
+                Field(name: "role", label: "Role", hint: "A lead partner must show the recommendation is met; a supporting partner contributes",
+                      control: .radios([("lead", "Lead"), ("supporting", "Supporting")])),
+                Field.textarea("action", "Action", hint: "What the partner will do, specific and measurable", rows: 3),
+                Field.text("lead_officer", "Lead officer", hint: "Job title rather than name, if the partner prefers"),
+                Field.date("due_date", "Due date"),
+            ]
+            if !assignments.isEmpty {
+                dueFields = [
+                    Field(name: "assignment_id", label: "Assignment", control: .select(assignments.map { ($0.id.uuidString.lowercased(), $0.state.partnerName) })),
+                    Field.date("new_due_date", "New due date"),
+                    Field.textarea("due_date_reason", "Reason for the change", rows: 3),
+                ]
+            }
+            if let typed {
+                assignFields = assignFields.map { $0.with(all: typed.all($0.name)) }
+                dueFields = dueFields.map { $0.with(all: typed.all($0.name)) }
+            }
+        }
+        let all = errors + asAtErrors
+        let d = recommendation.details
+        let values: [String: Any] = [
+            "number": d.number, "text": d.text, "caption": "\(review.details.reference): \(review.details.title)",
+            "reviewHref": "/reviews/\(review.id.uuidString.lowercased())", "href": path(id),
+            "tag": Tag.recommendation(recommendation.state.status, overdue: recommendation.state.overdue),
+            "rows": [
+                ["key": "Reach", "value": d.scope.label], ["key": "Addressed to", "value": d.addressee ?? "Not recorded"],
+                ["key": "Target date", "value": d.targetDate.map(UKDate.long) ?? "None set"],
+            ],
+            "closureNote": recommendation.state.closureNote ?? "",
+            "asAt": asAt.map { UKDate.long($0.day) } ?? "", "asAtTyped": asAtText ?? "", "isPast": asAt != nil,
+            "assignments": assignmentRows, "hasAssignments": !assignmentRows.isEmpty,
+            "timeline": timeline, "hasTimeline": !timeline.isEmpty,
+            "history": history.reversed().map { entry -> [String: Any] in
+                ["when": entry.sealedAt, "operation": entry.operation, "actor": entry.actor,
+                 "changes": entry.changes.map { ["field": $0.field, "from": Self.words($0.from), "to": Self.words($0.to)] }]
+            },
+            "mayHistory": actor.may(.readHistory), "back": path(id),
+            "mayAssign": mayAssign, "assignForm": FormView(fields: assignFields, errors: errors).values,
+            "mayRevise": mayAssign && !dueFields.isEmpty, "dueForm": FormView(fields: dueFields, errors: errors).values,
+            "errors": all.map { ["field": $0.field, "message": $0.message] }, "hasErrors": !all.isEmpty,
+        ]
+        return try await kit.page(
+            "recommendation", values, title: "Recommendation \(d.number)", request: request, context: context,
+            status: all.isEmpty ? .ok : .unprocessableContent)
+    }
+
+    /// A stored value in words, for the history.
+    static func words(_ value: JSONValue) -> String {
+        switch value {
+        case .null: return "(empty)"
+        case .bool(let b): return b ? "yes" : "no"
+        case .number(let n): return n == n.rounded() ? String(Int(n)) : String(n)
+        case .string(let s): return Day(iso: s).map(UKDate.long) ?? s
+        case .array(let items): return items.map(words).joined(separator: ", ")
+        case .object: return "(details)"
+        }
+    }
+}

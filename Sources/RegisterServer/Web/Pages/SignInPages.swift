@@ -1,0 +1,69 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import RegisterDomain
+import RegisterServices
+import RegisterStore
+
+/// Signing in and out in a browser, on the same sessions as the API.
+struct SignInPages {
+    let kit: PageKit
+    let accounts: AccountService
+    let cookies: SessionCookie
+
+    private static let fields = [
+        Field(name: "email", label: "Email address", control: .input(type: "email", width: nil), autocomplete: "username"),
+        Field(name: "password", label: "Password", control: .input(type: "password", width: nil), autocomplete: "current-password"),
+    ]
+
+    func addRoutes(to router: Router<RegisterRequestContext>) {
+        router.get("sign-in") { request, context in
+            show(next: SignInTarget.safe(request.uri.queryParameters["next"].map(String.init)), email: "", errors: [], status: .ok)
+        }
+        router.post("sign-in") { request, context in
+            let form = try await Form.read(request, context: context)
+            guard let expected = request.cookies[CSRF.signInCookie]?.value, CSRF.matches(form["csrf_token"], expected) else {
+                throw RequestProblem.missingFormToken
+            }
+            let next = SignInTarget.safe(form["next"])
+            var reader = FormReader(form)
+            let email = reader.required("email", "Enter your email address")
+            let password = form.typed("password")
+            if password.isEmpty { reader.fail("password", "Enter your password") }
+            guard reader.errors.isEmpty else { return show(next: next, email: form.typed("email"), errors: reader.errors, status: .unprocessableContent) }
+            guard let signedIn = try await accounts.signIn(email: email, password: password, requestID: context.requestID, logger: context.logger)
+            else {
+                return show(
+                    next: next, email: form.typed("email"),
+                    errors: [FieldError(field: "email", message: "The email address or password is wrong")], status: .unauthorized)
+            }
+            var response = Response.redirect(to: next ?? "/", type: .normal)
+            response.headers.append(HTTPField(name: .setCookie, value: cookies.start(signedIn)))
+            response.headers.append(HTTPField(name: .setCookie, value: "\(CSRF.signInCookie)=; Path=/sign-in; Max-Age=0; HttpOnly; SameSite=Strict"))
+            return response
+        }
+    }
+
+    func addSignedInRoutes(to group: RouterGroup<SignedInContext>) {
+        group.post("sign-out") { request, context in
+            _ = try await kit.form(request, context: context)
+            if let session = context.sessionToken {
+                try await accounts.signOut(session: SecretToken(text: session), by: context.actor)
+            }
+            var response = Response.redirect(to: "/sign-in", type: .normal)
+            response.headers.append(HTTPField(name: .setCookie, value: cookies.end()))
+            return response
+        }
+    }
+
+    /// The sign-in form, with a fresh token in a cookie and the form (double submit: no session yet).
+    private func show(next: String?, email: String, errors: [FieldError], status: HTTPResponse.Status) -> Response {
+        let token = CSRF.random()
+        var view = FormView(fields: [Self.fields[0].with(email), Self.fields[1]], errors: errors).values
+        view["csrf"] = token
+        if let next { view["next"] = next }
+        var response = kit.views.page("sign-in", view, chrome: Chrome(title: "Sign in"), status: status)
+        response.headers.append(HTTPField(name: .setCookie, value: "\(CSRF.signInCookie)=\(token); Path=/sign-in; Max-Age=3600; HttpOnly; SameSite=Strict"))
+        return response
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import RegisterDomain
+import RegisterServices
+
+/// The web pages: server-rendered HTML over the same services as the JSON API.
+struct WebPages {
+    let services: RegisterServices
+    let cookies: SessionCookie
+    let views: Views
+
+    func addRoutes(to router: Router<RegisterRequestContext>) {
+        let kit = PageKit(views: views, services: services)
+        router.get(RouterPath(views.stylesheetPath)) { _, _ in views.stylesheetResponse() }
+        SignInPages(kit: kit, accounts: services.accounts, cookies: cookies).addRoutes(to: router)
+
+        let pages = router.group()
+            .add(middleware: Authenticator(accounts: services.accounts))
+            .add(middleware: RequireSignInMiddleware())
+            .group(context: SignedInContext.self)
+        SignInPages(kit: kit, accounts: services.accounts, cookies: cookies).addSignedInRoutes(to: pages)
+        HomePage(kit: kit).addRoutes(to: pages)
+        ReviewPages(kit: kit).addRoutes(to: pages)
+        RecommendationPages(kit: kit).addRoutes(to: pages)
+        EvidencePages(kit: kit).addRoutes(to: pages)
+    }
+
+    /// The HTML page for an error: the same status the API would answer, in words.
+    static func errorPage(views: Views) -> @Sendable (Request, HTTPResponse.Status, Problem) -> Response {
+        { request, status, problem in
+            if status == .unauthorized {
+                let back = request.method == .get ? SignInTarget.safe(request.uri.description) : nil
+                return .redirect(to: "/sign-in" + (back.map { "?next=" + Form.percentEncode($0) } ?? ""), type: .normal)
+            }
+            let (heading, message): (String, String) =
+                switch status {
+                case .notFound: ("Page not found", "If you typed the web address, check it is correct. If you followed a link, the record may have been removed, or it may not be one you can see.")
+                case .forbidden: (problem.title, problem.detail)
+                case .internalServerError: ("Sorry, there is a problem with the service", "Nothing was changed. Try again later.")
+                default: (problem.title, problem.detail)
+                }
+            var values: [String: Any] = ["heading": heading, "message": message]
+            if status == .internalServerError { values["requestID"] = problem.requestID }
+            return views.page("error", values, chrome: Chrome(title: heading), status: status)
+        }
+    }
+}
+
+/// What every page handler shares: the layout around it, the banner after an action, and reading
+/// a submitted form with its CSRF token checked.
+struct PageKit: Sendable {
+    let views: Views
+    let services: RegisterServices
+    static let flashCookie = "lr_flash"
+
+    /// The primary navigation, by what the person may do.
+    func navigation(_ actor: Actor) -> [(label: String, path: String)] {
+        var items: [(String, String)] = [("Home", "/")]
+        if actor.may(.readReviews) { items.append(("Reviews", "/reviews")) }
+        if actor.may(.decideEvidence) { items.append(("Evidence queue", "/evidence")) }
+        return items
+    }
+
+    /// Renders a page in the layout, showing (and clearing) the banner the last action left.
+    func page(
+        _ template: String, _ values: [String: Any], title: String, request: Request, context: SignedInContext,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        let user = context.user
+        let organisation = try await services.accounts.organisationName(of: user) ?? "the partnership (\(user.role.rawValue))"
+        let flash = request.cookies[Self.flashCookie]?.value.removingPercentEncoding.flatMap { $0.isEmpty ? nil : $0 }
+        let chrome = Chrome(
+            title: title, person: user.name, organisation: organisation,
+            csrfToken: context.sessionToken.map(CSRF.token(forSession:)), navigation: navigation(context.actor),
+            currentPath: request.uri.path, banner: flash)
+        var values = values
+        values["csrf"] = chrome.csrfToken ?? ""
+        values["formKey"] = UUID().uuidString.lowercased()
+        var response = views.page(template, values, chrome: chrome, status: status)
+        if flash != nil { response.headers.append(HTTPField(name: .setCookie, value: "\(Self.flashCookie)=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax")) }
+        return response
+    }
+
+    /// A submitted form, refused unless it carries this session's CSRF token.
+    func form(_ request: Request, context: SignedInContext) async throws -> Form {
+        let form = try await Form.read(request, context: context)
+        guard let session = context.sessionToken, CSRF.matches(form["csrf_token"], CSRF.token(forSession: session)) else {
+            throw RequestProblem.missingFormToken
+        }
+        return form
+    }
+
+    /// Runs a page form's action once per rendered form: the form's one-time key is claimed first,
+    /// so the same form sent twice (a double click) leads where the first went and changes nothing more.
+    func once(_ form: Form, context: SignedInContext, _ action: () async throws -> Response) async throws -> Response {
+        guard let key = form["form_key"].flatMap(UUID.init(uuidString:)) else { return try await action() }
+        let store = services.registry.formSubmissions
+        switch try await store.claim(key, user: context.user.id) {
+        case .repeated(let outcome):
+            return redirect(outcome ?? "/", banner: "That form was sent twice: it was acted on once")
+        case .first:
+            do {
+                let response = try await action()
+                if response.status == .seeOther, let location = response.headers[.location] {
+                    try await store.settle(key, outcome: location)
+                } else {
+                    try await store.release(key)
+                }
+                return response
+            } catch {
+                try? await store.release(key)
+                throw error
+            }
+        }
+    }
+
+    /// After an action: back to a page (303, so reloading does not send the form again) with a banner.
+    func redirect(_ path: String, banner: String?) -> Response {
+        var response = Response.redirect(to: path, type: .normal)
+        if let banner {
+            response.headers.append(
+                HTTPField(name: .setCookie, value: "\(Self.flashCookie)=\(Form.percentEncode(banner)); Path=/; Max-Age=60; HttpOnly; SameSite=Lax"))
+        }
+        return response
+    }
+}
+
+extension Dictionary where Key == String, Value == Any {
+    /// Adds another set of template values (the later wins).
+    func merging(_ other: [String: Any]) -> [String: Any] { merging(other) { $1 } }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import Logging
+import PostgresNIO
+import RegisterDomain
+import RegisterStore
+
+/// The register's stores over one database, shared by the HTTP application and the command line.
+public struct Registry: Sendable {
+    public let database: Database
+    public let boards: BoardStore
+    public let themes: ThemeStore
+    public let reviews: ReviewStore
+    public let reviewItems: ReviewItemStore
+    public let recommendations: RecommendationStore
+    public let accounts: AccountStore
+    public let audit: AuditStore
+    public let partners: PartnerStore
+    public let assignments: AssignmentStore
+    public let evidence: EvidenceStore
+    public let access: AccessStore
+    public let reports: ReportStore
+    public let learning: LearningStore
+    public let clocks: ClockStore
+    public let dashboard: DashboardStore
+    public let formSubmissions: FormSubmissionStore
+
+    public init(database: Database) {
+        self.database = database
+        self.boards = BoardStore(database: database)
+        self.themes = ThemeStore(database: database)
+        self.reviews = ReviewStore(database: database)
+        self.reviewItems = ReviewItemStore(database: database)
+        self.recommendations = RecommendationStore(database: database)
+        self.accounts = AccountStore(database: database)
+        self.audit = AuditStore(database: database)
+        self.partners = PartnerStore(database: database)
+        self.assignments = AssignmentStore(database: database)
+        self.evidence = EvidenceStore(database: database)
+        self.access = AccessStore(database: database)
+        self.reports = ReportStore(database: database)
+        self.learning = LearningStore(database: database)
+        self.clocks = ClockStore(database: database)
+        self.dashboard = DashboardStore(database: database)
+        self.formSubmissions = FormSubmissionStore(database: database)
+    }
+}
+
+/// Runs `body` with the register's services over a started database client, then shuts it down:
+/// for the command line, which has no server to run the client.
+public func withServices<T: Sendable>(
+    _ configuration: AppConfiguration, logger: Logger, clock: RegisterClock = .system,
+    _ body: @Sendable (RegisterServices, PostgresClient) async throws -> T
+) async throws -> T {
+    let client = PostgresClient(configuration: configuration.database.clientConfiguration, backgroundLogger: logger)
+    return try await withThrowingTaskGroup(of: T?.self) { group in
+        // The body waits until the client's run() has begun, so no query is leased from a client
+        // that is not running (PostgresNIO warns of that).
+        let (started, signal) = AsyncStream<Void>.makeStream()
+        group.addTask {
+            signal.finish()
+            await client.run()
+            return nil
+        }
+        for await _ in started {}
+        await Task.yield()
+        do {
+            let services = RegisterServices(
+                registry: Registry(database: Database(client: client, logger: logger)), configuration: configuration, clock: clock)
+            let result = try await body(services, client)
+            group.cancelAll()
+            return result
+        } catch {
+            group.cancelAll()
+            throw error
+        }
+    }
+}

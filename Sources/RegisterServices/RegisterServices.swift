@@ -1,0 +1,67 @@
+import Crypto
+import Foundation
+import RegisterDomain
+import RegisterReports
+import RegisterStore
+
+/// Every action of the register, one function each, shared by the JSON API, the web pages and the
+/// command line. Each applies the access policy, validation, the audit context and the transaction;
+/// the faces only read their input and present the result.
+public struct RegisterServices: Sendable {
+    public let registry: Registry
+    public let configuration: AppConfiguration
+    public let clock: RegisterClock
+
+    public let reviews: ReviewService
+    public let reviewItems: ReviewItemService
+    public let recommendations: RecommendationService
+    public let assignments: AssignmentService
+    public let evidence: EvidenceService
+    public let reports: ReportService
+    public let accounts: AccountService
+    public let partners: PartnerService
+    public let boards: BoardService
+    public let audit: AuditService
+    public let learning: LearningService
+    public let dashboard: DashboardService
+
+    public init(registry: Registry, configuration: AppConfiguration, clock: RegisterClock = .system) {
+        self.registry = registry
+        self.configuration = configuration
+        self.clock = clock
+        let access = Access(store: registry.access)
+        let trail = AuditTrail(store: registry.audit, signingKey: configuration.auditSigningKey)
+        let history = HistoryReader(audit: registry.audit)
+        self.reviews = ReviewService(store: registry.reviews, clocks: registry.clocks, history: history, access: access, clock: clock)
+        self.reviewItems = ReviewItemService(store: registry.reviewItems, access: access)
+        self.recommendations = RecommendationService(
+            store: registry.recommendations, learning: registry.learning, history: history, access: access, clock: clock)
+        self.assignments = AssignmentService(store: registry.assignments, access: access, clock: clock)
+        self.evidence = EvidenceService(store: registry.evidence, audit: registry.audit, access: access, clock: clock)
+        self.reports = ReportService(
+            store: registry.reports, reviews: registry.reviews, clocks: registry.clocks,
+            pack: EvidencePack(reports: registry.reports, evidence: registry.evidence, trail: trail), clock: clock)
+        self.accounts = AccountService(store: registry.accounts, partners: registry.partners, sessionHours: configuration.sessionHours)
+        self.partners = PartnerService(store: registry.partners)
+        self.boards = BoardService(boards: registry.boards, themes: registry.themes)
+        self.audit = AuditService(trail: trail)
+        self.learning = LearningService(store: registry.learning)
+        self.dashboard = DashboardService(store: registry.dashboard, clocks: registry.clocks, reviews: registry.reviews, clock: clock)
+    }
+}
+
+/// A record's changes, field by field, oldest first (reads are events too, but not changes).
+struct HistoryReader: Sendable {
+    let audit: AuditStore
+
+    func entries(table: String, id: UUID) async throws -> [HistoryEntry] {
+        var entries: [HistoryEntry] = []
+        var after: Int64?
+        while true {
+            let page = try await audit.events(AuditFilter(table: table, key: id.uuidString.lowercased()), after: after, limit: 500)
+            entries += page.compactMap(HistoryEntry.init)
+            guard page.count == 500 else { return entries }
+            after = page.last?.seq
+        }
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import RegisterDomain
+import RegisterReports
+import RegisterStore
+
+/// The compliance report's filters as people give them (a query string, command-line flags, a
+/// form), read into one `ReportFilter` in one place.
+public struct ComplianceFilters: Sendable, Equatable {
+    /// A review's id or reference (`COV-SCR-2016-01`).
+    public var review: String?
+    public var board: String?
+    public var partner: String?
+    public var kind: String?
+    public var status: String?
+    public var theme: String?
+    public var overdue: Bool?
+
+    public init(
+        review: String? = nil, board: String? = nil, partner: String? = nil, kind: String? = nil, status: String? = nil,
+        theme: String? = nil, overdue: Bool? = nil
+    ) {
+        (self.review, self.board, self.partner, self.kind, self.status, self.theme, self.overdue) =
+            (review, board, partner, kind, status, theme, overdue)
+    }
+
+    /// The filter, or every problem with the values at once.
+    public func filter() throws -> ReportFilter {
+        var v = Validator()
+        func id(_ raw: String?, _ field: String, _ what: String) -> UUID? {
+            guard let raw else { return nil }
+            guard let id = UUID(uuidString: raw) else {
+                v.fail(field, "\(field) must be \(what)'s id, such as 0190c7d2-6f1e-7a3b-9c1d-2e3f4a5b6c7d")
+                return nil
+            }
+            return id
+        }
+        func term<E: DomainEnum>(_ raw: String?, _ type: E.Type, _ field: String) -> E? {
+            guard let raw else { return nil }
+            guard let value = E(rawValue: raw) else {
+                v.fail(field, E.unknownValueMessage(raw))
+                return nil
+            }
+            return value
+        }
+        if let review { v.text(review, field: "review", max: 100) }
+        if let theme { v.text(theme, field: "theme", max: 60) }
+        let filter = ReportFilter(
+            reviewID: review.flatMap { UUID(uuidString: $0) }, reviewReference: review.flatMap { UUID(uuidString: $0) == nil ? $0 : nil },
+            boardID: id(board, "board", "a board"), partnerID: id(partner, "partner", "a partner organisation"),
+            kind: term(kind, ReviewKind.self, "kind"), status: term(status, RecommendationStatus.self, "status"),
+            theme: theme, overdue: overdue)
+        try v.check()
+        return filter
+    }
+
+    /// The filters in words, for the report's heading.
+    public var described: [(String, String)] {
+        [("review", review), ("board", board), ("partner", partner), ("kind", kind), ("status", status), ("theme", theme),
+         ("overdue", overdue.map { $0 ? "true" : "false" })]
+            .compactMap { name, value in value.map { (name, $0) } }
+    }
+}
+
+/// Compliance reports, summary figures, the clocks report and evidence packs, for staff and auditors.
+public struct ReportService: Sendable {
+    let store: ReportStore
+    let reviews: ReviewStore
+    let clocks: ClockStore
+    let pack: EvidencePack
+    let clock: RegisterClock
+
+    /// The compliance report, ready to write: the actor's permission and the filters are checked
+    /// here, before anything is sent, so a refusal is a clear error and not a broken download.
+    public func compliance(_ filters: ComplianceFilters, format: ReportFormat, asAt: AsAt?, by actor: Actor) throws -> ComplianceExport {
+        try actor.require(.readReports)
+        let heading = ReportHeading(asAt: asAt?.day, generatedAt: clock.now(), filters: filters.described)
+        return ComplianceExport(
+            store: store, filter: try filters.filter(), format: format, heading: heading, asAt: asAt, today: clock.today(),
+            fileName: "compliance-\(asAt?.day.description ?? clock.today().description).\(format.fileExtension)")
+    }
+
+    public func summary(boardID: UUID?, asAt: AsAt?, by actor: Actor) async throws -> ComplianceSummary {
+        try actor.require(.readReports)
+        return try await store.summary(boardID: boardID, asAt: asAt, today: clock.today())
+    }
+
+    /// Every review's statutory clocks (a page of reviews), judged on the report's day.
+    public func clocks(_ filter: ReviewFilter, page: PageRequest, asAt: AsAt?, by actor: Actor) async throws -> Page<ReviewClocks> {
+        try actor.require(.readReports)
+        let reviews = try await reviews.list(filter, page: page, today: clock.today(), asAt: asAt)
+        // A past report is judged on its day, with the reviews and pauses as they stood at its end.
+        let evaluated = try await clocks.clocks(of: reviews.items, today: asAt?.day ?? clock.today(), asAt: asAt)
+        let items = reviews.items.map {
+            ReviewClocks(reviewID: $0.id, reference: $0.details.reference, kind: $0.details.kind, regime: $0.details.regime, clocks: evaluated[$0.id] ?? [])
+        }
+        return Page(items: items, nextCursor: reviews.nextCursor)
+    }
+
+    /// A review's evidence pack (a ZIP in `folder`), recorded in the audit trail.
+    public func evidencePack(review: String, asAt: AsAt?, in folder: URL, by actor: Actor) async throws -> URL {
+        try actor.require(.readReports)
+        return try await pack.build(
+            reviewID: UUID(uuidString: review), reference: UUID(uuidString: review) == nil ? review : nil, asAt: asAt,
+            today: clock.today(), context: actor.write, in: folder)
+    }
+}
+
+/// One review's statutory clocks, for the clocks report.
+public struct ReviewClocks: Encodable, Sendable {
+    public var reviewID: UUID
+    public var reference: String
+    public var kind: ReviewKind
+    public var regime: Regime
+    public var clocks: [StatutoryClock]
+
+    enum CodingKeys: String, CodingKey {
+        case reviewID = "review_id"
+        case reference, kind, regime, clocks
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(reviewID, forKey: .reviewID)
+        try c.encode(reference, forKey: .reference)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(regime, forKey: .regime)
+        try c.encode(clocks, forKey: .clocks)
+    }
+}
+
+/// A compliance report whose permission and filters have been checked, to be written as rows are read.
+public struct ComplianceExport: Sendable {
+    let store: ReportStore
+    let filter: ReportFilter
+    public let format: ReportFormat
+    let heading: ReportHeading
+    let asAt: AsAt?
+    let today: Day
+    /// The file name it is offered under, `compliance-2026-03-31.csv`.
+    public let fileName: String
+
+    /// Writes the report, handing `emit` pieces of about 64 KiB as rows are read (constant memory
+    /// whatever the register's size). Returns the number of rows.
+    @discardableResult
+    public func write(_ emit: (String) async throws -> Void) async throws -> Int {
+        var report = ComplianceReport.writer(format, heading: heading)
+        var pending = report.begin()
+        var rows = 0
+        try await store.compliance(filter, asAt: asAt, today: today) { row in
+            rows += 1
+            pending += report.row(row)
+            if pending.utf8.count >= 64 * 1024 {
+                try await emit(pending)
+                pending = ""
+            }
+        }
+        pending += report.end()
+        try await emit(pending)
+        return rows
+    }
+}
