@@ -39,6 +39,69 @@ struct RecommendationPages {
                 }
             }
         }
+        group.get("recommendations/:recommendation/edit") { request, context in
+            let recommendation = try await services.recommendations.get(try id(context), by: context.actor)
+            return try await ReviewPages(kit: kit).itemForm(
+                .recommendation, review: recommendation.state.reviewID, editing: editing(recommendation), typed: nil, errors: [],
+                request: request, context: context)
+        }
+        group.post("recommendations/:recommendation/edit") { request, context in
+            let form = try await kit.form(request, context: context)
+            let current = try await services.recommendations.get(try id(context), by: context.actor)
+            let pages = ReviewPages(kit: kit)
+            var reader = FormReader(form)
+            let number = reader.required("number", "Enter the recommendation's number, as in the report")
+            let text = reader.required("text", "Enter the recommendation")
+            let scope = reader.choice("scope", Scope.self, message: "Choose how far the recommendation reaches")
+            let target = reader.day("target_date", label: "Target date")
+            guard let scope, reader.errors.isEmpty else {
+                return try await pages.itemForm(
+                    .recommendation, review: current.state.reviewID, editing: editing(current), typed: form, errors: reader.errors,
+                    request: request, context: context)
+            }
+            let details = RecommendationDetails(
+                number: number, text: text, scope: scope, addressee: form["addressee"], targetDate: target, findingIDs: reader.uuids("finding_ids"))
+            do {
+                _ = try await services.recommendations.update(
+                    current.id, expectedVersion: Int(form["version"] ?? "") ?? 0, to: details, by: context.actor)
+                return kit.redirect(path(current.id), banner: "Changes saved")
+            } catch let invalid as ValidationError {
+                return try await pages.itemForm(
+                    .recommendation, review: current.state.reviewID, editing: editing(current), typed: form, errors: invalid.errors,
+                    request: request, context: context)
+            } catch DomainError.versionMismatch {
+                var now = editing(try await services.recommendations.get(current.id, by: context.actor))
+                now.changedMeanwhile = true
+                return try await pages.itemForm(
+                    .recommendation, review: current.state.reviewID, editing: now, typed: form, errors: [ReviewPages.changed("recommendation")],
+                    request: request, context: context)
+            }
+        }
+        group.post("recommendations/:recommendation/status") { request, context in
+            let form = try await kit.form(request, context: context)
+            return try await kit.once(form, context: context) {
+                let id = try id(context)
+                var reader = FormReader(form)
+                let to = reader.choice("to", RecommendationStatus.self, message: "Choose the recommendation's new status")
+                guard let to, reader.errors.isEmpty else { return try await show(id, request, context, errors: reader.errors, typed: form) }
+                do {
+                    let moved = try await services.recommendations.move(
+                        id, expectedVersion: nil, TransitionRequest(to: to, reason: form["reason"]), by: context.actor)
+                    return kit.redirect(path(id), banner: "Recommendation \(moved.details.number) is now \(moved.state.status.label.lowercased())")
+                } catch DomainError.reasonRequired {
+                    return try await show(id, request, context, errors: [FieldError(field: "reason", message: "Say why the recommendation moves to \(to.label.lowercased())")], typed: form)
+                } catch DomainError.transitionNotAllowed(_, let from, _, let allowed) {
+                    let next = allowed.compactMap { RecommendationStatus(rawValue: $0)?.label.lowercased() }.joined(separator: ", ")
+                    let now = RecommendationStatus(rawValue: from)?.label.lowercased() ?? from
+                    return try await show(
+                        id, request, context,
+                        errors: [FieldError(field: "to", message: "A recommendation that is \(now) cannot move to \(to.label.lowercased()). It can move to: \(next.isEmpty ? "nothing" : next)")],
+                        typed: form)
+                } catch DomainError.conflict(let detail) {
+                    return try await show(id, request, context, errors: [FieldError(field: "to", message: detail)], typed: form)
+                }
+            }
+        }
         group.post("recommendations/:recommendation/due-dates") { request, context in
             let form = try await kit.form(request, context: context)
             return try await kit.once(form, context: context) {
@@ -67,6 +130,14 @@ struct RecommendationPages {
     }
 
     private func id(_ context: SignedInContext) throws -> UUID { try context.parameters.id("recommendation", entity: "recommendation") }
+
+    private func editing(_ recommendation: Recommendation) -> ReviewPages.Editing {
+        let d = recommendation.details
+        return ReviewPages.Editing(
+            values: ["number": [d.number], "text": [d.text], "scope": [d.scope.rawValue], "addressee": [d.addressee ?? ""],
+                     "target_date": [UKDate.typed(d.targetDate)], "finding_ids": (d.findingIDs ?? []).map { $0.uuidString.lowercased() }],
+            version: recommendation.version, back: path(recommendation.id))
+    }
     private func path(_ id: UUID) -> String { "/recommendations/\(id.uuidString.lowercased())" }
 
     private func show(
@@ -136,6 +207,10 @@ struct RecommendationPages {
                 dueFields = dueFields.map { $0.with(all: typed.all($0.name)) }
             }
         }
+        let moveFields = [
+            Field.select("to", "New status", RecommendationStatus.self, choices: recommendation.state.status.next).with(typed?["to"]),
+            Field.textarea("reason", "Reason", hint: "Needed when it is not implemented, superseded or reopened", rows: 3).with(typed?.typed("reason")),
+        ]
         let all = errors + asAtErrors
         let d = recommendation.details
         let values: [String: Any] = [
@@ -155,6 +230,9 @@ struct RecommendationPages {
                  "changes": entry.changes.map { ["field": $0.field, "from": Self.words($0.from), "to": Self.words($0.to)] }]
             },
             "mayHistory": actor.may(.readHistory), "back": path(id),
+            "mayEdit": actor.may(.editReviews) && asAt == nil, "edit": path(id) + "/edit",
+            "mayMove": actor.may(.editReviews) && asAt == nil && !recommendation.state.status.next.isEmpty,
+            "moveForm": FormView(fields: moveFields, errors: errors).values,
             "mayAssign": mayAssign, "assignForm": FormView(fields: assignFields, errors: errors).values,
             "mayRevise": mayAssign && !dueFields.isEmpty, "dueForm": FormView(fields: dueFields, errors: errors).values,
             "errors": all.map { ["field": $0.field, "message": $0.message] }, "hasErrors": !all.isEmpty,

@@ -93,6 +93,62 @@ struct ReviewPages {
                 }
             }
         }
+        group.get("reviews/:review/questions/:question/edit") { request, context in
+            let (reviewID, id) = (try reviewID(context), try context.parameters.id("question", entity: "core question"))
+            let question = try await services.reviewItems.question(id, of: reviewID, by: context.actor)
+            return try await itemForm(
+                .question, review: reviewID, editing: Editing(values: ["text": [question.details.text]], version: question.version),
+                typed: nil, errors: [], request: request, context: context)
+        }
+        group.post("reviews/:review/questions/:question/edit") { request, context in
+            let form = try await kit.form(request, context: context)
+            let (reviewID, id) = (try reviewID(context), try context.parameters.id("question", entity: "core question"))
+            let current = try await services.reviewItems.question(id, of: reviewID, by: context.actor)
+            let editing = Editing(values: ["text": [current.details.text]], version: current.version)
+            guard let text = form["text"] else {
+                return try await itemForm(
+                    .question, review: reviewID, editing: editing, typed: form, errors: [FieldError(field: "text", message: "Enter the core question")],
+                    request: request, context: context)
+            }
+            do {
+                _ = try await services.reviewItems.updateQuestion(
+                    id, of: reviewID, expectedVersion: Int(form["version"] ?? "") ?? 0, to: CoreQuestionDetails(text: text), by: context.actor)
+                return kit.redirect(path(reviewID) + "#questions", banner: "Changes saved")
+            } catch let invalid as ValidationError {
+                return try await itemForm(.question, review: reviewID, editing: editing, typed: form, errors: invalid.errors, request: request, context: context)
+            } catch DomainError.versionMismatch {
+                var now = editing
+                now.changedMeanwhile = true
+                return try await itemForm(.question, review: reviewID, editing: now, typed: form, errors: [Self.changed("core question")], request: request, context: context)
+            }
+        }
+        group.get("reviews/:review/findings/:finding/edit") { request, context in
+            let (reviewID, id) = (try reviewID(context), try context.parameters.id("finding", entity: "finding"))
+            let finding = try await services.reviewItems.finding(id, of: reviewID, by: context.actor)
+            return try await itemForm(.finding, review: reviewID, editing: Self.editing(finding), typed: nil, errors: [], request: request, context: context)
+        }
+        group.post("reviews/:review/findings/:finding/edit") { request, context in
+            let form = try await kit.form(request, context: context)
+            let (reviewID, id) = (try reviewID(context), try context.parameters.id("finding", entity: "finding"))
+            let current = try await services.reviewItems.finding(id, of: reviewID, by: context.actor)
+            guard let text = form["text"] else {
+                return try await itemForm(
+                    .finding, review: reviewID, editing: Self.editing(current), typed: form, errors: [FieldError(field: "text", message: "Enter the finding")],
+                    request: request, context: context)
+            }
+            let themes = form.all("themes")
+            let details = FindingDetails(text: text, themes: themes.isEmpty ? nil : themes, questionIDs: FormReader(form).uuids("question_ids"))
+            do {
+                _ = try await services.reviewItems.updateFinding(id, of: reviewID, expectedVersion: Int(form["version"] ?? "") ?? 0, to: details, by: context.actor)
+                return kit.redirect(path(reviewID) + "#findings", banner: "Changes saved")
+            } catch let invalid as ValidationError {
+                return try await itemForm(.finding, review: reviewID, editing: Self.editing(current), typed: form, errors: invalid.errors, request: request, context: context)
+            } catch DomainError.versionMismatch {
+                var now = Self.editing(try await services.reviewItems.finding(id, of: reviewID, by: context.actor))
+                now.changedMeanwhile = true
+                return try await itemForm(.finding, review: reviewID, editing: now, typed: form, errors: [Self.changed("finding")], request: request, context: context)
+            }
+        }
         group.get("reviews/:review/findings/new") { request, context in
             try await itemForm(.finding, review: try reviewID(context), typed: nil, errors: [], request: request, context: context)
         }
@@ -176,6 +232,18 @@ struct ReviewPages {
                 }
             }
         }
+    }
+
+    /// The message when a record changed between reading the form and sending it.
+    static func changed(_ what: String) -> FieldError {
+        FieldError(field: "text", message: "Someone changed this \(what) since you read it (changed since you read it). Check what it says now, then save your changes again")
+    }
+
+    static func editing(_ finding: Finding) -> Editing {
+        Editing(
+            values: ["text": [finding.details.text], "themes": finding.details.themes ?? [],
+                     "question_ids": (finding.details.questionIDs ?? []).map { $0.uuidString.lowercased() }],
+            version: finding.version)
     }
 
     private func reviewID(_ context: SignedInContext) throws -> UUID { try context.parameters.id("review", entity: "review") }
@@ -288,9 +356,11 @@ struct ReviewPages {
             },
             "mayPause": actor.may(.editReviews) && !runningClocks.isEmpty,
             "pauseForm": FormView(fields: pauseFields, errors: errors).values,
-            "questions": questionList.enumerated().map { ["number": $0 + 1, "text": $1.details.text] },
+            "questions": questionList.enumerated().map {
+                ["number": $0 + 1, "text": $1.details.text, "edit": path(id) + "/questions/\($1.id.uuidString.lowercased())/edit"]
+            },
             "findings": findingList.enumerated().map { index, finding -> [String: Any] in
-                ["number": index + 1, "text": finding.details.text,
+                ["number": index + 1, "text": finding.details.text, "edit": path(id) + "/findings/\(finding.id.uuidString.lowercased())/edit",
                  "answers": (finding.details.questionIDs ?? []).compactMap { questionNumbers[$0].map { "core question \($0)" } }.joined(separator: ", ")]
             },
             "recommendations": try await recommendations.map { rec -> [String: Any] in
@@ -387,10 +457,20 @@ struct ReviewPages {
         return (details, [])
     }
 
-    private enum Item { case question, finding, recommendation }
+    enum Item { case question, finding, recommendation }
 
-    private func itemForm(
-        _ item: Item, review id: UUID, typed: Form?, errors: [FieldError], request: Request, context: SignedInContext
+    /// A stored item being changed: its values as the form shows them, and the version read.
+    struct Editing {
+        var values: [String: [String]]
+        var version: Int
+        /// Someone changed it since the form was read: show what it says now above the form.
+        var changedMeanwhile = false
+        /// Where "Back" and "Cancel" lead, when not the review.
+        var back: String?
+    }
+
+    func itemForm(
+        _ item: Item, review id: UUID, editing: Editing? = nil, typed: Form?, errors: [FieldError], request: Request, context: SignedInContext
     ) async throws -> Response {
         try context.actor.require(.editReviews)
         let review = try await services.reviews.get(id, by: context.actor)
@@ -428,13 +508,29 @@ struct ReviewPages {
                                            empty: "This review has no findings yet.")),
             ]
         }
-        if let typed { fields = fields.map { $0.with(all: typed.all($0.name)) } }
+        if let typed {
+            fields = fields.map { $0.with(all: typed.all($0.name)) }
+        } else if let editing {
+            fields = fields.map { $0.with(all: editing.values[$0.name] ?? []) }
+        }
         var values = FormView(fields: fields, errors: errors).values
-        values["heading"] = title
-        values["button"] = button
+        if let editing {
+            values["editing"] = true
+            values["version"] = editing.version
+            if editing.changedMeanwhile {
+                values["changedMeanwhile"] = true
+                values["now"] = fields.map { field -> [String: Any] in
+                    ["key": field.label, "value": (editing.values[field.name] ?? []).joined(separator: ", ")]
+                }
+            }
+        }
+        values["heading"] = editing == nil ? title : title.replacingOccurrences(of: "Add a", with: "Change the")
+        values["button"] = editing == nil ? button : "Save changes"
         values["caption"] = "\(review.details.reference): \(review.details.title)"
-        values["back"] = path(id)
+        values["back"] = editing?.back ?? path(id)
         values["action"] = request.uri.path
-        return try await kit.page("item-form", values, title: title, request: request, context: context, status: errors.isEmpty ? .ok : .unprocessableContent)
+        return try await kit.page(
+            "item-form", values, title: title, request: request, context: context,
+            status: editing?.changedMeanwhile == true ? .conflict : (errors.isEmpty ? .ok : .unprocessableContent))
     }
 }
