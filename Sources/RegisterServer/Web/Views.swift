@@ -44,15 +44,22 @@ struct Views: Sendable {
         return html
     }
 
-    /// Mustache counts an empty string as something, so `{{#reason}}…{{/reason}}` would draw an
-    /// empty paragraph: an empty text is made nothing (it still draws as "" where it is printed).
+    /// Mustache counts an empty string or an absent optional as something, so `{{#reason}}…{{/reason}}`
+    /// would draw an empty paragraph: both are made nothing (which still draws as "" where printed).
     static func blanksAsNothing(_ value: Any) -> Any {
         switch value {
         case let text as String: return text.isEmpty ? NSNull() : text
         case let dictionary as [String: Any]: return dictionary.mapValues(blanksAsNothing)
         case let array as [[String: Any]]: return array.map { $0.mapValues(blanksAsNothing) }
         case let array as [Any]: return array.map(blanksAsNothing)
-        default: return value
+        default:
+            // An absent optional put into the values is nothing too (Mustache would count it as something).
+            let mirror = Mirror(reflecting: value)
+            if mirror.displayStyle == .optional {
+                guard let wrapped = mirror.children.first?.value else { return NSNull() }
+                return blanksAsNothing(wrapped)
+            }
+            return value
         }
     }
 

@@ -15,20 +15,22 @@ struct EvidencePages {
             let form = try await kit.form(request, context: context)
             return try await kit.once(form, context: context) {
                 let id = try context.parameters.id("evidence", entity: "evidence")
+                let key = id.uuidString.lowercased()
                 var reader = FormReader(form)
-                let verdict = reader.choice("verdict", Verdict.self, message: "Choose whether to accept the evidence or return it")
-                if verdict == .returned, form["reason"] == nil { reader.fail("reason-\(id.uuidString.lowercased())", "Say why the evidence is returned: the partner will see it") }
+                let verdict = form["verdict"].flatMap(Verdict.init(rawValue:)).flatMap { $0 == .pending ? nil : $0 }
+                if verdict == nil { reader.fail("verdict-\(key)-accepted", "Choose whether to accept the evidence or return it") }
+                if verdict == .returned, form["reason"] == nil { reader.fail("reason-\(key)", "Say why the evidence is returned: the partner will see it") }
                 guard let verdict, reader.errors.isEmpty else { return try await queue(request, context, errors: reader.errors, typed: form, for: id) }
-                let evidence = try await services.evidence.get(id, by: context.actor)
+                // Back to the page the decision was made on: the queue, or the recommendation's page.
                 let back = form["back"].flatMap(SignInTarget.safe) ?? "/evidence"
                 do {
                     _ = try await services.evidence.decide(id, Decision(verdict: verdict, reason: form["reason"]), by: context.actor)
                     return kit.redirect(back, banner: verdict == .accepted ? "Evidence accepted" : "Evidence returned")
                 } catch DomainError.conflict(let detail) {
-                    _ = evidence
-                    return try await queue(request, context, errors: [FieldError(field: "verdict", message: detail)], typed: form, for: id)
+                    return try await queue(request, context, errors: [FieldError(field: "verdict-\(key)-accepted", message: detail)], typed: form, for: id)
                 } catch let invalid as ValidationError {
-                    return try await queue(request, context, errors: invalid.errors, typed: form, for: id)
+                    return try await queue(
+                        request, context, errors: invalid.errors.map { FieldError(field: "reason-\(key)", message: $0.message) }, typed: form, for: id)
                 }
             }
         }
@@ -50,7 +52,12 @@ struct EvidencePages {
             values["what"] = "\(entry.reviewReference) recommendation \(entry.recommendationNumber)"
             values["recommendationHref"] = "/recommendations/\(entry.recommendationID.uuidString.lowercased())"
             values["days"] = entry.daysWaiting
-            if entry.evidenceID == failed, let typed { values["typedReason"] = typed.typed("reason") }
+            if entry.evidenceID == failed {
+                let key = entry.evidenceID.uuidString.lowercased()
+                values["typedReason"] = typed?.typed("reason") ?? ""
+                values["verdictError"] = errors.first { $0.field == "verdict-\(key)-accepted" }?.message ?? ""
+                values["reasonError"] = errors.first { $0.field == "reason-\(key)" }?.message ?? ""
+            }
             items.append(values)
         }
         let values: [String: Any] = [

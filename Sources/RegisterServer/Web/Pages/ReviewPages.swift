@@ -203,16 +203,16 @@ struct ReviewPages {
             return try await kit.once(form, context: context) {
                 let id = try reviewID(context)
                 var reader = FormReader(form)
-                let clock = reader.required("clock", "Choose the clock to pause")
-                let from = reader.day("from", label: "The first day of the pause", required: true)
-                let to = reader.day("to", label: "The last day of the pause")
+                let clock = reader.required("pause_clock", "Choose the clock to pause")
+                let from = reader.day("pause_from", label: "The first day of the pause", required: true)
+                let to = reader.day("pause_to", label: "The last day of the pause")
                 let reason = reader.required("pause_reason", "Say why the clock is paused, for example parallel criminal proceedings")
                 guard let from, reader.errors.isEmpty else { return try await show(id, request, context, errors: reader.errors, typed: form) }
                 do {
                     _ = try await services.reviews.pauseClock(of: id, ClockPauseRequest(clock: clock, from: from, to: to, reason: reason), by: context.actor)
                     return kit.redirect(path(id) + "#clocks", banner: "Clock paused")
                 } catch let invalid as ValidationError {
-                    return try await show(id, request, context, errors: invalid.errors.map { FieldError(field: $0.field == "reason" ? "pause_reason" : $0.field, message: $0.message) }, typed: form)
+                    return try await show(id, request, context, errors: invalid.errors.map { FieldError(field: "pause_" + $0.field, message: $0.message) }, typed: form)
                 }
             }
         }
@@ -332,9 +332,9 @@ struct ReviewPages {
         let clockList = try await clocks
         let runningClocks = clockList.filter { $0.state == .running || $0.state == .paused }
         let pauseFields = [
-            Field(name: "clock", label: "Clock", control: .select(runningClocks.map { ($0.code, $0.label) })).with(typed?["clock"]),
-            Field.date("from", "First day of the pause").with(typed?.typed("from")),
-            Field.date("to", "Last day of the pause (if known)").with(typed?.typed("to")),
+            Field(name: "pause_clock", label: "Clock", control: .select(runningClocks.map { ($0.code, $0.label) })).with(typed?["pause_clock"]),
+            Field.date("pause_from", "First day of the pause").with(typed?.typed("pause_from")),
+            Field.date("pause_to", "Last day of the pause (if known)").with(typed?.typed("pause_to")),
             Field.textarea("pause_reason", "Reason", hint: "For example, parallel criminal proceedings", rows: 3).with(typed?.typed("pause_reason")),
         ]
         let values: [String: Any] = [
@@ -352,7 +352,7 @@ struct ReviewPages {
             },
             "pauses": try await pauses.map { pause -> [String: Any] in
                 ["clock": pause.clock, "from": UKDate.long(pause.from), "to": pause.to.map(UKDate.long) ?? "Ongoing", "reason": pause.reason,
-                 "ongoing": pause.isOngoing, "endHref": path(id) + "/clock-pauses/\(pause.id.uuidString.lowercased())/end"]
+                 "ongoing": pause.isOngoing, "pauseID": pause.id.uuidString.lowercased(), "endHref": path(id) + "/clock-pauses/\(pause.id.uuidString.lowercased())/end"]
             },
             "mayPause": actor.may(.editReviews) && !runningClocks.isEmpty,
             "pauseForm": FormView(fields: pauseFields, errors: errors).values,
