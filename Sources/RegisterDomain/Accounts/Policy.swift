@@ -49,7 +49,7 @@ public enum Reach: Sendable, Equatable {
     public func covers(partner: UUID) -> Bool { partnerID.map { $0 == partner } ?? true }
 }
 
-/// The access policy of DESIGN.md, in one table.
+/// The access policy of docs/architecture.md, in one table.
 public enum Policy {
     /// How far `role` may perform `action`, or nil when it may not at all.
     ///

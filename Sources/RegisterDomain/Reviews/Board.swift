@@ -10,7 +10,7 @@ public struct BoardDetails: Draft, Equatable {
     public var area: String?
     public var active: Bool?
     /// Whether a recommendation is assured only on accepted evidence of outcome or impact (the
-    /// default, DESIGN.md), or on accepted evidence of any kind.
+    /// default, docs/domain.md), or on accepted evidence of any kind.
     public var assuranceNeedsOutcome: Bool?
 
     public init(code: String, name: String, kind: BoardKind, area: String? = nil, active: Bool? = true, assuranceNeedsOutcome: Bool? = true) {

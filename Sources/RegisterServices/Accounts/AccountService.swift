@@ -67,6 +67,25 @@ public struct AccountService: Sendable {
         return try await partners.get(partnerID).details.name
     }
 
+    /// Who made each change, in words: a person's name for `user:<id>`, "the command line" for
+    /// `system:…`. For those who may read the history the names appear in.
+    public func actorNames(_ auditNames: [String], by actor: Actor) async throws -> [String: String] {
+        try actor.require(.readHistory)
+        let ids = auditNames.compactMap { $0.hasPrefix("user:") ? UUID(uuidString: String($0.dropFirst(5))) : nil }
+        let names = try await store.names(of: Array(Set(ids)))
+        var result: [String: String] = [:]
+        for name in auditNames {
+            if name.hasPrefix("user:"), let id = UUID(uuidString: String(name.dropFirst(5))) {
+                result[name] = names[id] ?? "a removed account"
+            } else if name.hasPrefix("system:") {
+                result[name] = "the command line (\(name.dropFirst(7)))"
+            } else {
+                result[name] = name
+            }
+        }
+        return result
+    }
+
     public func tokens(by actor: Actor) async throws -> [APIToken] {
         guard let user = actor.user else { return [] }
         return try await store.tokens(of: user)

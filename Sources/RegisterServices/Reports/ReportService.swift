@@ -79,6 +79,17 @@ public struct ReportService: Sendable {
             fileName: "compliance-\(asAt?.day.description ?? clock.today().description).\(format.fileExtension)")
     }
 
+    /// One recommendation's assignments as they stood at the end of `asAt`'s day (rebuilt from the
+    /// audit trail): the recommendation page's past view, for those who may read history.
+    public func assignments(of recommendation: Recommendation, review: Review, asAt: AsAt, by actor: Actor) async throws -> [ComplianceRow] {
+        try actor.require(.readHistory)
+        var rows: [ComplianceRow] = []
+        try await store.compliance(ReportFilter(reviewID: review.id), asAt: asAt, today: clock.today()) { row in
+            if row.recommendationNumber == recommendation.details.number, row.partner != nil { rows.append(row) }
+        }
+        return rows
+    }
+
     public func summary(boardID: UUID?, asAt: AsAt?, by actor: Actor) async throws -> ComplianceSummary {
         try actor.require(.readReports)
         return try await store.summary(boardID: boardID, asAt: asAt, today: clock.today())

@@ -55,6 +55,17 @@ public struct AccountStore: Sendable {
         return found
     }
 
+    /// People's names by id, for showing who made a change.
+    public func names(of ids: [UUID]) async throws -> [UUID: String] {
+        guard !ids.isEmpty else { return [:] }
+        let pairs = try await database.read { c in
+            try await Rows.all(
+                c.query("SELECT u.id, u.name FROM register.users u WHERE u.id = ANY(\(ids)::uuid[])", logger: database.logger)
+            ) { (try $0.get("id", as: UUID.self), try $0.get("name", as: String.self)) }
+        }
+        return Dictionary(pairs, uniquingKeysWith: { first, _ in first })
+    }
+
     public func users(_ page: PageRequest) async throws -> Page<User> {
         let rows = try await database.read { c in
             try await Rows.all(

@@ -152,36 +152,66 @@ struct RecommendationPages {
                 asAtErrors.append(FieldError(field: "as_at", message: "As at must be a real date, like 31/03/2026"))
             }
         }
-        let recommendation = try await services.recommendations.get(id, asAt: asAt, by: actor)
+        let recommendation: Recommendation
+        do {
+            recommendation = try await services.recommendations.get(id, asAt: asAt, by: actor)
+        } catch DomainError.notFound where asAt != nil {
+            // Known now, but not yet recorded on that day: say so, and show it as it is.
+            asAtErrors.append(FieldError(field: "as_at", message: "This recommendation was not yet recorded at the end of \(UKDate.long(asAt!.day))"))
+            asAt = nil
+            recommendation = try await services.recommendations.get(id, by: actor)
+        }
         let review = try await services.reviews.get(recommendation.state.reviewID, by: actor)
         let assignments = try await services.assignments.list(of: id, page: PageRequest(limit: 200), by: actor).items
+        // Evidence, decisions and progress updates are never changed once made, so the page as it
+        // stood at the end of a day shows those made by then; assignments are rebuilt from the trail.
+        let end = asAt.map { Self.endOf($0.day) }
+        func byThen(_ date: Date) -> Bool { end.map { date < $0 } ?? true }
         var timeline: [[String: Any]] = []
         var assignmentRows: [[String: Any]] = []
         for assignment in assignments {
-            let revisions = try await services.assignments.dueDateRevisions(of: assignment.id, by: actor)
             let updates = try await services.assignments.updates(of: assignment.id, by: actor)
             let evidence = try await services.evidence.list(EvidenceFilter(assignmentID: assignment.id), page: PageRequest(limit: 200), by: actor).items
-            assignmentRows.append([
-                "partner": assignment.state.partnerName, "role": assignment.details.role.label, "officer": assignment.details.leadOfficer ?? "Not named",
-                "action": assignment.details.action, "due": UKDate.long(assignment.details.dueDate),
-                "original": assignment.state.originalDueDate == assignment.details.dueDate ? "" : UKDate.long(assignment.state.originalDueDate),
-                "revisions": revisions.map { ["from": UKDate.long($0.fromDate), "to": UKDate.long($0.toDate), "reason": $0.reason] },
-                "tag": Tag.assignment(assignment.state.status, overdue: assignment.state.overdue),
-            ])
-            for update in updates {
+            if asAt == nil {
+                let revisions = try await services.assignments.dueDateRevisions(of: assignment.id, by: actor)
+                assignmentRows.append([
+                    "partner": assignment.state.partnerName, "role": assignment.details.role.label,
+                    "officer": assignment.details.leadOfficer ?? "Not named", "action": assignment.details.action,
+                    "due": UKDate.long(assignment.details.dueDate),
+                    "original": assignment.state.originalDueDate == assignment.details.dueDate ? "" : UKDate.long(assignment.state.originalDueDate),
+                    "revisions": revisions.map { ["from": UKDate.long($0.fromDate), "to": UKDate.long($0.toDate), "reason": $0.reason] },
+                    "tag": Tag.assignment(assignment.state.status, overdue: assignment.state.overdue),
+                ])
+            }
+            for update in updates where byThen(update.createdAt) {
                 timeline.append([
                     "sort": update.createdAt.timeIntervalSince1970, "when": UKDate.time(update.createdAt),
                     "title": "Progress update from \(assignment.state.partnerName)", "text": update.text, "isUpdate": true,
                     "on": UKDate.long(update.happenedOn),
                 ])
             }
-            for item in evidence {
-                timeline.append(EvidencePages.values(item, partner: assignment.state.partnerName, mayDecide: actor.may(.decideEvidence))
+            for var item in evidence where byThen(item.receivedAt) {
+                if let decided = item.decidedAt, !byThen(decided) {
+                    (item.verdict, item.decidedAt, item.reason) = (.pending, nil, nil)
+                }
+                timeline.append(EvidencePages.values(item, partner: assignment.state.partnerName, mayDecide: actor.may(.decideEvidence) && asAt == nil)
                     .merging(["sort": item.receivedAt.timeIntervalSince1970, "isEvidence": true]))
+            }
+        }
+        if let asAt {
+            for row in try await services.reports.assignments(of: recommendation, review: review, asAt: asAt, by: actor) {
+                assignmentRows.append([
+                    "partner": row.partner ?? "", "role": row.role?.label ?? "", "officer": row.leadOfficer ?? "Not named", "action": row.action ?? "",
+                    "due": row.currentDueDate.map(UKDate.long) ?? "",
+                    "original": row.originalDueDate == row.currentDueDate ? "" : row.originalDueDate.map(UKDate.long) ?? "",
+                    "revisions": [[String: Any]](),
+                    "tag": row.status.map { Tag.assignment($0, overdue: row.overdueDays > 0) } ?? Tag.values("Not assigned", colour: "grey"),
+                ])
             }
         }
         timeline.sort { ($0["sort"] as? Double ?? 0) < ($1["sort"] as? Double ?? 0) }
         let history = actor.may(.readHistory) ? try await services.recommendations.history(id, by: actor) : []
+        let who = history.isEmpty ? [:] : try await services.accounts.actorNames(history.map(\.actor), by: actor)
         let mayAssign = actor.may(.assignPartners) && asAt == nil
         var assignFields: [Field] = []
         var dueFields: [Field] = []
@@ -226,10 +256,10 @@ struct RecommendationPages {
             "assignments": assignmentRows, "hasAssignments": !assignmentRows.isEmpty,
             "timeline": timeline, "hasTimeline": !timeline.isEmpty,
             "history": history.reversed().map { entry -> [String: Any] in
-                ["when": entry.sealedAt, "operation": entry.operation, "actor": entry.actor,
-                 "changes": entry.changes.map { ["field": $0.field, "from": Self.words($0.from), "to": Self.words($0.to)] }]
+                ["when": Self.sealTime(entry.sealedAt), "operation": Self.operation(entry.operation), "actor": who[entry.actor] ?? entry.actor,
+                 "changes": entry.changes.map { ["field": Self.fieldName($0.field), "from": Self.words($0.from), "to": Self.words($0.to)] }]
             },
-            "mayHistory": actor.may(.readHistory), "back": path(id),
+            "mayHistory": actor.may(.readHistory), "back": path(id), "mayAsAt": actor.may(.readHistory),
             "mayEdit": actor.may(.editReviews) && asAt == nil, "edit": path(id) + "/edit",
             "mayMove": actor.may(.editReviews) && asAt == nil && !recommendation.state.status.next.isEmpty,
             "moveForm": FormView(fields: moveFields, errors: errors).values,
@@ -240,6 +270,36 @@ struct RecommendationPages {
         return try await kit.page(
             "recommendation", values, title: "Recommendation \(d.number)", request: request, context: context,
             status: all.isEmpty ? .ok : .unprocessableContent)
+    }
+
+    /// The first moment after `day`, UK time: what "as it stood at the end of the day" means.
+    static func endOf(_ day: Day) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = .london
+        let next = day.adding(days: 1)
+        return calendar.date(from: DateComponents(year: next.year, month: next.month, day: next.day))!
+    }
+
+    /// A seal time of the trail (`2026-01-02T03:04:05.123456Z`) as people read it, UK time.
+    static func sealTime(_ text: String) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text).map(UKDate.time) ?? text
+    }
+
+    static func operation(_ raw: String) -> String {
+        switch raw.uppercased() {
+        case "INSERT": "Recorded"
+        case "UPDATE": "Changed"
+        case "DELETE": "Removed"
+        default: raw
+        }
+    }
+
+    /// `target_date` → "Target date".
+    static func fieldName(_ raw: String) -> String {
+        let words = raw.replacingOccurrences(of: "_", with: " ")
+        return words.prefix(1).uppercased() + words.dropFirst()
     }
 
     /// A stored value in words, for the history.
