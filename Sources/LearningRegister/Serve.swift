@@ -6,7 +6,7 @@ import RegisterStore
 
 /// `learning-register serve`: the HTTP service.
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Serve the register's API over HTTP.")
+    static let configuration = CommandConfiguration(abstract: "Serve the register over HTTP: the web pages at / and the JSON API under /api/v1.")
 
     @OptionGroup var database: DatabaseOptions
     @Option(name: .customLong("http-host"), help: "Address to listen on (default: $HTTP_HOST or 127.0.0.1).") var httpHost: String?

@@ -2,7 +2,7 @@ import Foundation
 import RegisterDomain
 import Testing
 
-/// The roles table of DESIGN.md, written out here independently of `Policy`, so a change to
+/// The access policy table of docs/architecture.md, written out here independently of `Policy`, so a change to
 /// either one fails this test.
 @Suite("Access policy")
 struct PolicyTests {

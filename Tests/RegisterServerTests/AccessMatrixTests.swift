@@ -5,7 +5,7 @@ import RegisterDomain
 import Testing
 
 /// Every endpoint × every role × a record of the partner's own organisation or of another, against
-/// the roles table of DESIGN.md (written out here, not read from `Policy`):
+/// the access policy table of docs/architecture.md (written out here, not read from `Policy`):
 ///
 /// - admin: everything a coordinator may, plus users, partners and boards; never submits evidence;
 /// - coordinator: records reviews, assigns partners, decides evidence; no audit trail, no accounts;

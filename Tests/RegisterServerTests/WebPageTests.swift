@@ -148,4 +148,50 @@ struct WebPageTests {
             #expect(!hidden.text.contains("Child G"))
         }
     }
+
+    @Test("a form sent twice (a double click) acts once, and the second lands where the first did")
+    func doubleSubmit() async throws {
+        try await withAPI { api in
+            let (cookie, csrf) = try await session(api)
+            let review = try await api.createReview()
+            let id = try #require(review["id"] as? String).lowercased()
+            let key = UUID().uuidString.lowercased()
+            let form = "csrf_token=\(csrf)&form_key=\(key)&text=How+well+did+agencies+share+information%3F"
+            let headers: HTTPFields = [.cookie: cookie, .contentType: "application/x-www-form-urlencoded", .secFetchSite: "same-origin"]
+            let first = try await api.call(.post, "/reviews/\(id)/questions/new", as: nil, body: ByteBuffer(string: form), headers: headers)
+            let second = try await api.call(.post, "/reviews/\(id)/questions/new", as: nil, body: ByteBuffer(string: form), headers: headers)
+            #expect(first.status == .seeOther && second.status == .seeOther)
+            #expect(first.headers[.location] == second.headers[.location])
+            #expect(try await api.call(.get, "/api/v1/reviews/\(id)/questions").items.count == 1)
+            // A form refused for its input can be corrected and sent again with the same key.
+            let empty = "csrf_token=\(csrf)&form_key=\(UUID().uuidString)&text="
+            let refused = try await api.call(.post, "/reviews/\(id)/findings/new", as: nil, body: ByteBuffer(string: empty), headers: headers)
+            #expect(refused.status == .unprocessableContent)
+            #expect(refused.text.contains("There is a problem") && refused.text.contains("Enter the finding"))
+        }
+    }
+
+    @Test("a statutory clock is paused and resumed from the review's page")
+    func pauseAndResume() async throws {
+        try await withAPI { api in
+            let (cookie, csrf) = try await session(api)
+            let review = try await api.createReview(extra: #","decision_on":"2026-01-05""#)
+            let id = try #require(review["id"] as? String).lowercased()
+            let clocks = try await api.call(.get, "/api/v1/reviews/\(id)/clocks").items
+            let running = try #require(clocks.first { ($0["state"] as? String) == "running" || ($0["state"] as? String) == "missed" })
+            let code = try #require(running["code"] as? String)
+            let headers: HTTPFields = [.cookie: cookie, .contentType: "application/x-www-form-urlencoded", .secFetchSite: "same-origin"]
+            let pause = "csrf_token=\(csrf)&pause_clock=\(code)&pause_from=06%2F01%2F2026&pause_to=&pause_reason=Parallel+criminal+proceedings"
+            let paused = try await api.call(.post, "/reviews/\(id)/clock-pauses", as: nil, body: ByteBuffer(string: pause), headers: headers)
+            #expect(paused.status == .seeOther)
+            let page = try await api.call(.get, "/reviews/\(id)", as: nil, headers: [.cookie: cookie])
+            #expect(page.text.contains("Parallel criminal proceedings") && page.text.contains("Resume the clock"))
+            let pauseID = try #require(page.text.range(of: #"clock-pauses/[0-9a-f-]{36}/end"#, options: .regularExpression).map { String(page.text[$0]) })
+            let end = "csrf_token=\(csrf)&on=20%2F01%2F2026"
+            let resumed = try await api.call(.post, "/reviews/\(id)/\(pauseID)", as: nil, body: ByteBuffer(string: end), headers: headers)
+            #expect(resumed.status == .seeOther)
+            let after = try await api.call(.get, "/reviews/\(id)", as: nil, headers: [.cookie: cookie])
+            #expect(after.text.contains("6 January 2026 to 20 January 2026"))
+        }
+    }
 }

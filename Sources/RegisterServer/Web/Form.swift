@@ -57,6 +57,11 @@ struct FormReader {
 
     mutating func fail(_ field: String, _ message: String) { errors.append(FieldError(field: field, message: message)) }
 
+    /// Refuses the form with every problem found so far, for the page to show again.
+    func check() throws {
+        if !errors.isEmpty { throw ValidationError(errors) }
+    }
+
     mutating func required(_ name: String, _ message: String) -> String {
         guard let value = form[name] else {
             fail(name, message)

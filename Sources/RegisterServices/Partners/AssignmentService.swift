@@ -42,9 +42,9 @@ public struct AssignmentService: Sendable {
     }
 
     /// Changes an assignment (a new due date needs its reason), refused when it changed since read.
-    public func update(_ id: UUID, expectedVersion: Int, to details: AssignmentDetails, by actor: Actor) async throws -> Assignment {
+    public func update(_ id: UUID, expectedVersion: Int, to details: @autoclosure () async throws -> AssignmentDetails, by actor: Actor) async throws -> Assignment {
         try await access.write(.assignment(id), .assignPartners, visibleThrough: .readAssignments, by: actor)
-        return try await store.update(id, expectedVersion: expectedVersion, to: details, today: clock.today(), context: actor.write)
+        return try await store.update(id, expectedVersion: expectedVersion, to: try await details(), today: clock.today(), context: actor.write)
     }
 
     public func move(

@@ -31,9 +31,9 @@ public struct ReviewService: Sendable {
     }
 
     /// Replaces the review's details, refused when it changed since `expectedVersion` was read.
-    public func update(_ id: UUID, expectedVersion: Int, to details: ReviewDetails, by actor: Actor) async throws -> Review {
+    public func update(_ id: UUID, expectedVersion: Int, to details: @autoclosure () async throws -> ReviewDetails, by actor: Actor) async throws -> Review {
         try await access.write(.review(id), .editReviews, visibleThrough: .readReviews, by: actor)
-        return try await store.update(id, expectedVersion: expectedVersion, to: details, context: actor.write)
+        return try await store.update(id, expectedVersion: expectedVersion, to: try await details(), context: actor.write)
     }
 
     public func move(
@@ -108,10 +108,10 @@ public struct ReviewItemService: Sendable {
     }
 
     public func updateQuestion(
-        _ id: UUID, of reviewID: UUID, expectedVersion: Int, to details: CoreQuestionDetails, by actor: Actor
+        _ id: UUID, of reviewID: UUID, expectedVersion: Int, to details: @autoclosure () async throws -> CoreQuestionDetails, by actor: Actor
     ) async throws -> CoreQuestion {
         try await editable(reviewID, actor)
-        return try await store.updateQuestion(id, of: reviewID, expectedVersion: expectedVersion, to: details, context: actor.write)
+        return try await store.updateQuestion(id, of: reviewID, expectedVersion: expectedVersion, to: try await details(), context: actor.write)
     }
 
     public func reorderQuestions(of reviewID: UUID, _ ordering: @autoclosure () async throws -> Ordering, by actor: Actor) async throws -> [CoreQuestion] {
@@ -135,10 +135,10 @@ public struct ReviewItemService: Sendable {
     }
 
     public func updateFinding(
-        _ id: UUID, of reviewID: UUID, expectedVersion: Int, to details: FindingDetails, by actor: Actor
+        _ id: UUID, of reviewID: UUID, expectedVersion: Int, to details: @autoclosure () async throws -> FindingDetails, by actor: Actor
     ) async throws -> Finding {
         try await editable(reviewID, actor)
-        return try await store.updateFinding(id, of: reviewID, expectedVersion: expectedVersion, to: details, context: actor.write)
+        return try await store.updateFinding(id, of: reviewID, expectedVersion: expectedVersion, to: try await details(), context: actor.write)
     }
 
     public func reorderFindings(of reviewID: UUID, _ ordering: @autoclosure () async throws -> Ordering, by actor: Actor) async throws -> [Finding] {
@@ -181,9 +181,11 @@ public struct RecommendationService: Sendable {
         return try await store.create(in: reviewID, try await details(), today: clock.today(), context: actor.write)
     }
 
-    public func update(_ id: UUID, expectedVersion: Int, to details: RecommendationDetails, by actor: Actor) async throws -> Recommendation {
+    public func update(
+        _ id: UUID, expectedVersion: Int, to details: @autoclosure () async throws -> RecommendationDetails, by actor: Actor
+    ) async throws -> Recommendation {
         try await access.write(.recommendation(id), .editReviews, visibleThrough: .readReviews, by: actor)
-        return try await store.update(id, expectedVersion: expectedVersion, to: details, today: clock.today(), context: actor.write)
+        return try await store.update(id, expectedVersion: expectedVersion, to: try await details(), today: clock.today(), context: actor.write)
     }
 
     public func move(

@@ -16,21 +16,16 @@ struct EvidencePages {
             return try await kit.once(form, context: context) {
                 let id = try context.parameters.id("evidence", entity: "evidence")
                 let key = id.uuidString.lowercased()
-                var reader = FormReader(form)
-                let verdict = form["verdict"].flatMap(Verdict.init(rawValue:)).flatMap { $0 == .pending ? nil : $0 }
-                if verdict == nil { reader.fail("verdict-\(key)-accepted", "Choose whether to accept the evidence or return it") }
-                if verdict == .returned, form["reason"] == nil { reader.fail("reason-\(key)", "Say why the evidence is returned: the partner will see it") }
-                guard let verdict, reader.errors.isEmpty else { return try await queue(request, context, errors: reader.errors, typed: form, for: id) }
                 // Back to the page the decision was made on: the queue, or the recommendation's page.
                 let back = form["back"].flatMap(SignInTarget.safe) ?? "/evidence"
                 do {
-                    _ = try await services.evidence.decide(id, Decision(verdict: verdict, reason: form["reason"]), by: context.actor)
-                    return kit.redirect(back, banner: verdict == .accepted ? "Evidence accepted" : "Evidence returned")
+                    let decided = try await services.evidence.decide(id, try Self.readDecision(form, key: key), by: context.actor)
+                    return kit.redirect(back, banner: decided.verdict == .accepted ? "Evidence accepted" : "Evidence returned")
                 } catch DomainError.conflict(let detail) {
                     return try await queue(request, context, errors: [FieldError(field: "verdict-\(key)-accepted", message: detail)], typed: form, for: id)
                 } catch let invalid as ValidationError {
-                    return try await queue(
-                        request, context, errors: invalid.errors.map { FieldError(field: "reason-\(key)", message: $0.message) }, typed: form, for: id)
+                    let errors = invalid.errors.map { $0.field.hasPrefix("verdict-") || $0.field.hasPrefix("reason-") ? $0 : FieldError(field: "reason-\(key)", message: $0.message) }
+                    return try await queue(request, context, errors: errors, typed: form, for: id)
                 }
             }
         }
@@ -39,6 +34,16 @@ struct EvidencePages {
                 services.evidence, try context.parameters.id("evidence", entity: "evidence"), file: try context.parameters.id("file", entity: "file"),
                 context: context)
         }
+    }
+
+    /// The decision on one submission; its fields carry the submission's id, as several are on one page.
+    static func readDecision(_ form: Form, key: String) throws -> Decision {
+        var reader = FormReader(form)
+        let verdict = form["verdict"].flatMap(Verdict.init(rawValue:)).flatMap { $0 == .pending ? nil : $0 }
+        if verdict == nil { reader.fail("verdict-\(key)-accepted", "Choose whether to accept the evidence or return it") }
+        if verdict == .returned, form["reason"] == nil { reader.fail("reason-\(key)", "Say why the evidence is returned: the partner will see it") }
+        try reader.check()
+        return Decision(verdict: verdict!, reason: form["reason"])
     }
 
     private func queue(

@@ -19,17 +19,8 @@ struct RecommendationPages {
             let form = try await kit.form(request, context: context)
             return try await kit.once(form, context: context) {
                 let id = try id(context)
-                var reader = FormReader(form)
-                let partner = reader.uuid("partner_id", message: "Choose the partner organisation")
-                let role = reader.choice("role", AssignmentRole.self, message: "Choose whether the partner leads or supports")
-                let action = reader.required("action", "Enter the action the partner will take")
-                let due = reader.day("due_date", label: "The due date", required: true)
-                guard let partner, let role, let due, reader.errors.isEmpty else {
-                    return try await show(id, request, context, errors: reader.errors, typed: form)
-                }
                 do {
-                    let assignment = try await services.assignments.assign(
-                        id, AssignmentDetails(partnerID: partner, role: role, action: action, leadOfficer: form["lead_officer"], dueDate: due), by: context.actor)
+                    let assignment = try await services.assignments.assign(id, try Self.readAssignment(form), by: context.actor)
                     return kit.redirect(path(id) + "#assignments", banner: "\(assignment.state.partnerName) assigned")
                 } catch let invalid as ValidationError {
                     return try await show(id, request, context, errors: invalid.errors, typed: form)
@@ -47,58 +38,39 @@ struct RecommendationPages {
         }
         group.post("recommendations/:recommendation/edit") { request, context in
             let form = try await kit.form(request, context: context)
-            let current = try await services.recommendations.get(try id(context), by: context.actor)
-            let pages = ReviewPages(kit: kit)
-            var reader = FormReader(form)
-            let number = reader.required("number", "Enter the recommendation's number, as in the report")
-            let text = reader.required("text", "Enter the recommendation")
-            let scope = reader.choice("scope", Scope.self, message: "Choose how far the recommendation reaches")
-            let target = reader.day("target_date", label: "Target date")
-            guard let scope, reader.errors.isEmpty else {
-                return try await pages.itemForm(
-                    .recommendation, review: current.state.reviewID, editing: editing(current), typed: form, errors: reader.errors,
-                    request: request, context: context)
-            }
-            let details = RecommendationDetails(
-                number: number, text: text, scope: scope, addressee: form["addressee"], targetDate: target, findingIDs: reader.uuids("finding_ids"))
-            do {
-                _ = try await services.recommendations.update(
-                    current.id, expectedVersion: Int(form["version"] ?? "") ?? 0, to: details, by: context.actor)
-                return kit.redirect(path(current.id), banner: "Changes saved")
-            } catch let invalid as ValidationError {
-                return try await pages.itemForm(
-                    .recommendation, review: current.state.reviewID, editing: editing(current), typed: form, errors: invalid.errors,
-                    request: request, context: context)
-            } catch DomainError.versionMismatch {
-                var now = editing(try await services.recommendations.get(current.id, by: context.actor))
-                now.changedMeanwhile = true
-                return try await pages.itemForm(
-                    .recommendation, review: current.state.reviewID, editing: now, typed: form, errors: [ReviewPages.changed("recommendation")],
-                    request: request, context: context)
+            return try await kit.once(form, context: context) {
+                let current = try await services.recommendations.get(try id(context), by: context.actor)
+                let pages = ReviewPages(kit: kit)
+                do {
+                    _ = try await services.recommendations.update(
+                        current.id, expectedVersion: ReviewPages.version(form), to: try ReviewPages.readRecommendation(form), by: context.actor)
+                    return kit.redirect(path(current.id), banner: "Changes saved")
+                } catch let invalid as ValidationError {
+                    return try await pages.itemForm(
+                        .recommendation, review: current.state.reviewID, editing: editing(current), typed: form, errors: invalid.errors,
+                        request: request, context: context)
+                } catch DomainError.versionMismatch {
+                    var now = editing(try await services.recommendations.get(current.id, by: context.actor))
+                    now.changedMeanwhile = true
+                    return try await pages.itemForm(
+                        .recommendation, review: current.state.reviewID, editing: now, typed: form, errors: [ReviewPages.changed("recommendation")],
+                        request: request, context: context)
+                }
             }
         }
         group.post("recommendations/:recommendation/status") { request, context in
             let form = try await kit.form(request, context: context)
             return try await kit.once(form, context: context) {
                 let id = try id(context)
-                var reader = FormReader(form)
-                let to = reader.choice("to", RecommendationStatus.self, message: "Choose the recommendation's new status")
-                guard let to, reader.errors.isEmpty else { return try await show(id, request, context, errors: reader.errors, typed: form) }
                 do {
                     let moved = try await services.recommendations.move(
-                        id, expectedVersion: nil, TransitionRequest(to: to, reason: form["reason"]), by: context.actor)
+                        id, expectedVersion: nil, try ReviewPages.readMove(form, RecommendationStatus.self), by: context.actor)
                     return kit.redirect(path(id), banner: "Recommendation \(moved.details.number) is now \(moved.state.status.label.lowercased())")
-                } catch DomainError.reasonRequired {
-                    return try await show(id, request, context, errors: [FieldError(field: "reason", message: "Say why the recommendation moves to \(to.label.lowercased())")], typed: form)
-                } catch DomainError.transitionNotAllowed(_, let from, _, let allowed) {
-                    let next = allowed.compactMap { RecommendationStatus(rawValue: $0)?.label.lowercased() }.joined(separator: ", ")
-                    let now = RecommendationStatus(rawValue: from)?.label.lowercased() ?? from
-                    return try await show(
-                        id, request, context,
-                        errors: [FieldError(field: "to", message: "A recommendation that is \(now) cannot move to \(to.label.lowercased()). It can move to: \(next.isEmpty ? "nothing" : next)")],
-                        typed: form)
-                } catch DomainError.conflict(let detail) {
-                    return try await show(id, request, context, errors: [FieldError(field: "to", message: detail)], typed: form)
+                } catch let invalid as ValidationError {
+                    return try await show(id, request, context, errors: invalid.errors, typed: form)
+                } catch let refused as DomainError {
+                    guard let error = ReviewPages.moveRefused(refused, RecommendationStatus.self, entity: "recommendation") else { throw refused }
+                    return try await show(id, request, context, errors: [error], typed: form)
                 }
             }
         }
@@ -107,26 +79,46 @@ struct RecommendationPages {
             return try await kit.once(form, context: context) {
                 let id = try id(context)
                 var reader = FormReader(form)
-                let assignmentID = reader.uuid("assignment_id", message: "Choose the assignment")
-                let due = reader.day("new_due_date", label: "The new due date", required: true)
-                let reason = reader.required("due_date_reason", "Say why the due date changes")
-                guard let assignmentID, let due, reader.errors.isEmpty else { return try await show(id, request, context, errors: reader.errors, typed: form) }
-                let current = try await services.assignments.get(assignmentID, by: context.actor)
-                var details = current.details
-                details.dueDate = due
-                details.dueDateReason = reason
+                guard let assignmentID = reader.uuid("assignment_id", message: "Choose the assignment") else {
+                    return try await show(id, request, context, errors: reader.errors, typed: form)
+                }
                 do {
+                    // Each assignment's version was put in the form when it was read.
+                    let expected = Int(form["version-\(assignmentID.uuidString.lowercased())"] ?? "") ?? 0
                     _ = try await services.assignments.update(
-                        assignmentID, expectedVersion: Int(form["version"] ?? "") ?? current.version, to: details, by: context.actor)
+                        assignmentID, expectedVersion: expected, to: try await readDueDate(form, assignmentID, context), by: context.actor)
                     return kit.redirect(path(id) + "#assignments", banner: "Due date changed")
                 } catch let invalid as ValidationError {
-                    return try await show(id, request, context, errors: invalid.errors.map { FieldError(field: "new_due_date", message: $0.message) }, typed: form)
+                    let errors = invalid.errors.map { $0.field == "due_date" ? FieldError(field: "new_due_date", message: $0.message) : $0 }
+                    return try await show(id, request, context, errors: errors, typed: form)
                 } catch DomainError.versionMismatch {
-                    let stale = [FieldError(field: "new_due_date", message: "Someone changed this assignment since you read it. Check its due date below and try again")]
+                    let stale = [FieldError(field: "new_due_date", message: "Someone changed this assignment since you read it. Check its due date above and try again")]
                     return try await show(id, request, context, errors: stale, typed: form)
                 }
             }
         }
+    }
+
+    static func readAssignment(_ form: Form) throws -> AssignmentDetails {
+        var reader = FormReader(form)
+        let partner = reader.uuid("partner_id", message: "Choose the partner organisation")
+        let role = reader.choice("role", AssignmentRole.self, message: "Choose whether the partner leads or supports")
+        let action = reader.required("action", "Enter the action the partner will take")
+        let due = reader.day("due_date", label: "The due date", required: true)
+        try reader.check()
+        return AssignmentDetails(partnerID: partner!, role: role!, action: action, leadOfficer: form["lead_officer"], dueDate: due!)
+    }
+
+    /// The assignment with its new due date and the reason for the change.
+    private func readDueDate(_ form: Form, _ assignmentID: UUID, _ context: SignedInContext) async throws -> AssignmentDetails {
+        var reader = FormReader(form)
+        let due = reader.day("new_due_date", label: "The new due date", required: true)
+        let reason = reader.required("due_date_reason", "Say why the due date changes")
+        try reader.check()
+        var details = try await services.assignments.get(assignmentID, by: context.actor).details
+        details.dueDate = due!
+        details.dueDateReason = reason
+        return details
     }
 
     private func id(_ context: SignedInContext) throws -> UUID { try context.parameters.id("recommendation", entity: "recommendation") }
@@ -264,7 +256,8 @@ struct RecommendationPages {
             "mayMove": actor.may(.editReviews) && asAt == nil && !recommendation.state.status.next.isEmpty,
             "moveForm": FormView(fields: moveFields, errors: errors).values,
             "mayAssign": mayAssign, "assignForm": FormView(fields: assignFields, errors: errors).values,
-            "mayRevise": mayAssign && !dueFields.isEmpty, "dueForm": FormView(fields: dueFields, errors: errors).values,
+            "mayRevise": mayAssign && !dueFields.isEmpty,
+            "versions": assignments.map { ["id": $0.id.uuidString.lowercased(), "version": $0.version] }, "dueForm": FormView(fields: dueFields, errors: errors).values,
             "errors": all.map { ["field": $0.field, "message": $0.message] }, "hasErrors": !all.isEmpty,
         ]
         return try await kit.page(

@@ -19,15 +19,14 @@ struct ReviewPages {
         group.post("reviews/new") { request, context in
             let form = try await kit.form(request, context: context)
             return try await kit.once(form, context: context) {
-                let (details, errors) = try await readReview(form, context: context)
-                guard let details, errors.isEmpty else { return try await reviewForm(nil, typed: form, errors: errors, request: request, context: context) }
                 do {
-                    let review = try await services.reviews.record(details, by: context.actor)
+                    // The form is read inside the action, once the person is known to be allowed it.
+                    let review = try await services.reviews.record(try await readReview(form, context: context), by: context.actor)
                     return kit.redirect(path(review.id), banner: "Review recorded")
                 } catch let invalid as ValidationError {
                     return try await reviewForm(nil, typed: form, errors: invalid.errors, request: request, context: context)
                 } catch DomainError.duplicate {
-                    let taken = [FieldError(field: "reference", message: "Another review already has the reference \(details.reference): choose another")]
+                    let taken = [FieldError(field: "reference", message: "Another review already has the reference \(form.typed("reference")): choose another")]
                     return try await reviewForm(nil, typed: form, errors: taken, request: request, context: context)
                 }
             }
@@ -42,17 +41,15 @@ struct ReviewPages {
             let form = try await kit.form(request, context: context)
             return try await kit.once(form, context: context) {
                 let current = try await services.reviews.get(try reviewID(context), by: context.actor)
-                let (details, errors) = try await readReview(form, context: context)
-                guard let details, errors.isEmpty else { return try await reviewForm(current, typed: form, errors: errors, request: request, context: context) }
                 do {
-                    _ = try await services.reviews.update(current.id, expectedVersion: Int(form["version"] ?? "") ?? 0, to: details, by: context.actor)
+                    _ = try await services.reviews.update(
+                        current.id, expectedVersion: Self.version(form), to: try await readReview(form, context: context), by: context.actor)
                     return kit.redirect(path(current.id), banner: "Changes saved")
                 } catch let invalid as ValidationError {
                     return try await reviewForm(current, typed: form, errors: invalid.errors, request: request, context: context)
                 } catch DomainError.versionMismatch {
-                    let stale = [FieldError(field: "title", message: "Someone changed this review since you read it. Check what it says now, below, then save your changes again")]
                     let now = try await services.reviews.get(current.id, by: context.actor)
-                    return try await reviewForm(now, typed: form, errors: stale, request: request, context: context, changedMeanwhile: true)
+                    return try await reviewForm(now, typed: form, errors: [Self.changed("review", field: "title")], request: request, context: context, changedMeanwhile: true)
                 }
             }
         }
@@ -60,18 +57,14 @@ struct ReviewPages {
             let form = try await kit.form(request, context: context)
             return try await kit.once(form, context: context) {
                 let id = try reviewID(context)
-                var reader = FormReader(form)
-                let to = reader.choice("to", ReviewStatus.self, message: "Choose the review's new status")
-                guard let to, reader.errors.isEmpty else { return try await show(id, request, context, errors: reader.errors, typed: form) }
                 do {
-                    let moved = try await services.reviews.move(id, expectedVersion: nil, TransitionRequest(to: to, reason: form["reason"]), by: context.actor)
+                    let moved = try await services.reviews.move(id, expectedVersion: nil, try Self.readMove(form, ReviewStatus.self), by: context.actor)
                     return kit.redirect(path(id), banner: "Review moved to \(moved.state.status.label.lowercased())")
-                } catch DomainError.reasonRequired {
-                    return try await show(id, request, context, errors: [FieldError(field: "reason", message: "Say why the review moves to \(to.label.lowercased())")], typed: form)
-                } catch DomainError.transitionNotAllowed(_, let from, _, let allowed) {
-                    let next = allowed.compactMap { ReviewStatus(rawValue: $0)?.label.lowercased() }.joined(separator: ", ")
-                    let message = "A review that is \(ReviewStatus(rawValue: from)?.label.lowercased() ?? from) cannot move to \(to.label.lowercased()). It can move to: \(next.isEmpty ? "nothing" : next)"
-                    return try await show(id, request, context, errors: [FieldError(field: "to", message: message)], typed: form)
+                } catch let invalid as ValidationError {
+                    return try await show(id, request, context, errors: invalid.errors, typed: form)
+                } catch let refused as DomainError {
+                    guard let error = Self.moveRefused(refused, ReviewStatus.self, entity: "review") else { throw refused }
+                    return try await show(id, request, context, errors: [error], typed: form)
                 }
             }
         }
@@ -82,11 +75,8 @@ struct ReviewPages {
             let form = try await kit.form(request, context: context)
             return try await kit.once(form, context: context) {
                 let id = try reviewID(context)
-                guard let text = form["text"] else {
-                    return try await itemForm(.question, review: id, typed: form, errors: [FieldError(field: "text", message: "Enter the core question")], request: request, context: context)
-                }
                 do {
-                    _ = try await services.reviewItems.addQuestion(to: id, CoreQuestionDetails(text: text), by: context.actor)
+                    _ = try await services.reviewItems.addQuestion(to: id, try Self.readQuestion(form), by: context.actor)
                     return kit.redirect(path(id) + "#questions", banner: "Core question added")
                 } catch let invalid as ValidationError {
                     return try await itemForm(.question, review: id, typed: form, errors: invalid.errors, request: request, context: context)
@@ -96,57 +86,24 @@ struct ReviewPages {
         group.get("reviews/:review/questions/:question/edit") { request, context in
             let (reviewID, id) = (try reviewID(context), try context.parameters.id("question", entity: "core question"))
             let question = try await services.reviewItems.question(id, of: reviewID, by: context.actor)
-            return try await itemForm(
-                .question, review: reviewID, editing: Editing(values: ["text": [question.details.text]], version: question.version),
-                typed: nil, errors: [], request: request, context: context)
+            return try await itemForm(.question, review: reviewID, editing: Self.editing(question), typed: nil, errors: [], request: request, context: context)
         }
         group.post("reviews/:review/questions/:question/edit") { request, context in
             let form = try await kit.form(request, context: context)
-            let (reviewID, id) = (try reviewID(context), try context.parameters.id("question", entity: "core question"))
-            let current = try await services.reviewItems.question(id, of: reviewID, by: context.actor)
-            let editing = Editing(values: ["text": [current.details.text]], version: current.version)
-            guard let text = form["text"] else {
-                return try await itemForm(
-                    .question, review: reviewID, editing: editing, typed: form, errors: [FieldError(field: "text", message: "Enter the core question")],
-                    request: request, context: context)
-            }
-            do {
-                _ = try await services.reviewItems.updateQuestion(
-                    id, of: reviewID, expectedVersion: Int(form["version"] ?? "") ?? 0, to: CoreQuestionDetails(text: text), by: context.actor)
-                return kit.redirect(path(reviewID) + "#questions", banner: "Changes saved")
-            } catch let invalid as ValidationError {
-                return try await itemForm(.question, review: reviewID, editing: editing, typed: form, errors: invalid.errors, request: request, context: context)
-            } catch DomainError.versionMismatch {
-                var now = editing
-                now.changedMeanwhile = true
-                return try await itemForm(.question, review: reviewID, editing: now, typed: form, errors: [Self.changed("core question")], request: request, context: context)
-            }
-        }
-        group.get("reviews/:review/findings/:finding/edit") { request, context in
-            let (reviewID, id) = (try reviewID(context), try context.parameters.id("finding", entity: "finding"))
-            let finding = try await services.reviewItems.finding(id, of: reviewID, by: context.actor)
-            return try await itemForm(.finding, review: reviewID, editing: Self.editing(finding), typed: nil, errors: [], request: request, context: context)
-        }
-        group.post("reviews/:review/findings/:finding/edit") { request, context in
-            let form = try await kit.form(request, context: context)
-            let (reviewID, id) = (try reviewID(context), try context.parameters.id("finding", entity: "finding"))
-            let current = try await services.reviewItems.finding(id, of: reviewID, by: context.actor)
-            guard let text = form["text"] else {
-                return try await itemForm(
-                    .finding, review: reviewID, editing: Self.editing(current), typed: form, errors: [FieldError(field: "text", message: "Enter the finding")],
-                    request: request, context: context)
-            }
-            let themes = form.all("themes")
-            let details = FindingDetails(text: text, themes: themes.isEmpty ? nil : themes, questionIDs: FormReader(form).uuids("question_ids"))
-            do {
-                _ = try await services.reviewItems.updateFinding(id, of: reviewID, expectedVersion: Int(form["version"] ?? "") ?? 0, to: details, by: context.actor)
-                return kit.redirect(path(reviewID) + "#findings", banner: "Changes saved")
-            } catch let invalid as ValidationError {
-                return try await itemForm(.finding, review: reviewID, editing: Self.editing(current), typed: form, errors: invalid.errors, request: request, context: context)
-            } catch DomainError.versionMismatch {
-                var now = Self.editing(try await services.reviewItems.finding(id, of: reviewID, by: context.actor))
-                now.changedMeanwhile = true
-                return try await itemForm(.finding, review: reviewID, editing: now, typed: form, errors: [Self.changed("finding")], request: request, context: context)
+            return try await kit.once(form, context: context) {
+                let (reviewID, id) = (try reviewID(context), try context.parameters.id("question", entity: "core question"))
+                let current = try await services.reviewItems.question(id, of: reviewID, by: context.actor)
+                do {
+                    _ = try await services.reviewItems.updateQuestion(
+                        id, of: reviewID, expectedVersion: Self.version(form), to: try Self.readQuestion(form), by: context.actor)
+                    return kit.redirect(path(reviewID) + "#questions", banner: "Changes saved")
+                } catch let invalid as ValidationError {
+                    return try await itemForm(.question, review: reviewID, editing: Self.editing(current), typed: form, errors: invalid.errors, request: request, context: context)
+                } catch DomainError.versionMismatch {
+                    var now = Self.editing(try await services.reviewItems.question(id, of: reviewID, by: context.actor))
+                    now.changedMeanwhile = true
+                    return try await itemForm(.question, review: reviewID, editing: now, typed: form, errors: [Self.changed("core question")], request: request, context: context)
+                }
             }
         }
         group.get("reviews/:review/findings/new") { request, context in
@@ -156,17 +113,34 @@ struct ReviewPages {
             let form = try await kit.form(request, context: context)
             return try await kit.once(form, context: context) {
                 let id = try reviewID(context)
-                let reader = FormReader(form)
-                guard let text = form["text"] else {
-                    return try await itemForm(.finding, review: id, typed: form, errors: [FieldError(field: "text", message: "Enter the finding")], request: request, context: context)
-                }
-                let themes = form.all("themes")
-                let details = FindingDetails(text: text, themes: themes.isEmpty ? nil : themes, questionIDs: reader.uuids("question_ids"))
                 do {
-                    _ = try await services.reviewItems.addFinding(to: id, details, by: context.actor)
+                    _ = try await services.reviewItems.addFinding(to: id, try Self.readFinding(form), by: context.actor)
                     return kit.redirect(path(id) + "#findings", banner: "Finding added")
                 } catch let invalid as ValidationError {
                     return try await itemForm(.finding, review: id, typed: form, errors: invalid.errors, request: request, context: context)
+                }
+            }
+        }
+        group.get("reviews/:review/findings/:finding/edit") { request, context in
+            let (reviewID, id) = (try reviewID(context), try context.parameters.id("finding", entity: "finding"))
+            let finding = try await services.reviewItems.finding(id, of: reviewID, by: context.actor)
+            return try await itemForm(.finding, review: reviewID, editing: Self.editing(finding), typed: nil, errors: [], request: request, context: context)
+        }
+        group.post("reviews/:review/findings/:finding/edit") { request, context in
+            let form = try await kit.form(request, context: context)
+            return try await kit.once(form, context: context) {
+                let (reviewID, id) = (try reviewID(context), try context.parameters.id("finding", entity: "finding"))
+                let current = try await services.reviewItems.finding(id, of: reviewID, by: context.actor)
+                do {
+                    _ = try await services.reviewItems.updateFinding(
+                        id, of: reviewID, expectedVersion: Self.version(form), to: try Self.readFinding(form), by: context.actor)
+                    return kit.redirect(path(reviewID) + "#findings", banner: "Changes saved")
+                } catch let invalid as ValidationError {
+                    return try await itemForm(.finding, review: reviewID, editing: Self.editing(current), typed: form, errors: invalid.errors, request: request, context: context)
+                } catch DomainError.versionMismatch {
+                    var now = Self.editing(try await services.reviewItems.finding(id, of: reviewID, by: context.actor))
+                    now.changedMeanwhile = true
+                    return try await itemForm(.finding, review: reviewID, editing: now, typed: form, errors: [Self.changed("finding")], request: request, context: context)
                 }
             }
         }
@@ -177,23 +151,13 @@ struct ReviewPages {
             let form = try await kit.form(request, context: context)
             return try await kit.once(form, context: context) {
                 let id = try reviewID(context)
-                var reader = FormReader(form)
-                let number = reader.required("number", "Enter the recommendation's number, as in the report")
-                let text = reader.required("text", "Enter the recommendation")
-                let scope = reader.choice("scope", Scope.self, message: "Choose how far the recommendation reaches")
-                let target = reader.day("target_date", label: "Target date")
-                guard let scope, reader.errors.isEmpty else {
-                    return try await itemForm(.recommendation, review: id, typed: form, errors: reader.errors, request: request, context: context)
-                }
-                let details = RecommendationDetails(
-                    number: number, text: text, scope: scope, addressee: form["addressee"], targetDate: target, findingIDs: reader.uuids("finding_ids"))
                 do {
-                    let added = try await services.recommendations.add(to: id, details, by: context.actor)
+                    let added = try await services.recommendations.add(to: id, try Self.readRecommendation(form), by: context.actor)
                     return kit.redirect(path(id) + "#recommendations", banner: "Recommendation \(added.details.number) added")
                 } catch let invalid as ValidationError {
                     return try await itemForm(.recommendation, review: id, typed: form, errors: invalid.errors, request: request, context: context)
                 } catch DomainError.duplicate {
-                    let taken = [FieldError(field: "number", message: "This review already has a recommendation \(number): use another number")]
+                    let taken = [FieldError(field: "number", message: "This review already has a recommendation \(form.typed("number")): use another number")]
                     return try await itemForm(.recommendation, review: id, typed: form, errors: taken, request: request, context: context)
                 }
             }
@@ -202,17 +166,13 @@ struct ReviewPages {
             let form = try await kit.form(request, context: context)
             return try await kit.once(form, context: context) {
                 let id = try reviewID(context)
-                var reader = FormReader(form)
-                let clock = reader.required("pause_clock", "Choose the clock to pause")
-                let from = reader.day("pause_from", label: "The first day of the pause", required: true)
-                let to = reader.day("pause_to", label: "The last day of the pause")
-                let reason = reader.required("pause_reason", "Say why the clock is paused, for example parallel criminal proceedings")
-                guard let from, reader.errors.isEmpty else { return try await show(id, request, context, errors: reader.errors, typed: form) }
                 do {
-                    _ = try await services.reviews.pauseClock(of: id, ClockPauseRequest(clock: clock, from: from, to: to, reason: reason), by: context.actor)
+                    _ = try await services.reviews.pauseClock(of: id, try Self.readPause(form), by: context.actor)
                     return kit.redirect(path(id) + "#clocks", banner: "Clock paused")
                 } catch let invalid as ValidationError {
-                    return try await show(id, request, context, errors: invalid.errors.map { FieldError(field: "pause_" + $0.field, message: $0.message) }, typed: form)
+                    // The register's own messages name the API's fields; the form's carry a prefix.
+                    let errors = invalid.errors.map { $0.field.hasPrefix("pause_") ? $0 : FieldError(field: "pause_" + $0.field, message: $0.message) }
+                    return try await show(id, request, context, errors: errors, typed: form)
                 }
             }
         }
@@ -220,12 +180,9 @@ struct ReviewPages {
             let form = try await kit.form(request, context: context)
             return try await kit.once(form, context: context) {
                 let id = try reviewID(context)
-                var reader = FormReader(form)
-                let on = reader.day("on", label: "The last day of the pause", required: true)
-                guard let on, reader.errors.isEmpty else { return try await show(id, request, context, errors: reader.errors, typed: form) }
                 do {
                     _ = try await services.reviews.endPause(
-                        try context.parameters.id("pause", entity: "clock pause"), of: id, ClockPauseEnd(on: on), by: context.actor)
+                        try context.parameters.id("pause", entity: "clock pause"), of: id, try Self.readPauseEnd(form), by: context.actor)
                     return kit.redirect(path(id) + "#clocks", banner: "Clock resumed")
                 } catch let invalid as ValidationError {
                     return try await show(id, request, context, errors: invalid.errors, typed: form)
@@ -234,9 +191,85 @@ struct ReviewPages {
         }
     }
 
+    // MARK: Reading the forms (each throws every problem at once, for the form to show again)
+
+    /// The version the form was read at.
+    static func version(_ form: Form) -> Int { Int(form["version"] ?? "") ?? 0 }
+
+    static func readQuestion(_ form: Form) throws -> CoreQuestionDetails {
+        var reader = FormReader(form)
+        let text = reader.required("text", "Enter the core question")
+        try reader.check()
+        return CoreQuestionDetails(text: text)
+    }
+
+    static func readFinding(_ form: Form) throws -> FindingDetails {
+        var reader = FormReader(form)
+        let text = reader.required("text", "Enter the finding")
+        try reader.check()
+        let themes = form.all("themes")
+        return FindingDetails(text: text, themes: themes.isEmpty ? nil : themes, questionIDs: reader.uuids("question_ids"))
+    }
+
+    static func readRecommendation(_ form: Form) throws -> RecommendationDetails {
+        var reader = FormReader(form)
+        let number = reader.required("number", "Enter the recommendation's number, as in the report")
+        let text = reader.required("text", "Enter the recommendation")
+        let scope = reader.choice("scope", Scope.self, message: "Choose how far the recommendation reaches")
+        let target = reader.day("target_date", label: "Target date")
+        try reader.check()
+        return RecommendationDetails(
+            number: number, text: text, scope: scope ?? .local, addressee: form["addressee"], targetDate: target, findingIDs: reader.uuids("finding_ids"))
+    }
+
+    static func readMove<State: Lifecycle & Labelled>(_ form: Form, _ type: State.Type) throws -> TransitionRequest<State> {
+        var reader = FormReader(form)
+        let to = reader.choice("to", State.self, message: "Choose the new status")
+        try reader.check()
+        return TransitionRequest(to: to!, reason: form["reason"])
+    }
+
+    /// A refused lifecycle move, in words for the form.
+    static func moveRefused<State: Lifecycle & Labelled>(_ error: DomainError, _ type: State.Type, entity: String) -> FieldError? {
+        switch error {
+        case .reasonRequired(_, let to):
+            return FieldError(field: "reason", message: "Say why the \(entity) moves to \(State(rawValue: to)?.label.lowercased() ?? to)")
+        case .transitionNotAllowed(_, let from, let to, let allowed):
+            let next = allowed.compactMap { State(rawValue: $0)?.label.lowercased() }.joined(separator: ", ")
+            let now = State(rawValue: from)?.label.lowercased() ?? from
+            let target = State(rawValue: to)?.label.lowercased() ?? to
+            return FieldError(field: "to", message: "A \(entity) that is \(now) cannot move to \(target). It can move to: \(next.isEmpty ? "nothing" : next)")
+        case .conflict(let detail):
+            return FieldError(field: "to", message: detail)
+        default:
+            return nil
+        }
+    }
+
+    static func readPause(_ form: Form) throws -> ClockPauseRequest {
+        var reader = FormReader(form)
+        let clock = reader.required("pause_clock", "Choose the clock to pause")
+        let from = reader.day("pause_from", label: "The first day of the pause", required: true)
+        let to = reader.day("pause_to", label: "The last day of the pause")
+        let reason = reader.required("pause_reason", "Say why the clock is paused, for example parallel criminal proceedings")
+        try reader.check()
+        return ClockPauseRequest(clock: clock, from: from!, to: to, reason: reason)
+    }
+
+    static func readPauseEnd(_ form: Form) throws -> ClockPauseEnd {
+        var reader = FormReader(form)
+        let on = reader.day("on", label: "The last day of the pause", required: true)
+        try reader.check()
+        return ClockPauseEnd(on: on!)
+    }
+
+    static func editing(_ question: CoreQuestion) -> Editing {
+        Editing(values: ["text": [question.details.text]], version: question.version)
+    }
+
     /// The message when a record changed between reading the form and sending it.
-    static func changed(_ what: String) -> FieldError {
-        FieldError(field: "text", message: "Someone changed this \(what) since you read it (changed since you read it). Check what it says now, then save your changes again")
+    static func changed(_ what: String, field: String = "text") -> FieldError {
+        FieldError(field: field, message: "Someone changed this \(what) since you read it. Check what it says now, then save your changes again")
     }
 
     static func editing(_ finding: Finding) -> Editing {
@@ -391,7 +424,11 @@ struct ReviewPages {
             Field(name: "themes", label: "Themes", control: .checkboxes(themes.map { ($0.code, $0.label) }, empty: "No themes are set up.")),
             Field.date("incident_known_on", "Date the incident became known"),
             Field.date("notified_on", "Date the board was notified"),
+            Field.date("rapid_review_due_on", "Date the rapid review is due", hint: "For a rapid review. For example, 31/03/2026"),
+            Field.date("rapid_review_completed_on", "Date the rapid review was completed", hint: "For a rapid review. For example, 31/03/2026"),
             Field.date("decision_on", "Date of the decision to review"),
+            Field.date("published_on", "Date the report was published"),
+            Field.text("publication_url", "Web address of the published report", hint: "For example, https://www.example.gov.uk/reviews/child-g", type: "url"),
             Field.text("lead_reviewer", "Lead reviewer"),
         ]
     }
@@ -407,6 +444,8 @@ struct ReviewPages {
             "board_id": [d?.boardID.uuidString.lowercased() ?? ""], "regime": [d?.regime.rawValue ?? ""], "subjects": [d?.subjects ?? ""],
             "summary": [d?.summary ?? ""], "themes": d?.themes ?? [], "incident_known_on": [UKDate.typed(d?.incidentKnownOn)],
             "notified_on": [UKDate.typed(d?.notifiedOn)], "decision_on": [UKDate.typed(d?.decisionOn)], "lead_reviewer": [d?.leadReviewer ?? ""],
+            "rapid_review_due_on": [UKDate.typed(d?.rapidReviewDueOn)], "rapid_review_completed_on": [UKDate.typed(d?.rapidReviewCompletedOn)],
+            "published_on": [UKDate.typed(d?.publishedOn)], "publication_url": [d?.publicationURL ?? ""],
         ]
         fields = fields.map { field in
             if let typed { return field.with(all: typed.all(field.name)) }
@@ -432,7 +471,7 @@ struct ReviewPages {
             status: changedMeanwhile ? .conflict : (errors.isEmpty ? .ok : .unprocessableContent))
     }
 
-    private func readReview(_ form: Form, context: SignedInContext) async throws -> (ReviewDetails?, [FieldError]) {
+    private func readReview(_ form: Form, context: SignedInContext) async throws -> ReviewDetails {
         var reader = FormReader(form)
         let reference = reader.required("reference", "Enter the review's reference")
         let title = reader.required("title", "Enter the review's title")
@@ -442,19 +481,23 @@ struct ReviewPages {
         let incident = reader.day("incident_known_on", label: "The date the incident became known")
         let notified = reader.day("notified_on", label: "The date the board was notified")
         let decision = reader.day("decision_on", label: "The date of the decision to review")
-        guard let kind, let board, let regime, reader.errors.isEmpty else { return (nil, reader.errors) }
+        let rapidDue = reader.day("rapid_review_due_on", label: "The date the rapid review is due")
+        let rapidDone = reader.day("rapid_review_completed_on", label: "The date the rapid review was completed")
+        let published = reader.day("published_on", label: "The date the report was published")
+        try reader.check()
+        guard let kind, let board, let regime else { throw ValidationError(reader.errors) }
         let themes = form.all("themes")
         var details = ReviewDetails(
             reference: reference, title: title, kind: kind, boardID: board, regime: regime, subjects: form["subjects"], summary: form["summary"],
-            themes: themes.isEmpty ? nil : themes, incidentKnownOn: incident, notifiedOn: notified, decisionOn: decision,
+            themes: themes.isEmpty ? nil : themes, incidentKnownOn: incident, notifiedOn: notified, rapidReviewDueOn: rapidDue,
+            rapidReviewCompletedOn: rapidDone, decisionOn: decision, publishedOn: published, publicationURL: form["publication_url"],
             leadReviewer: form["lead_reviewer"])
         // Fields the form does not show keep their stored values.
         if let id = try? context.parameters.id("review", entity: "review"), let current = try? await services.reviews.get(id, by: context.actor) {
             let c = current.details
-            (details.rapidReviewDueOn, details.rapidReviewCompletedOn, details.publishedOn, details.publicationURL, details.closedOn, details.parentReviewID) =
-                (c.rapidReviewDueOn, c.rapidReviewCompletedOn, c.publishedOn, c.publicationURL, c.closedOn, c.parentReviewID)
+            (details.closedOn, details.parentReviewID) = (c.closedOn, c.parentReviewID)
         }
-        return (details, [])
+        return details
     }
 
     enum Item { case question, finding, recommendation }
