@@ -40,10 +40,11 @@ public struct RegisterServices: Sendable {
         self.evidence = EvidenceService(store: registry.evidence, audit: registry.audit, access: access, clock: clock)
         self.reports = ReportService(
             store: registry.reports, reviews: registry.reviews, clocks: registry.clocks,
-            pack: EvidencePack(reports: registry.reports, evidence: registry.evidence, trail: trail), clock: clock)
+            pack: EvidencePack(reports: registry.reports, evidence: registry.evidence, trail: trail), clock: clock,
+            names: FilterNames(boards: registry.boards, partners: registry.partners, themes: registry.themes))
         self.accounts = AccountService(store: registry.accounts, partners: registry.partners, sessionHours: configuration.sessionHours)
         self.partners = PartnerService(store: registry.partners)
-        self.boards = BoardService(boards: registry.boards, themes: registry.themes)
+        self.boards = BoardService(boards: registry.boards, themes: registry.themes, clock: clock)
         self.audit = AuditService(trail: trail)
         self.learning = LearningService(store: registry.learning)
         self.dashboard = DashboardService(store: registry.dashboard, clocks: registry.clocks, reviews: registry.reviews, clock: clock)

@@ -74,6 +74,7 @@ struct AccessMatrixTests {
         let reports = Rule.only([.admin, .coordinator, .auditor])
         return [
             Endpoint(method: .get, path: { _ in "/api/v1/me" }, rule: .anyone),
+            Endpoint(method: .put, path: { _ in "/api/v1/me/password" }, rule: .anyone, json: "{}"),
             Endpoint(method: .get, path: { _ in "/api/v1/tokens" }, rule: .anyone),
             Endpoint(method: .post, path: { _ in "/api/v1/tokens" }, rule: .anyone, json: "{}"),
             Endpoint(method: .get, path: { _ in "/api/v1/users" }, rule: admin),
@@ -145,6 +146,18 @@ struct AccessMatrixTests {
             let world = try await PartnerWorld.make(api)
             let partnerID = api.ownPartner.uuidString.lowercased(), otherID = api.otherPartner.uuidString.lowercased()
             var endpoints = Self.endpoints(api)
+            // The account lifecycle, on an account of its own (the admin's allowed calls really deactivate,
+            // reactivate and reset it; the role change, sent without a role, is refused with 422).
+            let target = try await api.call(
+                .post, "/api/v1/users", as: .admin, json: #"{"email":"matrix-target@example.org","name":"Matrix target","role":"auditor"}"#)
+            let user = try #require((target.json["user"] as? [String: Any])?["id"] as? String)
+            endpoints += [
+                Endpoint(method: .get, path: { _ in "/api/v1/users/\(user)" }, rule: .only([.admin])),
+                Endpoint(method: .post, path: { _ in "/api/v1/users/\(user)/deactivate" }, rule: .only([.admin])),
+                Endpoint(method: .post, path: { _ in "/api/v1/users/\(user)/reactivate" }, rule: .only([.admin])),
+                Endpoint(method: .put, path: { _ in "/api/v1/users/\(user)/role" }, rule: .only([.admin]), json: "{}"),
+                Endpoint(method: .post, path: { _ in "/api/v1/users/\(user)/password-reset" }, rule: .only([.admin]), json: "{}"),
+            ]
             endpoints += [
                 Endpoint(method: .get, path: { _ in "/api/v1/partners/\(partnerID)" }, rule: .scopedRead(partner: true)),
                 Endpoint(method: .patch, path: { _ in "/api/v1/partners/\(partnerID)" }, rule: .scopedWrite(staff: [.admin], partner: false), json: "{}", ifMatch: true),

@@ -79,7 +79,7 @@ struct ReportTests {
         }
     }
 
-    @Test("JSON and HTML: the same rows; HTML escapes everything and totals by status, partner and review; filters hold")
+    @Test("JSON and HTML: the same rows; HTML escapes everything, totals first, then grouped by review and recommendation; filters hold")
     func jsonAndHTML() async throws {
         try await withAPI { api in
             let world = try await Self.reportWorld(api)
@@ -101,8 +101,11 @@ struct ReportTests {
             #expect(!html.text.contains("<script>alert"))
             #expect(html.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
             #expect(html.text.contains("id=\"totals\""))
-            #expect(html.text.contains("<td>Own Police</td><td>1</td>"))
-            #expect(html.text.contains("<td>RPT-2026-01</td><td>2</td>"))
+            #expect(html.text.contains("<strong>2</strong> recommendations"))
+            #expect(html.text.contains("<tr><th scope=\"row\">Own Police</th><td class=\"number\">1</td><td class=\"number\">1</td><td class=\"number\">0</td></tr>"))
+            #expect(html.text.contains("<h2>RPT-2026-01: Child G</h2>"))
+            #expect(html.text.range(of: "id=\"totals\"")!.lowerBound < html.text.range(of: "<h2>RPT-2026-01")!.lowerBound)
+            #expect(html.text.contains("<li>Review: RPT-2026-01: Child G</li>"))
             #expect(html.text.contains("31 March 2026"))
             // Partners do not get reports.
             #expect(try await api.call(.get, "/api/v1/reports/compliance", as: .partner).status == .forbidden)

@@ -402,6 +402,12 @@ class Browser:
             ) from None
         self._arrived()
 
+    def wait_for_new_page(self) -> None:
+        """Waits for the page an action of the test's own brings (it marked the old page first, with
+        `window.__learningRegisterOldPage = true`), then checks it as every page is checked."""
+        WebDriverWait(self.driver, WAIT).until(lambda d: self._loaded(d, "window.__learningRegisterOldPage !== true"))
+        self._arrived()
+
     @staticmethod
     def _loaded(driver: WebDriver, condition: str = "true") -> bool:
         """Whether the page has loaded (and `condition` holds); a page still being replaced says no."""

@@ -298,7 +298,10 @@ def test_the_html_report_escapes_what_it_shows(api: Api, world: dict[str, Any], 
     filtered = compliance(api, check, review=world["review"]["reference"], theme="<i>x</i>", format="html")
     assert filtered.status_code == 200, filtered.text
     heading = filtered.content.decode("utf-8")
-    assert "theme: &lt;i&gt;x&lt;/i&gt;" in heading and "<i>x" not in heading
+    assert "Theme: &lt;i&gt;x&lt;/i&gt;" in heading and "<i>x" not in heading
+    # A printable report: the totals first, then the review by its reference and title, in words.
+    assert page.index('id="totals"') < page.index(f"<h2>{world['review']['reference']}: ")
+    assert "<dt>As at</dt>" in page and "size: A4 landscape" in page
 
 
 def test_bad_report_queries_are_refused(api: Api, world: dict[str, Any], check: Conforms) -> None:

@@ -19,18 +19,13 @@ struct EvidenceController {
         }
         group.post("assignments/:assignment/evidence") { request, context in
             let assignmentID = try context.parameters.id("assignment", entity: "assignment")
-            // Form fields and part headers need a little room beyond the files themselves.
-            let maxBody = maxUploadBytes + 1024 * 1024
             let result = try await evidence.submit(
                 to: assignmentID, idempotencyKey: request.headers[.idempotencyKey], maxBytes: Int64(maxUploadBytes), by: context.actor,
-                check: {
-                    _ = try MultipartEvidence.boundary(of: request)
-                    if let declared = request.headers[.contentLength].flatMap(Int.init), declared > maxBody {
-                        throw DomainError.tooLarge(limitBytes: Int64(maxUploadBytes))
-                    }
-                }
+                check: { try MultipartEvidence.precheck(request, maxUploadBytes: maxUploadBytes) }
             ) { upload, today in
-                try await MultipartEvidence.read(request, boundary: try MultipartEvidence.boundary(of: request), into: upload, maxBodyBytes: maxBody, today: today)
+                let fields = try await MultipartEvidence.read(
+                    request, boundary: try MultipartEvidence.boundary(of: request), into: upload, maxBodyBytes: MultipartEvidence.maxBodyBytes(maxUploadBytes))
+                return try EvidenceSubmission.parse(fields, today: today)
             }
             var headers = HTTPFields()
             if result.replayed { headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }

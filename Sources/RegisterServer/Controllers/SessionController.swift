@@ -17,6 +17,13 @@ struct SessionController {
 
     struct TokenRequest: Decodable {
         var name: String
+        /// How many days the token works: 90 unless asked otherwise, at most 365.
+        var expiresInDays: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case name
+            case expiresInDays = "expires_in_days"
+        }
     }
 
     /// The token, shown only in this one response.
@@ -54,12 +61,19 @@ struct SessionController {
             return Response(status: .noContent, headers: headers)
         }
         group.get("me") { _, context in try JSON.response(context.user) }
+        // Changing one's own password ends one's other sessions (all of them, when called with a token).
+        group.put("me/password") { request, context in
+            try await accounts.changePassword(
+                try await JSON.decode(PasswordChange.self, from: request, context: context, fields: PasswordChange.fieldNames),
+                keeping: context.sessionToken.map { SecretToken(text: $0) }, by: context.actor)
+            return Response(status: .noContent)
+        }
         group.get("tokens") { _, context in
             try JSON.response(["items": try await accounts.tokens(by: context.actor)])
         }
         group.post("tokens") { request, context in
-            let body = try await JSON.decode(TokenRequest.self, from: request, context: context, fields: ["name"])
-            let (token, secret) = try await accounts.createToken(named: body.name, by: context.actor)
+            let body = try await JSON.decode(TokenRequest.self, from: request, context: context, fields: ["name", "expires_in_days"])
+            let (token, secret) = try await accounts.createToken(named: body.name, days: body.expiresInDays, by: context.actor)
             return try JSON.response(CreatedToken(token: token, secret: secret.text), status: .created)
         }
         group.delete("tokens/:token") { _, context in

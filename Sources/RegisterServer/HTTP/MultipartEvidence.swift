@@ -24,8 +24,8 @@ enum MultipartEvidence {
         return String(boundary).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
     }
 
-    /// Streams the request's parts into `upload` and returns the submission's text fields.
-    static func read(_ request: Request, boundary: String, into upload: EvidenceUpload, maxBodyBytes: Int, today: Day) async throws -> EvidenceSubmission {
+    /// Streams the request's parts into `upload` and returns the text fields as sent.
+    static func read(_ request: Request, boundary: String, into upload: EvidenceUpload, maxBodyBytes: Int) async throws -> [String: String] {
         let events = Events()
         let parser = MultipartParser(boundary: boundary)
         parser.onHeader = { name, value in events.list.append(.header(name, value)) }
@@ -61,8 +61,19 @@ enum MultipartEvidence {
         guard ended, part.headers.isEmpty else {
             throw ValidationError(field: "", message: "the upload ended early; send it again")
         }
-        return try EvidenceSubmission.parse(fields, today: today)
+        return fields
     }
+
+    /// What can be refused before a byte of an upload is read: its form and its declared size.
+    static func precheck(_ request: Request, maxUploadBytes: Int) throws {
+        _ = try boundary(of: request)
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > maxBodyBytes(maxUploadBytes) {
+            throw DomainError.tooLarge(limitBytes: Int64(maxUploadBytes))
+        }
+    }
+
+    /// Form fields and part headers need a little room beyond the files themselves.
+    static func maxBodyBytes(_ maxUploadBytes: Int) -> Int { maxUploadBytes + 1024 * 1024 }
 
     private final class Events {
         var list: [Event] = []

@@ -18,6 +18,8 @@ struct Field {
     /// What the field shows: the person's typed value, or the stored one.
     var values: [String] = []
     var autocomplete: String?
+    /// Hints under single radios or checkboxes, by their value.
+    var itemHints: [String: String] = [:]
 
     static func text(_ name: String, _ label: String, hint: String? = nil, width: Int? = nil, type: String = "text") -> Field {
         Field(name: name, label: label, hint: hint, control: .input(type: type, width: width))
@@ -76,8 +78,10 @@ struct Field {
             v["type"] = radios ? "radio" : "checkbox"
             if case .checkboxes(_, let empty) = control { v["empty"] = empty }
             v["items"] = options.enumerated().map { index, option -> [String: Any] in
-                ["id": index == 0 ? name : "\(name)-\(index + 1)", "name": name, "value": option.value, "label": option.label,
-                 "checked": values.contains(option.value)]
+                let id = index == 0 ? name : "\(name)-\(index + 1)"
+                var item: [String: Any] = ["id": id, "name": name, "value": option.value, "label": option.label, "checked": values.contains(option.value)]
+                if let hint = itemHints[option.value] { item["itemHint"] = hint }
+                return item
             }
         }
         return v

@@ -36,15 +36,20 @@ struct SameOriginMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// The headers of every response that is not an evidence file (which sets its own sandbox).
+/// Headers for every response: no sniffing, no framing, no referrer to other sites; pages get a
+/// strict Content-Security-Policy.
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     var contentSecurityPolicy: String {
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
-        if response.headers[.contentSecurityPolicy] == nil { response.headers[.contentSecurityPolicy] = contentSecurityPolicy }
+        // Pages (and error pages): nothing runs or loads but the register's own stylesheet and script.
+        // Other answers keep their own policy (the printable report's, an evidence file's sandbox).
+        if response.headers[.contentSecurityPolicy] == nil, response.headers[.contentType]?.hasPrefix("text/html") == true {
+            response.headers[.contentSecurityPolicy] = contentSecurityPolicy
+        }
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[.referrerPolicy] = "same-origin"
         response.headers[.xFrameOptions] = "DENY"

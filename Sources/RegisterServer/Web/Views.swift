@@ -10,6 +10,9 @@ struct Views: Sendable {
     let stylesheet: ByteBuffer
     /// `/assets/register-<first 12 hex of its SHA-256>.css`: a new name whenever it changes, so it can be cached for a year.
     let stylesheetPath: String
+    /// The one script: a progress bar for uploads (pages work without it).
+    let script: ByteBuffer
+    let scriptPath: String
 
     /// Loads the bundled templates and stylesheet; a broken template stops start-up with its name.
     static func load() -> Views {
@@ -30,14 +33,19 @@ struct Views: Sendable {
         guard let css = try? Data(contentsOf: folder.appendingPathComponent("register.css")) else {
             preconditionFailure("register.css is missing from the build")
         }
-        let hash = SHA256.hash(data: css).map { String(format: "%02x", $0) }.joined().prefix(12)
-        return Views(library: library, stylesheet: ByteBuffer(bytes: css), stylesheetPath: "/assets/register-\(hash).css")
+        guard let js = try? Data(contentsOf: folder.appendingPathComponent("upload.js")) else {
+            preconditionFailure("upload.js is missing from the build")
+        }
+        func hash(_ data: Data) -> String { SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined().prefix(12).description }
+        return Views(
+            library: library, stylesheet: ByteBuffer(bytes: css), stylesheetPath: "/assets/register-\(hash(css)).css",
+            script: ByteBuffer(bytes: js), scriptPath: "/assets/upload-\(hash(js)).js")
     }
 
     /// Renders `template` (which fills the layout's blocks) with the page's values and the layout's own.
     func render(_ template: String, _ values: [String: Any], chrome: Chrome) -> String {
         var all = values
-        all["chrome"] = chrome.values(stylesheet: stylesheetPath)
+        all["chrome"] = chrome.values(stylesheet: stylesheetPath, script: scriptPath)
         guard let html = library.render(Self.blanksAsNothing(all), withTemplate: template) else {
             preconditionFailure("no template named \(template)")
         }
@@ -72,11 +80,16 @@ struct Views: Sendable {
     }
 
     /// The stylesheet, cacheable for a year under its content-hashed name.
-    func stylesheetResponse() -> Response {
+    func stylesheetResponse() -> Response { asset(stylesheet, type: "text/css; charset=utf-8") }
+
+    /// The script, likewise.
+    func scriptResponse() -> Response { asset(script, type: "text/javascript; charset=utf-8") }
+
+    private func asset(_ bytes: ByteBuffer, type: String) -> Response {
         var headers = HTTPFields()
-        headers[.contentType] = "text/css; charset=utf-8"
+        headers[.contentType] = type
         headers[.cacheControl] = "public, max-age=31536000, immutable"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: stylesheet))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: bytes))
     }
 }
 
@@ -91,8 +104,8 @@ struct Chrome: Sendable {
     var currentPath: String = "/"
     var banner: String?
 
-    func values(stylesheet: String) -> [String: Any] {
-        var values: [String: Any] = ["title": title, "stylesheet": stylesheet]
+    func values(stylesheet: String, script: String) -> [String: Any] {
+        var values: [String: Any] = ["title": title, "stylesheet": stylesheet, "script": script]
         if let person { values["person"] = person }
         if let organisation { values["organisation"] = organisation }
         if let csrfToken { values["csrf"] = csrfToken }

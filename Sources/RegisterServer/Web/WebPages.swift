@@ -13,6 +13,7 @@ struct WebPages {
     func addRoutes(to router: Router<RegisterRequestContext>) {
         let kit = PageKit(views: views, services: services)
         router.get(RouterPath(views.stylesheetPath)) { _, _ in views.stylesheetResponse() }
+        router.get(RouterPath(views.scriptPath)) { _, _ in views.scriptResponse() }
         SignInPages(kit: kit, accounts: services.accounts, cookies: cookies).addRoutes(to: router)
 
         let pages = router.group()
@@ -24,6 +25,12 @@ struct WebPages {
         ReviewPages(kit: kit).addRoutes(to: pages)
         RecommendationPages(kit: kit).addRoutes(to: pages)
         EvidencePages(kit: kit).addRoutes(to: pages)
+        AdminPages(kit: kit).addRoutes(to: pages)
+        AccountPages(kit: kit).addRoutes(to: pages)
+        PartnerPages(kit: kit).addRoutes(to: pages)
+        ReportPages(kit: kit).addRoutes(to: pages)
+        AuditPages(kit: kit).addRoutes(to: pages)
+        LearningPages(kit: kit).addRoutes(to: pages)
     }
 
     /// The HTML page for an error: the same status the API would answer, in words.
@@ -59,6 +66,11 @@ struct PageKit: Sendable {
         var items: [(String, String)] = [("Home", "/")]
         if actor.may(.readReviews) { items.append(("Reviews", "/reviews")) }
         if actor.may(.decideEvidence) { items.append(("Evidence queue", "/evidence")) }
+        if actor.may(.readReports) { items.append(("Reports", "/reports")) }
+        if actor.may(.readAudit) { items.append(("Audit trail", "/audit")) }
+        if actor.may(.readReports) { items.append(("Learning", "/learning")) }
+        if actor.may(.manageUsers) { items.append(("Administration", "/admin")) }
+        items.append(("My account", "/account"))
         return items
     }
 
@@ -116,14 +128,27 @@ struct PageKit: Sendable {
     }
 
     /// After an action: back to a page (303, so reloading does not send the form again) with a banner.
-    func redirect(_ path: String, banner: String?) -> Response {
+    /// A form sent by the upload script (which cannot stop a browser following a redirect, and so
+    /// would use up the banner) gets 204 with the page in `X-Location` instead, and goes there itself.
+    func redirect(_ path: String, banner: String?, request: Request? = nil) -> Response {
         var response = Response.redirect(to: path, type: .normal)
+        if request?.headers[.uploadScript] == "1" {
+            response.status = .noContent
+            response.headers[.location] = nil
+            response.headers[.xLocation] = path
+        }
         if let banner {
             response.headers.append(
                 HTTPField(name: .setCookie, value: "\(Self.flashCookie)=\(Form.percentEncode(banner)); Path=/; Max-Age=60; HttpOnly; SameSite=Lax"))
         }
         return response
     }
+}
+
+extension HTTPField.Name {
+    /// Sent by `upload.js` with a form it sends itself.
+    static let uploadScript = Self("X-Upload-Script")!
+    static let xLocation = Self("X-Location")!
 }
 
 extension Dictionary where Key == String, Value == Any {

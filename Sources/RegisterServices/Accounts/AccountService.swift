@@ -29,7 +29,7 @@ public struct AccountService: Sendable {
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(user, forKey: .user)
-            try c.encode(generatedPassword, forKey: .generatedPassword)
+            try c.encodeIfPresent(generatedPassword, forKey: .generatedPassword)
         }
     }
 
@@ -91,9 +91,10 @@ public struct AccountService: Sendable {
         return try await store.tokens(of: user)
     }
 
-    public func createToken(named name: String, by actor: Actor) async throws -> (APIToken, SecretToken) {
+    /// A new API token of the signed-in person, working for `days` days (90 unless asked, at most 365).
+    public func createToken(named name: String, days: Int? = nil, by actor: Actor) async throws -> (APIToken, SecretToken) {
         guard let user = actor.user else { throw DomainError.forbidden("API tokens belong to a signed-in person") }
-        return try await store.createToken(for: user, name: name, context: actor.write)
+        return try await store.createToken(for: user, name: name, days: days, context: actor.write)
     }
 
     public func revokeToken(_ id: UUID, by actor: Actor) async throws {
@@ -120,5 +121,128 @@ public struct AccountService: Sendable {
         let user = try await store.createUser(new, bcrypt: try await Passwords.hash(password), context: actor.write)
         actor.logger.info("user created", metadata: ["user": "\(user.id)", "role": "\(user.role.rawValue)"])
         return CreatedUser(user: user, generatedPassword: new.password == nil ? password : nil)
+    }
+
+    // MARK: The account lifecycle: one function per action, for the API, the pages and the command line
+
+    /// A password reset: the account, and the generated password when none was given (shown this once).
+    public struct ResetPassword: Encodable, Sendable {
+        public var user: User
+        public var generatedPassword: String?
+        public var sessionsEnded: Int
+
+        enum CodingKeys: String, CodingKey {
+            case user
+            case generatedPassword = "generated_password"
+            case sessionsEnded = "sessions_ended"
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(user, forKey: .user)
+            try c.encodeIfPresent(generatedPassword, forKey: .generatedPassword)
+            try c.encode(sessionsEnded, forKey: .sessionsEnded)
+        }
+    }
+
+    /// Every account with its organisation, active ones first (admins only).
+    public func entries(partner: UUID? = nil, by actor: Actor) async throws -> [AccountEntry] {
+        try actor.require(.manageUsers)
+        return try await store.entries(partner: partner)
+    }
+
+    /// The account with this e-mail address (the command line's `--email`).
+    public func user(email: String, by actor: Actor) async throws -> User {
+        try actor.require(.manageUsers)
+        return try await store.user(email: email)
+    }
+
+    /// How many live sessions the person has, for the admin's check before deactivating them.
+    public func liveSessions(of id: UUID, by actor: Actor) async throws -> Int {
+        try actor.require(.manageUsers)
+        return try await store.sessionCount(of: id)
+    }
+
+    /// The API tokens of someone else (for the admin's check page: what a deactivation revokes).
+    public func tokens(of id: UUID, by actor: Actor) async throws -> [APIToken] {
+        try actor.require(.manageUsers)
+        return try await store.tokens(of: try await store.user(id))
+    }
+
+    /// Deactivates an account: they cannot sign in, and their sessions and API tokens end at once,
+    /// in the same transaction. An admin cannot deactivate themselves (another admin, or the command
+    /// line, must), so the register is never left without the person who could undo it.
+    public func deactivate(_ id: UUID, by actor: Actor) async throws -> AccountStore.ActiveChange {
+        try actor.require(.manageUsers)
+        if actor.user?.id == id { throw DomainError.conflict("You cannot deactivate your own account: another admin must do it.") }
+        let change = try await store.setActive(id, active: false, context: actor.write)
+        actor.logger.info(
+            "user deactivated",
+            metadata: ["user": "\(id)", "sessions_ended": "\(change.sessionsEnded)", "tokens_revoked": "\(change.tokensRevoked)"])
+        return change
+    }
+
+    /// Reactivates an account: they can sign in again (with the password they had); their old
+    /// sessions and tokens stay ended.
+    public func reactivate(_ id: UUID, by actor: Actor) async throws -> User {
+        try actor.require(.manageUsers)
+        let change = try await store.setActive(id, active: true, context: actor.write)
+        actor.logger.info("user reactivated", metadata: ["user": "\(id)"])
+        return change.user
+    }
+
+    /// Changes someone's role (and a partner user's organisation); it applies from their next request.
+    /// An admin cannot change their own role.
+    public func changeRole(_ id: UUID, _ change: @autoclosure () async throws -> RoleChange, by actor: Actor) async throws -> User {
+        try actor.require(.manageUsers)
+        if actor.user?.id == id { throw DomainError.conflict("You cannot change your own role: another admin must do it.") }
+        let change = try await change()
+        try change.validate()
+        let user = try await store.changeRole(id, to: change, context: actor.write)
+        actor.logger.info("user role changed", metadata: ["user": "\(id)", "role": "\(user.role.rawValue)"])
+        return user
+    }
+
+    /// Sets a new password for someone who has forgotten theirs (or whose password may be known to
+    /// others): the one given, or a generated one shown once. Every session of theirs ends; their API
+    /// tokens stay (revoke those by deactivating, or they revoke their own). Admins change their own
+    /// password with `changePassword`, which asks for the current one.
+    public func resetPassword(_ id: UUID, _ reset: @autoclosure () async throws -> PasswordReset, by actor: Actor) async throws -> ResetPassword {
+        try actor.require(.manageUsers)
+        if actor.user?.id == id {
+            throw DomainError.conflict("To change your own password, use your account page (PUT /api/v1/me/password): it asks for your current one.")
+        }
+        let reset = try await reset()
+        try reset.validate()
+        let user = try await store.user(id)
+        let password = reset.password ?? Passwords.generate()
+        let ended = try await store.setPassword(of: id, bcrypt: try await Passwords.hash(password), event: .passwordReset, context: actor.write)
+        actor.logger.info("user password reset", metadata: ["user": "\(id)", "sessions_ended": "\(ended)"])
+        return ResetPassword(user: user, generatedPassword: reset.password == nil ? password : nil, sessionsEnded: ended)
+    }
+
+    /// Changes the signed-in person's own password, once their current one is confirmed. Every other
+    /// session of theirs ends; `keeping` (the session they are using, if any) stays signed in.
+    /// Returns how many sessions ended.
+    @discardableResult
+    public func changePassword(
+        _ change: @autoclosure () async throws -> PasswordChange, keeping session: SecretToken?, by actor: Actor
+    ) async throws -> Int {
+        try actor.require(.manageOwnAccount)
+        guard let user = actor.user else { throw DomainError.forbidden("only a signed-in person has a password of their own") }
+        let change = try await change()
+        try change.validate()
+        let current = try await store.passwordHash(of: user.id)
+        // As at sign-in: bcrypt reads 72 bytes and stops at a NUL, so nothing longer or odder can be right.
+        let plausible = change.currentPassword.utf8.count <= PasswordRules.maximumBytes && !Validator.hasControlCharacters(change.currentPassword)
+        let matches = try await Passwords.verify(plausible ? change.currentPassword : "", hash: current ?? Passwords.decoy)
+        guard plausible, matches, current != nil else {
+            actor.logger.info("own password change refused: current password wrong", metadata: ["user": "\(user.id)"])
+            throw ValidationError(field: "current_password", message: "current_password is not your current password")
+        }
+        let ended = try await store.setPassword(
+            of: user.id, bcrypt: try await Passwords.hash(change.newPassword), keeping: session, event: .passwordChanged, context: actor.write)
+        actor.logger.info("own password changed", metadata: ["user": "\(user.id)", "sessions_ended": "\(ended)"])
+        return ended
     }
 }

@@ -23,6 +23,19 @@ public struct PartnerService: Sendable {
         return all.sorted { $0.details.name.localizedCaseInsensitiveCompare($1.details.name) == .orderedAscending }
     }
 
+    /// Every partner within the actor's reach, active or not, by name: for the admin pages.
+    public func all(by actor: Actor) async throws -> [Partner] {
+        var all: [Partner] = []
+        var page = PageRequest(limit: 200)
+        while true {
+            let next = try await list(page, by: actor)
+            all += next.items
+            guard let cursor = next.nextCursor, let after = UUID(uuidString: cursor) else { break }
+            page = PageRequest(after: after, limit: 200)
+        }
+        return all.sorted { $0.details.name.localizedCaseInsensitiveCompare($1.details.name) == .orderedAscending }
+    }
+
     public func get(_ id: UUID, by actor: Actor) async throws -> Partner {
         try await store.get(id, reach: try actor.reach(.readPartners, hiding: "partner"))
     }
@@ -50,6 +63,8 @@ public struct PartnerService: Sendable {
 public struct BoardService: Sendable {
     let boards: BoardStore
     let themes: ThemeStore
+    /// Today, for the recommendations a change of the assurance rule brings into line.
+    var clock: RegisterClock = .system
 
     public func themes(by actor: Actor) async throws -> [Theme] {
         try actor.require(.readBoards)
@@ -73,6 +88,6 @@ public struct BoardService: Sendable {
 
     public func update(_ id: UUID, expectedVersion: Int, to details: BoardDetails, by actor: Actor) async throws -> Board {
         try actor.require(.manageBoards)
-        return try await boards.update(id, expectedVersion: expectedVersion, to: details, context: actor.write)
+        return try await boards.update(id, expectedVersion: expectedVersion, to: details, today: clock.today(), context: actor.write)
     }
 }

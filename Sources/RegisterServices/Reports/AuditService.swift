@@ -22,6 +22,19 @@ public struct AuditService: Sendable {
         return try await trail.checkpoints(after: after, limit: limit)
     }
 
+    /// The latest checkpoint recorded, if any (checkpoints are listed oldest first, a page at a time).
+    public func lastCheckpoint(by actor: Actor) async throws -> Checkpoint? {
+        try actor.require(.readAudit)
+        var last: Checkpoint?
+        var after: Int64?
+        while true {
+            let page = try await trail.checkpoints(after: after, limit: 1000)
+            last = page.last ?? last
+            guard page.count == 1000 else { return last }
+            after = page.last?.seq
+        }
+    }
+
     public func checkpoint(by actor: Actor) async throws -> Checkpoint {
         try actor.require(.readAudit)
         return try await trail.checkpoint(context: actor.write)

@@ -68,15 +68,19 @@ public struct ReportService: Sendable {
     let clocks: ClockStore
     let pack: EvidencePack
     let clock: RegisterClock
+    /// Names the filters in the printable report's heading.
+    let names: FilterNames
 
     /// The compliance report, ready to write: the actor's permission and the filters are checked
     /// here, before anything is sent, so a refusal is a clear error and not a broken download.
     public func compliance(_ filters: ComplianceFilters, format: ReportFormat, asAt: AsAt?, by actor: Actor) throws -> ComplianceExport {
         try actor.require(.readReports)
         let heading = ReportHeading(asAt: asAt?.day, generatedAt: clock.now(), filters: filters.described)
+        let (names, store) = (self.names, self.store)
         return ComplianceExport(
             store: store, filter: try filters.filter(), format: format, heading: heading, asAt: asAt, today: clock.today(),
-            fileName: "compliance-\(asAt?.day.description ?? clock.today().description).\(format.fileExtension)")
+            fileName: "compliance-\(asAt?.day.description ?? clock.today().description).\(format.fileExtension)",
+            describe: { await names.describe(filters, reports: store, asAt: asAt) })
     }
 
     /// One recommendation's assignments as they stood at the end of `asAt`'s day (rebuilt from the
@@ -149,12 +153,27 @@ public struct ComplianceExport: Sendable {
     let today: Day
     /// The file name it is offered under, `compliance-2026-03-31.csv`.
     public let fileName: String
+    /// The filters in words, for the printable report (names looked up once, before the first row).
+    let describe: @Sendable () async -> [(String, String)]
 
     /// Writes the report, handing `emit` pieces of about 64 KiB as rows are read (constant memory
     /// whatever the register's size). Returns the number of rows.
+    ///
+    /// The printable report puts its totals first: they are counted in a first pass over the same
+    /// rows (a few counters, nothing kept), and the report says at its end if the second pass
+    /// listed a different number (the register changed in between).
     @discardableResult
     public func write(_ emit: (String) async throws -> Void) async throws -> Int {
-        var report = ComplianceReport.writer(format, heading: heading)
+        var report: any ComplianceWriter
+        if format == .html {
+            var totals = ComplianceTotals()
+            try await store.compliance(filter, asAt: asAt, today: today) { totals.add($0) }
+            var named = heading
+            named.filters = await describe()
+            report = HTMLComplianceWriter(heading: named, totals: totals)
+        } else {
+            report = ComplianceReport.writer(format, heading: heading)
+        }
         var pending = report.begin()
         var rows = 0
         try await store.compliance(filter, asAt: asAt, today: today) { row in
@@ -168,5 +187,48 @@ public struct ComplianceExport: Sendable {
         pending += report.end()
         try await emit(pending)
         return rows
+    }
+}
+
+/// The compliance report's filters in words, for its printed heading: names instead of ids
+/// ("Partner organisation: Northvale Police"), labels instead of codes ("Kind of review: Serious case
+/// review"). A value that names nothing is shown as given.
+struct FilterNames: Sendable {
+    let boards: BoardStore
+    let partners: PartnerStore
+    let themes: ThemeStore
+
+    init(boards: BoardStore, partners: PartnerStore, themes: ThemeStore) {
+        (self.boards, self.partners, self.themes) = (boards, partners, themes)
+    }
+
+    func describe(_ f: ComplianceFilters, reports: ReportStore, asAt: AsAt?) async -> [(String, String)] {
+        var words: [(String, String)] = []
+        if let review = f.review {
+            let id = UUID(uuidString: review)
+            if let found = try? await reports.review(id: id, reference: id == nil ? review : nil, asAt: asAt) {
+                words.append(("Review", "\(found.reference): \(found.title)"))
+            } else {
+                words.append(("Review", "\(review) (no review has this reference)"))
+            }
+        }
+        if let board = f.board {
+            let name = if let id = UUID(uuidString: board) { try? await boards.get(id).details.name } else { String?.none }
+            words.append(("Board", name ?? board))
+        }
+        if let partner = f.partner {
+            let name = if let id = UUID(uuidString: partner) { try? await partners.get(id).details.name } else { String?.none }
+            words.append(("Partner organisation", name ?? partner))
+        }
+        if let kind = f.kind { words.append(("Kind of review", ReviewKind(rawValue: kind)?.label ?? kind)) }
+        if let status = f.status { words.append(("Recommendation status", RecommendationStatus(rawValue: status)?.label ?? status)) }
+        if let theme = f.theme {
+            let label = (try? await themes.all())?.first { $0.code == theme }?.label
+            words.append(("Theme", label ?? theme))
+        }
+        if let overdue = f.overdue {
+            words.append(("Overdue", overdue ? "Only work past its date" : "Only work not past its date"))
+        }
+        return words
     }
 }

@@ -8,11 +8,45 @@ public struct APIToken: Codable, Sendable, Equatable {
     public var name: String
     public var createdAt: Date
     public var revokedAt: Date?
+    /// When it stops working (migration 10): 90 days after creation unless asked otherwise, at most a year.
+    public var expiresAt: Date
+    /// When it last authenticated a request (to the minute), if ever.
+    public var lastUsedAt: Date?
 
     enum CodingKeys: String, CodingKey {
         case id, name
         case createdAt = "created_at"
         case revokedAt = "revoked_at"
+        case expiresAt = "expires_at"
+        case lastUsedAt = "last_used_at"
+    }
+
+    /// Whether it still works at `now`.
+    public func isLive(at now: Date = Date()) -> Bool { revokedAt == nil && expiresAt > now }
+}
+
+/// An account change recorded in `register.account_events` (migration 10), and so in the audit trail:
+/// what happened to whom and what it ended, never a secret.
+public enum AccountEvent: String, Sendable {
+    case deactivated, reactivated
+    case roleChanged = "role_changed"
+    case passwordReset = "password_reset"
+    case passwordChanged = "password_changed"
+}
+
+/// An account as the admin pages list it: the person and their organisation's name and state.
+public struct AccountEntry: Sendable {
+    public var user: User
+    public var organisation: String?
+    public var organisationActive: Bool?
+    /// When their password was last set.
+    public var passwordChangedAt: Date?
+
+    public init(user: User, organisation: String? = nil, organisationActive: Bool? = nil, passwordChangedAt: Date? = nil) {
+        self.user = user
+        self.organisation = organisation
+        self.organisationActive = organisationActive
+        self.passwordChangedAt = passwordChangedAt
     }
 }
 
@@ -78,6 +112,11 @@ public struct AccountStore: Sendable {
         return Page(fetched: rows, limit: page.limit, id: \.id)
     }
 
+    /// Who may be signed in: an active account, and for a partner user an active organisation.
+    /// Every lookup of a person by their credentials, session or token applies it, so deactivating
+    /// either shuts the person out at once.
+    private static let mayUseRegister = "u.active AND (u.partner_id IS NULL OR EXISTS (SELECT 1 FROM register.partners pa WHERE pa.id = u.partner_id AND pa.active))"
+
     /// The active account with this e-mail and its bcrypt hash, for sign-in.
     public func credentials(email: String) async throws -> (user: User, bcrypt: String)? {
         try await database.read { c in
@@ -85,7 +124,7 @@ public struct AccountStore: Sendable {
                 c.query(
                     """
                     SELECT \(unescaped: Self.userColumns), p.bcrypt FROM register.users u JOIN auth.passwords p ON p.user_id = u.id
-                    WHERE u.email = \(email.trimmingCharacters(in: .whitespaces).lowercased()) AND u.active
+                    WHERE u.email = \(email.trimmingCharacters(in: .whitespaces).lowercased()) AND \(unescaped: Self.mayUseRegister)
                     """, logger: database.logger)
             ) { (try Self.user($0), try $0.get("bcrypt", as: String.self)) }
         }
@@ -121,24 +160,30 @@ public struct AccountStore: Sendable {
                 c.query(
                     """
                     SELECT \(unescaped: Self.userColumns) FROM auth.sessions s JOIN register.users u ON u.id = s.user_id
-                    WHERE s.token_sha256 = \(token.digest) AND s.expires_at > now() AND u.active
+                    WHERE s.token_sha256 = \(token.digest) AND s.expires_at > now() AND \(unescaped: Self.mayUseRegister)
                     """, logger: database.logger), Self.user)
         }
     }
 
     // MARK: API tokens
 
-    public func createToken(for user: User, name: String, context: WriteContext) async throws -> (APIToken, SecretToken) {
+    private static let tokenColumns = "id, name, created_at, revoked_at, expires_at, last_used_at"
+
+    /// A new token for `user`, working for `days` days (90 unless asked otherwise, at most a year).
+    public func createToken(for user: User, name: String, days: Int? = nil, context: WriteContext) async throws -> (APIToken, SecretToken) {
         var v = Validator()
         v.text(name, field: "name", max: 100)
         try v.check()
+        try TokenLifetime.check(days)
+        let lifetime = days ?? TokenLifetime.defaultDays
         let secret = SecretToken.generate(prefix: "lr_")
         let token = try await database.write(context) { c in
             try await Rows.first(
                 c.query(
                     """
-                    INSERT INTO auth.api_tokens (id, user_id, name, token_sha256) VALUES (\(UUID.v7()), \(user.id), \(name), \(secret.digest))
-                    RETURNING id, name, created_at, revoked_at
+                    INSERT INTO auth.api_tokens (id, user_id, name, token_sha256, expires_at)
+                    VALUES (\(UUID.v7()), \(user.id), \(name), \(secret.digest), now() + make_interval(days => \(lifetime)::int))
+                    RETURNING \(unescaped: Self.tokenColumns)
                     """, logger: context.logger), Self.token)!
         }
         return (token, secret)
@@ -148,7 +193,7 @@ public struct AccountStore: Sendable {
         try await database.read { c in
             try await Rows.all(
                 c.query(
-                    "SELECT id, name, created_at, revoked_at FROM auth.api_tokens WHERE user_id = \(user.id) ORDER BY id",
+                    "SELECT \(unescaped: Self.tokenColumns) FROM auth.api_tokens WHERE user_id = \(user.id) ORDER BY id",
                     logger: database.logger), Self.token)
         }
     }
@@ -167,14 +212,24 @@ public struct AccountStore: Sendable {
         if revoked == nil { throw DomainError.notFound("token") }
     }
 
-    /// The active person an unrevoked bearer token belongs to.
+    /// The active person an unrevoked, unexpired bearer token belongs to. The token's last use is
+    /// noted in the same statement, at most once a minute (auth is not audited: this is no event).
     public func userForToken(_ token: SecretToken) async throws -> User? {
         try await database.read { c in
             try await Rows.first(
                 c.query(
                     """
-                    SELECT \(unescaped: Self.userColumns) FROM auth.api_tokens t JOIN register.users u ON u.id = t.user_id
-                    WHERE t.token_sha256 = \(token.digest) AND t.revoked_at IS NULL AND u.active
+                    WITH found AS (
+                        SELECT t.id AS token_id, t.last_used_at, \(unescaped: Self.userColumns)
+                        FROM auth.api_tokens t JOIN register.users u ON u.id = t.user_id
+                        WHERE t.token_sha256 = \(token.digest) AND t.revoked_at IS NULL AND t.expires_at > now()
+                          AND \(unescaped: Self.mayUseRegister)
+                    ), touched AS (
+                        UPDATE auth.api_tokens SET last_used_at = now()
+                        WHERE id = (SELECT token_id FROM found)
+                          AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
+                    )
+                    SELECT id, email, name, role, active, partner_id, created_at FROM found
                     """, logger: database.logger), Self.user)
         }
     }
@@ -182,6 +237,167 @@ public struct AccountStore: Sendable {
     private static func token(_ r: PostgresRandomAccessRow) throws -> APIToken {
         APIToken(
             id: try r.get("id"), name: try r.get("name"), createdAt: try r.get("created_at"),
-            revokedAt: try r.get("revoked_at"))
+            revokedAt: try r.get("revoked_at"), expiresAt: try r.get("expires_at"), lastUsedAt: try r.get("last_used_at"))
+    }
+
+    // MARK: The account lifecycle (each one transaction, recorded as an account event)
+
+    /// Every account with its organisation, active ones first, then by name: for the admin pages.
+    public func entries(partner: UUID? = nil, limit: Int = 1000) async throws -> [AccountEntry] {
+        try await database.read { c in
+            try await Rows.all(
+                c.query(
+                    """
+                    SELECT \(unescaped: Self.userColumns), pa.name AS organisation, pa.active AS organisation_active, pw.changed_at
+                    FROM register.users u
+                    LEFT JOIN register.partners pa ON pa.id = u.partner_id
+                    LEFT JOIN auth.passwords pw ON pw.user_id = u.id
+                    WHERE (\(partner)::uuid IS NULL OR u.partner_id = \(partner))
+                    ORDER BY u.active DESC, lower(u.name), u.id LIMIT \(limit)
+                    """, logger: database.logger)
+            ) { r in
+                AccountEntry(
+                    user: try Self.user(r), organisation: try r.get("organisation"), organisationActive: try r.get("organisation_active"),
+                    passwordChangedAt: try r.get("changed_at"))
+            }
+        }
+    }
+
+    /// The account with this e-mail (compared without regard to case), for the command line.
+    public func user(email: String) async throws -> User {
+        let found = try await database.read { c in
+            try await Rows.first(
+                c.query(
+                    "SELECT \(unescaped: Self.userColumns) FROM register.users u WHERE u.email = \(email.trimmingCharacters(in: .whitespaces).lowercased())",
+                    logger: database.logger), Self.user)
+        }
+        guard let found else { throw DomainError.notFound("user") }
+        return found
+    }
+
+    /// The person's bcrypt hash, to check their current password before they change it.
+    public func passwordHash(of userID: UUID) async throws -> String? {
+        try await database.read { c in
+            try await Rows.first(
+                c.query("SELECT bcrypt FROM auth.passwords WHERE user_id = \(userID)", logger: database.logger)
+            ) { try $0.get("bcrypt", as: String.self) }
+        }
+    }
+
+    /// What a deactivation or reactivation did.
+    public struct ActiveChange: Sendable {
+        public var user: User
+        public var sessionsEnded: Int
+        public var tokensRevoked: Int
+    }
+
+    /// Deactivates or reactivates an account. Deactivating ends every session of the person and
+    /// revokes every API token in the same transaction (reactivating gives neither back: they sign in
+    /// again and make new tokens). Doing it twice changes nothing more.
+    public func setActive(_ id: UUID, active: Bool, context: WriteContext) async throws -> ActiveChange {
+        try await database.write(context) { c in
+            guard let current = try await Self.lock(id, on: c, logger: context.logger) else { throw DomainError.notFound("user") }
+            var user = current
+            if current.active != active {
+                user = try await Rows.first(
+                    c.query(
+                        "UPDATE register.users u SET active = \(active) WHERE u.id = \(id) RETURNING \(unescaped: Self.userColumns)",
+                        logger: context.logger), Self.user)!
+            }
+            var sessions = 0, tokens = 0
+            if !active {
+                sessions = try await Self.endSessions(of: id, except: nil, on: c, logger: context.logger)
+                tokens = try await Rows.all(
+                    c.query(
+                        "UPDATE auth.api_tokens SET revoked_at = now() WHERE user_id = \(id) AND revoked_at IS NULL RETURNING id",
+                        logger: context.logger)
+                ) { try $0.get("id", as: UUID.self) }.count
+            }
+            if current.active != active || sessions + tokens > 0 {
+                try await Self.record(active ? .reactivated : .deactivated, of: id, sessions: sessions, tokens: tokens, on: c, context: context)
+            }
+            return ActiveChange(user: user, sessionsEnded: sessions, tokensRevoked: tokens)
+        }
+    }
+
+    /// Changes a person's role (and a partner user's organisation). It takes effect on their next
+    /// request: sessions and tokens carry no role of their own.
+    public func changeRole(_ id: UUID, to change: RoleChange, context: WriteContext) async throws -> User {
+        try change.validate()
+        return try await database.write(context) { c in
+            guard let current = try await Self.lock(id, on: c, logger: context.logger) else { throw DomainError.notFound("user") }
+            if let partnerID = change.partnerID {
+                let active = try await Rows.first(
+                    c.query("SELECT active FROM register.partners WHERE id = \(partnerID)", logger: context.logger)
+                ) { try $0.get("active", as: Bool.self) }
+                guard let active else {
+                    throw ValidationError(field: "partner_id", message: "partner_id names no partner organisation (GET /api/v1/partners)")
+                }
+                if !active, current.partnerID != partnerID {
+                    throw ValidationError(field: "partner_id", message: "that partner organisation is inactive; reactivate it or choose another")
+                }
+            }
+            guard current.role != change.role || current.partnerID != change.partnerID else { return current }
+            let updated = try await Rows.first(
+                c.query(
+                    """
+                    UPDATE register.users u SET role = \(change.role.rawValue), partner_id = \(change.partnerID)
+                    WHERE u.id = \(id) RETURNING \(unescaped: Self.userColumns)
+                    """, logger: context.logger), Self.user)!
+            try await Self.record(.roleChanged, of: id, sessions: 0, tokens: 0, on: c, context: context)
+            return updated
+        }
+    }
+
+    /// Sets a person's password (an already computed bcrypt hash) and ends their sessions — all of
+    /// them, or all but `keeping` (the one they changed it in). Returns how many ended.
+    public func setPassword(
+        of id: UUID, bcrypt: String, keeping session: SecretToken? = nil, event: AccountEvent, context: WriteContext
+    ) async throws -> Int {
+        try await database.write(context) { c in
+            guard try await Self.lock(id, on: c, logger: context.logger) != nil else { throw DomainError.notFound("user") }
+            try await c.run(
+                """
+                INSERT INTO auth.passwords (user_id, bcrypt) VALUES (\(id), \(bcrypt))
+                ON CONFLICT (user_id) DO UPDATE SET bcrypt = excluded.bcrypt, changed_at = now()
+                """, logger: context.logger)
+            let ended = try await Self.endSessions(of: id, except: session, on: c, logger: context.logger)
+            try await Self.record(event, of: id, sessions: ended, tokens: 0, on: c, context: context)
+            return ended
+        }
+    }
+
+    /// How many live sessions a person has (for the admin's check page).
+    public func sessionCount(of id: UUID) async throws -> Int {
+        try await database.read { c in
+            try await Rows.first(
+                c.query("SELECT count(*)::int AS n FROM auth.sessions WHERE user_id = \(id) AND expires_at > now()", logger: database.logger)
+            ) { try $0.get("n", as: Int.self) } ?? 0
+        }
+    }
+
+    private static func lock(_ id: UUID, on c: PostgresConnection, logger: Logger) async throws -> User? {
+        try await Rows.first(
+            c.query("SELECT \(unescaped: userColumns) FROM register.users u WHERE u.id = \(id) FOR UPDATE", logger: logger), user)
+    }
+
+    private static func endSessions(of id: UUID, except keep: SecretToken?, on c: PostgresConnection, logger: Logger) async throws -> Int {
+        try await Rows.all(
+            c.query(
+                """
+                DELETE FROM auth.sessions WHERE user_id = \(id) AND (\(keep?.digest)::bytea IS NULL OR token_sha256 <> \(keep?.digest))
+                RETURNING expires_at > now() AS live
+                """, logger: logger)
+        ) { try $0.get("live", as: Bool.self) }.filter { $0 }.count
+    }
+
+    private static func record(
+        _ event: AccountEvent, of id: UUID, sessions: Int, tokens: Int, on c: PostgresConnection, context: WriteContext
+    ) async throws {
+        try await c.run(
+            """
+            INSERT INTO register.account_events (id, user_id, event, sessions_ended, tokens_revoked)
+            VALUES (\(UUID.v7()), \(id), \(event.rawValue), \(sessions), \(tokens))
+            """, logger: context.logger)
     }
 }

@@ -53,9 +53,16 @@ public struct BoardStore: Sendable {
         return Page(fetched: rows, limit: page.limit, id: \.id)
     }
 
-    public func update(_ id: UUID, expectedVersion: Int, to details: BoardDetails, context: WriteContext) async throws -> Board {
+    /// Changes a board. When its assurance rule changes and `today` is given, the recommendations of
+    /// its reviews are brought into line with the new rule in the same transaction
+    /// (`RecommendationMoves.follow`): those it now assures become assured, assured ones it no
+    /// longer assures go back to in progress.
+    public func update(_ id: UUID, expectedVersion: Int, to details: BoardDetails, today: Day? = nil, context: WriteContext) async throws -> Board {
         try details.validate()
         return try await database.write(context) { c in
+            let ruleBefore = try await Rows.first(
+                c.query("SELECT assurance_needs_outcome FROM register.boards WHERE id = \(id) FOR UPDATE", logger: context.logger)
+            ) { try $0.get("assurance_needs_outcome", as: Bool.self) }
             let updated = try await Rows.first(
                 c.query(
                     """
@@ -66,6 +73,19 @@ public struct BoardStore: Sendable {
                     RETURNING \(unescaped: Self.columns)
                     """, logger: context.logger), Self.board)
             guard let updated else { throw try await Rows.missingOrStale(.boards, id: id, on: c, logger: context.logger) }
+            if let today, let ruleBefore, ruleBefore != updated.details.assuranceNeedsOutcome {
+                let affected = try await Rows.all(
+                    c.query(
+                        """
+                        SELECT r.id FROM register.recommendations r JOIN register.reviews v ON v.id = r.review_id
+                        WHERE v.board_id = \(id) AND r.status IN ('open', 'in_progress', 'implemented', 'assured')
+                        ORDER BY r.id
+                        """, logger: context.logger)
+                ) { try $0.get("id", as: UUID.self) }
+                for recommendation in affected {
+                    try await RecommendationMoves.follow(assignmentsOf: recommendation, today: today, connection: c, context: context)
+                }
+            }
             return updated
         }
     }

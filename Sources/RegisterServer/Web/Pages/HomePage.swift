@@ -47,20 +47,12 @@ struct HomePage {
         }
     }
 
-    /// Partners' and auditors' home until their own pages arrive: their work, or the reviews.
+    /// A partner's home is their organisation's actions; an auditor's, the reports and the trail.
     private func otherHome(_ request: Request, _ context: SignedInContext) async throws -> Response {
-        var values: [String: Any] = ["name": context.user.name]
-        if context.actor.may(.submitEvidence) {
-            let work = try await kit.services.assignments.list(AssignmentFilter(), mine: true, page: PageRequest(limit: 100), by: context.actor)
-            values["assignments"] = work.items.map { a -> [String: Any] in
-                [
-                    "what": "\(a.state.reviewReference) recommendation \(a.state.recommendationNumber)", "action": a.details.action,
-                    "due": UKDate.long(a.details.dueDate), "tag": Tag.assignment(a.state.status, overdue: a.state.overdue),
-                    "href": "/recommendations/\(a.state.recommendationID.uuidString.lowercased())",
-                ]
-            }
-            values["isPartner"] = true
-        }
+        if context.actor.may(.submitEvidence) { return try await PartnerPages(kit: kit).home(request, context) }
+        let values: [String: Any] = [
+            "mayReports": context.actor.may(.readReports), "mayAudit": context.actor.may(.readAudit), "mayReviews": context.actor.may(.readReviews),
+        ]
         return try await kit.page("home-other", values, title: "Home", request: request, context: context)
     }
 }
