@@ -26,6 +26,16 @@ enum MultipartEvidence {
 
     /// Streams the request's parts into `upload` and returns the text fields as sent.
     static func read(_ request: Request, boundary: String, into upload: EvidenceUpload, maxBodyBytes: Int) async throws -> [String: String] {
+        var fields: [String: String] = [:]
+        try await read(request, boundary: boundary, into: upload, maxBodyBytes: maxBodyBytes, fields: &fields)
+        return fields
+    }
+
+    /// The same, filling `fields` as they arrive: a form refused part-way (a file of the wrong kind)
+    /// can still be shown again with what the person typed.
+    static func read(
+        _ request: Request, boundary: String, into upload: EvidenceUpload, maxBodyBytes: Int, fields: inout [String: String]
+    ) async throws {
         let events = Events()
         let parser = MultipartParser(boundary: boundary)
         parser.onHeader = { name, value in events.list.append(.header(name, value)) }
@@ -33,7 +43,6 @@ enum MultipartEvidence {
         parser.onPartComplete = { events.list.append(.end) }
 
         var part = Part()
-        var fields: [String: String] = [:]
         var received = 0
         var ended = false
         for try await buffer in request.body {
@@ -61,7 +70,6 @@ enum MultipartEvidence {
         guard ended, part.headers.isEmpty else {
             throw ValidationError(field: "", message: "the upload ended early; send it again")
         }
-        return fields
     }
 
     /// What can be refused before a byte of an upload is read: its form and its declared size.

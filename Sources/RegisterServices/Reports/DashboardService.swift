@@ -49,14 +49,8 @@ public struct DashboardService: Sendable {
 
     private func clockAlerts(today: Day) async throws -> [ClockAlert] {
         let horizon = today.adding(days: Self.clockHorizonDays)
-        var underWay: [Review] = []
-        var page = PageRequest(limit: 500)
-        while true {
-            let next = try await reviews.list(ReviewFilter(), page: page, today: today)
-            underWay += next.items.filter { $0.state.status != .closed }
-            guard let cursor = next.nextCursor, let after = UUID(uuidString: cursor) else { break }
-            page = PageRequest(after: after, limit: 500)
-        }
+        let underWay = try await Page.all(pageSize: 500) { try await reviews.list(ReviewFilter(), page: $0, today: today) }
+            .filter { $0.state.status != .closed }
         let evaluated = try await clocks.clocks(of: underWay, today: today)
         var alerts: [ClockAlert] = []
         for review in underWay {

@@ -46,3 +46,17 @@ public struct PageRequest: Sendable, Equatable {
         self.limit = limit
     }
 }
+
+extension Page {
+    /// Every item of a list read page by page (for lists a page shows whole: a partner's work, a dashboard).
+    public static func all(pageSize: Int = 200, _ fetch: (PageRequest) async throws -> Page<Item>) async throws -> [Item] {
+        var items: [Item] = []
+        var request = PageRequest(limit: pageSize)
+        while true {
+            let page = try await fetch(request)
+            items += page.items
+            guard let cursor = page.nextCursor, let after = UUID(uuidString: cursor) else { return items }
+            request = PageRequest(after: after, limit: pageSize)
+        }
+    }
+}

@@ -37,14 +37,7 @@ struct PartnerPages {
     /// organisation's work, overdue first, then by due date.
     func home(_ request: Request, _ context: SignedInContext) async throws -> Response {
         let actor = context.actor
-        var work: [Assignment] = []
-        var page = PageRequest(limit: 200)
-        while true {
-            let next = try await services.assignments.list(AssignmentFilter(), mine: true, page: page, by: actor)
-            work += next.items
-            guard let cursor = next.nextCursor, let after = UUID(uuidString: cursor) else { break }
-            page = PageRequest(after: after, limit: 200)
-        }
+        let work = try await Page.all { try await services.assignments.list(AssignmentFilter(), mine: true, page: $0, by: actor) }
         let returnedEvidence = try await services.evidence.list(EvidenceFilter(verdict: .returned), page: PageRequest(limit: 200), by: actor).items
         let latestReturn = Dictionary(grouping: returnedEvidence, by: \.assignmentID).compactMapValues { $0.max { ($0.decidedAt ?? .distantPast) < ($1.decidedAt ?? .distantPast) } }
         let toResubmit = work.filter { $0.state.status == .returned }
@@ -148,6 +141,12 @@ struct PartnerPages {
 
     // MARK: The evidence form
 
+    /// A message as a sentence ending in one full stop.
+    static func sentence(_ text: String) -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        return trimmed.hasSuffix(".") ? trimmed : trimmed + "."
+    }
+
     /// A submission from the evidence form (`multipart/form-data`, files streamed as they arrive):
     /// the same service function as the API's, with the page's CSRF token checked before anything is
     /// stored, and the form's one-time key as the idempotency key, so a double click stores once.
@@ -163,11 +162,12 @@ struct PartnerPages {
                 to: id, idempotencyKey: key.map { "page-" + $0 }, maxBytes: Int64(maxUpload), by: context.actor,
                 check: { try MultipartEvidence.precheck(request, maxUploadBytes: maxUpload) }
             ) { upload, today in
-                var fields = try await MultipartEvidence.read(
-                    request, boundary: try MultipartEvidence.boundary(of: request), into: upload, maxBodyBytes: MultipartEvidence.maxBodyBytes(maxUpload))
+                try await MultipartEvidence.read(
+                    request, boundary: try MultipartEvidence.boundary(of: request), into: upload, maxBodyBytes: MultipartEvidence.maxBodyBytes(maxUpload),
+                    fields: &typed)
+                var fields = typed
                 guard let expected, CSRF.matches(fields.removeValue(forKey: "csrf_token"), expected) else { throw RequestProblem.missingFormToken }
                 fields.removeValue(forKey: "form_key")
-                typed = fields
                 // People type dates as 31/03/2026; the register reads ISO dates.
                 if let raw = fields["effective_date"], let day = UKDate.parse(raw) { fields["effective_date"] = day.description }
                 if fields["summary"]?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ?? true { fields.removeValue(forKey: "summary") }
@@ -188,7 +188,7 @@ struct PartnerPages {
             return try await show(id, request, context, errors: errors, typedEvidence: typed)
         } catch DomainError.unsupportedFile(let detail) {
             return try await show(
-                id, request, context, errors: [FieldError(field: "files", message: "\(detail). Nothing was stored")], typedEvidence: typed,
+                id, request, context, errors: [FieldError(field: "files", message: "\(Self.sentence(detail)) Nothing was stored.")], typedEvidence: typed,
                 status: .unsupportedMediaType)
         } catch DomainError.tooLarge(let limit) {
             let size = ByteCountFormatter.string(fromByteCount: limit, countStyle: .file)

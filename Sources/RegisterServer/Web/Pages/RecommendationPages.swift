@@ -252,6 +252,7 @@ struct RecommendationPages {
                  "changes": entry.changes.map { ["field": Self.fieldName($0.field), "from": Self.words($0.from), "to": Self.words($0.to)] }]
             },
             "mayHistory": actor.may(.readHistory), "back": path(id), "mayAsAt": actor.may(.readHistory),
+            "similarHref": actor.may(.readReports) ? "/learning/similar/\(id.uuidString.lowercased())" : "",
             "mayEdit": actor.may(.editReviews) && asAt == nil, "edit": path(id) + "/edit",
             "mayMove": actor.may(.editReviews) && asAt == nil && !recommendation.state.status.next.isEmpty,
             "moveForm": FormView(fields: moveFields, errors: errors).values,
