@@ -1,4 +1,5 @@
 import Foundation
+import RegisterReports
 
 /// Bar charts drawn on the server as inline SVG: no script, no style attribute (the pages' CSP
 /// forbids both), only presentation attributes and `lr-chart*` classes.
@@ -98,21 +99,8 @@ enum Charts {
         text.count <= length ? text : String(text.prefix(length - 1)) + "…"
     }
 
-    /// Escapes text for SVG (XML) content and attribute values.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for c in text.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
+    /// Escapes text for SVG (XML) content and attribute values: the printable report's escaping.
+    static func escape(_ text: String) -> String { HTMLComplianceWriter.escape(text) }
 }
 
 /// Figures as the pages write them.
