@@ -29,6 +29,8 @@ def test_admin_creates_a_partner_user_and_deactivates_them(new_browser: Callable
 def test_admin_walks_the_admin_pages_and_their_own_account(browser: Browser) -> None:
     """Every page of the area once (each checked by axe), its mistakes explained, nothing changed but a token."""
     sign_in(browser, *ADMIN)
+    assert browser.path == "/" and "Administration" in browser.texts("nav a")
+    browser.screenshot("admin-home")
     browser.visit("/admin/users/new")
     browser.click_button("Create user")
     summary = browser.error_summary()
