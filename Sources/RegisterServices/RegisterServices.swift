@@ -24,6 +24,7 @@ public struct RegisterServices: Sendable {
     public let audit: AuditService
     public let learning: LearningService
     public let dashboard: DashboardService
+    public let forms: FormService
 
     public init(registry: Registry, configuration: AppConfiguration, clock: RegisterClock = .system) {
         self.registry = registry
@@ -47,6 +48,7 @@ public struct RegisterServices: Sendable {
         self.boards = BoardService(boards: registry.boards, themes: registry.themes, clock: clock)
         self.audit = AuditService(trail: trail)
         self.learning = LearningService(store: registry.learning)
+        self.forms = FormService(store: registry.formSubmissions)
         self.dashboard = DashboardService(store: registry.dashboard, clocks: registry.clocks, reviews: registry.reviews, clock: clock)
     }
 }

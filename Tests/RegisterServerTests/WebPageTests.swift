@@ -33,8 +33,10 @@ struct WebPageTests {
             #expect(form.status == .ok)
             #expect(form.text.contains(#"name="next" value="/reviews""#))
             // Another site is never a destination.
-            let elsewhere = try await api.call(.get, "/sign-in?next=//evil.example/", as: nil)
-            #expect(!elsewhere.text.contains("evil.example"))
+            for sneaky in ["//evil.example/", "/%09/evil.example", "/%5C/evil.example", "/%0A/evil.example", "https://evil.example/"] {
+                let elsewhere = try await api.call(.get, "/sign-in?next=\(sneaky)", as: nil)
+                #expect(!elsewhere.text.contains("evil.example"), "next=\(sneaky) is kept")
+            }
         }
     }
 

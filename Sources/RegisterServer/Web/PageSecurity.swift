@@ -71,8 +71,11 @@ struct RequireSignInMiddleware: RouterMiddleware {
 /// Where to go after signing in: only a path of this register, never another site.
 enum SignInTarget {
     static func safe(_ raw: String?) -> String? {
-        guard let raw, raw.hasPrefix("/"), !raw.hasPrefix("//"), !raw.hasPrefix("/\\"), !raw.hasPrefix("/sign-"),
-            !raw.hasPrefix("/api/"), raw.count <= 500, !raw.contains(where: { $0.isNewline || $0 == "\\" })
+        // Browsers drop tabs and newlines from an address and read a backslash as a slash, so
+        // "/\t/evil.example" would become "//evil.example": refuse any space, control or backslash.
+        guard let raw, raw.hasPrefix("/"), !raw.hasPrefix("//"), !raw.hasPrefix("/sign-"), !raw.hasPrefix("/api/"), raw.count <= 500,
+            !raw.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F || $0 == "\\" || $0.properties.isWhitespace }),
+            URLComponents(string: raw)?.host == nil
         else { return nil }
         return raw
     }

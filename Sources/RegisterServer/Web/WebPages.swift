@@ -107,21 +107,25 @@ struct PageKit: Sendable {
     /// so the same form sent twice (a double click) leads where the first went and changes nothing more.
     func once(_ form: Form, context: SignedInContext, _ action: () async throws -> Response) async throws -> Response {
         guard let key = form["form_key"].flatMap(UUID.init(uuidString:)) else { return try await action() }
-        let store = services.registry.formSubmissions
-        switch try await store.claim(key, user: context.user.id) {
+        let forms = services.forms
+        let actor = context.actor
+        switch try await forms.claim(key, by: actor) {
         case .repeated(let outcome):
             return redirect(outcome ?? "/", banner: "That form was sent twice: it was acted on once")
         case .first:
             do {
                 let response = try await action()
-                if response.status == .seeOther, let location = response.headers[.location] {
-                    try await store.settle(key, outcome: location)
+                // Where it led: a redirect, or the page the upload script is told to open.
+                if let location = response.headers[.location] ?? response.headers[.xLocation],
+                    response.status == .seeOther || response.status == .noContent
+                {
+                    try await forms.settle(key, leadingTo: location, by: actor)
                 } else {
-                    try await store.release(key)
+                    try await forms.release(key, by: actor)
                 }
                 return response
             } catch {
-                try? await store.release(key)
+                try? await forms.release(key, by: actor)
                 throw error
             }
         }

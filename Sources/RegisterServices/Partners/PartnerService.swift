@@ -52,10 +52,12 @@ public struct PartnerService: Sendable {
         return try await store.create(try await details(), context: actor.write)
     }
 
-    public func update(_ id: UUID, expectedVersion: Int, to details: PartnerDetails, by actor: Actor) async throws -> Partner {
+    public func update(
+        _ id: UUID, expectedVersion: Int, to details: @autoclosure () async throws -> PartnerDetails, by actor: Actor
+    ) async throws -> Partner {
         _ = try await get(id, by: actor)
         try actor.require(.managePartners)
-        return try await store.update(id, expectedVersion: expectedVersion, to: details, context: actor.write)
+        return try await store.update(id, expectedVersion: expectedVersion, to: try await details(), context: actor.write)
     }
 }
 

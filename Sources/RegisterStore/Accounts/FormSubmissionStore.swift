@@ -35,17 +35,19 @@ public struct FormSubmissionStore: Sendable {
         }
     }
 
-    /// Records where the submission led.
-    public func settle(_ key: UUID, outcome: String) async throws {
+    /// Records where `user`'s submission led.
+    public func settle(_ key: UUID, user: UUID, outcome: String) async throws {
         try await database.read { c in
-            try await c.run("UPDATE auth.form_submissions SET outcome = \(outcome) WHERE form_key = \(key)", logger: database.logger)
+            try await c.run(
+                "UPDATE auth.form_submissions SET outcome = \(outcome) WHERE form_key = \(key) AND user_id = \(user)", logger: database.logger)
         }
     }
 
-    /// Forgets a submission that was refused (invalid input), so the corrected form can be sent.
-    public func release(_ key: UUID) async throws {
+    /// Forgets `user`'s submission that was refused (invalid input), so the corrected form can be sent.
+    public func release(_ key: UUID, user: UUID) async throws {
         try await database.read { c in
-            try await c.run("DELETE FROM auth.form_submissions WHERE form_key = \(key) AND outcome IS NULL", logger: database.logger)
+            try await c.run(
+                "DELETE FROM auth.form_submissions WHERE form_key = \(key) AND user_id = \(user) AND outcome IS NULL", logger: database.logger)
         }
     }
 }

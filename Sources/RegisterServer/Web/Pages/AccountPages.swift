@@ -38,7 +38,7 @@ struct AccountPages {
                     let (token, secret) = try await services.accounts.createToken(named: name, days: days, by: context.actor)
                     // The token is shown in this answer only: the same form sent again goes to the account page.
                     if let key = form["form_key"].flatMap(UUID.init(uuidString:)) {
-                        try await services.registry.formSubmissions.settle(key, outcome: "/account")
+                        try await services.forms.settle(key, leadingTo: "/account", by: context.actor)
                     }
                     let values: [String: Any] = [
                         "name": token.name, "secret": secret.text, "expires": UKDate.long(Day.today(now: token.expiresAt)),

@@ -61,7 +61,7 @@ struct AdminPages {
             return try await kit.once(form, context: context) {
                 do {
                     let created = try await services.accounts.create(try Self.readNewUser(form), by: context.actor)
-                    try await settle(form, leadingTo: Self.userPath(created.user.id))
+                    try await settle(form, leadingTo: Self.userPath(created.user.id), context: context)
                     return try await passwordShown(
                         heading: "Account created", user: created.user, password: created.generatedPassword,
                         lead: "\(created.user.name) can now sign in with \(created.user.email).", request: request, context: context)
@@ -145,7 +145,7 @@ struct AdminPages {
                     guard let generated = reset.generatedPassword else {
                         return kit.redirect(Self.userPath(id), banner: "\(reset.user.name)'s password is changed: \(ended)")
                     }
-                    try await settle(form, leadingTo: Self.userPath(id))
+                    try await settle(form, leadingTo: Self.userPath(id), context: context)
                     return try await passwordShown(
                         heading: "Password reset", user: reset.user, password: generated,
                         lead: "\(reset.user.name) has been signed out (\(ended)).", request: request, context: context)
@@ -165,9 +165,9 @@ struct AdminPages {
     /// Settles a form's one-time key on a page that answers the form itself (it shows a password or
     /// token once, so it is no page to redirect to): the same form sent again is then sent to `path`
     /// instead of acting twice.
-    func settle(_ form: Form, leadingTo path: String) async throws {
+    func settle(_ form: Form, leadingTo path: String, context: SignedInContext) async throws {
         guard let key = form["form_key"].flatMap(UUID.init(uuidString:)) else { return }
-        try await services.registry.formSubmissions.settle(key, outcome: path)
+        try await services.forms.settle(key, leadingTo: path, by: context.actor)
     }
 
     private func userID(_ context: SignedInContext) throws -> UUID { try context.parameters.id("user", entity: "user") }
