@@ -51,7 +51,9 @@ public func withServices<T: Sendable>(
     _ configuration: AppConfiguration, logger: Logger, clock: RegisterClock = .system,
     _ body: @Sendable (RegisterServices, PostgresClient) async throws -> T
 ) async throws -> T {
-    let client = PostgresClient(configuration: configuration.database.clientConfiguration, backgroundLogger: logger)
+    var driverLogger = logger
+    driverLogger.handler = NotYetRunningFilter(wrapping: logger.handler)
+    let client = PostgresClient(configuration: configuration.database.clientConfiguration, backgroundLogger: driverLogger)
     return try await withThrowingTaskGroup(of: T?.self) { group in
         // The body waits until the client's run() has begun, so no query is leased from a client
         // that is not running (PostgresNIO warns of that).
@@ -73,5 +75,35 @@ public func withServices<T: Sendable>(
             group.cancelAll()
             throw error
         }
+    }
+}
+
+/// Drops the driver's one warning that a query was leased before the client's `run()` began: the
+/// body below waits for `run()` to start, but `run()` marks itself running a moment later, so under
+/// load the first query can win that race. The query then simply waits for the pool, so the warning
+/// says nothing an operator can act on; every other message passes through.
+struct NotYetRunningFilter: LogHandler {
+    var wrapped: any LogHandler
+
+    init(wrapping handler: any LogHandler) { self.wrapped = handler }
+
+    var metadata: Logger.Metadata {
+        get { wrapped.metadata }
+        set { wrapped.metadata = newValue }
+    }
+
+    var logLevel: Logger.Level {
+        get { wrapped.logLevel }
+        set { wrapped.logLevel = newValue }
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { wrapped[metadataKey: key] }
+        set { wrapped[metadataKey: key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        if event.level == .warning, event.message.description.contains("run()` hasn't been called yet") { return }
+        wrapped.log(event: event)
     }
 }
