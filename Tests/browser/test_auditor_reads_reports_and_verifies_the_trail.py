@@ -217,6 +217,11 @@ class AuditorStory:
             assert self.pack_checkpoint["chain_hash"] in page
         b.click_link("Every checkpoint")
         assert b.h1() == "Checkpoints of the audit trail"
+        # Oldest first, a page at a time: earlier runs (the contract tests) leave checkpoints before it.
+        for _ in range(100):
+            if str(self.pack_checkpoint["seq"]) in b.texts("td") or not b.named(LINKS, "Next page"):
+                break
+            b.click_link("Next page")
         assert str(self.pack_checkpoint["seq"]) in b.texts("td")
 
     # --------------------------------------------------------------------------------------------- helpers
