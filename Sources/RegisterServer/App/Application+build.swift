@@ -12,7 +12,8 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger? 
     logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
     let client = PostgresClient(configuration: configuration.database.clientConfiguration, backgroundLogger: logger)
     let services = RegisterServices(
-        registry: Registry(database: Database(client: client, logger: logger)), configuration: configuration, clock: clock)
+        registry: Registry(database: Database(client: client, settings: configuration.database, logger: logger)), configuration: configuration,
+        clock: clock)
     let router = buildRouter(services)
     return Application(
         router: router,

@@ -3,17 +3,16 @@ import HTTPTypes
 import Hummingbird
 import RegisterStore
 
-/// `/health`: the process answers. `/ready`: the database answers too (for load balancers).
+/// `/health`: the process answers. `/ready`: the database answers too, and a connection to it
+/// comes free in time (for load balancers: a server whose connections are all in use is not ready).
 struct HealthController {
     let database: Database
 
     func addRoutes(to router: Router<RegisterRequestContext>) {
         router.get("health") { _, _ in try JSON.response(["status": "ok"]) }
         router.get("ready") { _, _ in
-            if await database.isReachable() {
-                return try JSON.response(["status": "ready"])
-            }
-            return try JSON.response(["status": "database unreachable"], status: .serviceUnavailable)
+            let readiness = await database.readiness()
+            return try JSON.response(["status": readiness.rawValue], status: readiness == .ready ? .ok : .serviceUnavailable)
         }
     }
 }

@@ -146,6 +146,18 @@ struct Problem: Encodable {
             // The database could not be reached or dropped the connection: try again shortly.
             headers[.retryAfter] = "5"
             return make("database-unavailable", .serviceUnavailable, "The register's database is unavailable", "The register cannot reach its database just now. Nothing was changed; try again in a moment.")
+        case is DatabaseBusy:
+            // Every pooled connection stayed in use for DATABASE_POOL_WAIT_MS: refused, not queued for ever.
+            headers[.retryAfter] = "2"
+            return make(
+                "database-busy", .serviceUnavailable, "The register is busy",
+                "The register is answering as many requests as it can at once. Nothing was changed; try again in a few seconds.")
+        case is DatabaseTimedOut:
+            // PostgreSQL cancelled a statement that ran past statement_timeout; its transaction was rolled back.
+            headers[.retryAfter] = "10"
+            return make(
+                "took-too-long", .serviceUnavailable, "The register took too long",
+                "The register stopped this request because it took too long. Nothing was changed; try again in a moment. If it keeps happening, ask for less at once (a narrower filter or a shorter period) or tell the system owner, quoting request id \(requestID).")
         case let h as HTTPError:
             let detail = h.body ?? (h.status == .contentTooLarge ? "The request body is too large." : h.status.reasonPhrase)
             return make("http-\(h.status.code)", h.status, h.status.reasonPhrase, detail)

@@ -60,6 +60,11 @@ public struct AppConfiguration: Sendable {
         let port = int("HTTP_PORT", default: 8080, range: 1...65535)
         let maxUpload = int("MAX_UPLOAD_BYTES", default: 25 * 1024 * 1024, range: 1024...(1 << 30))
         let sessionHours = int("SESSION_HOURS", default: 8, range: 1...24 * 30)
+        let poolSize = int("DATABASE_POOL_SIZE", default: DatabaseSettings.defaultPoolSize, range: 1...1000)
+        let poolWaitMS = int("DATABASE_POOL_WAIT_MS", default: Int(DatabaseSettings.defaultPoolWait / .milliseconds(1)), range: 1...600_000)
+        // 0: the service asks for no statement timeout, and the role's own setting applies.
+        let statementTimeoutMS = int(
+            "DATABASE_STATEMENT_TIMEOUT_MS", default: Int(DatabaseSettings.defaultStatementTimeout / .milliseconds(1)), range: 0...86_400_000)
         let level = env["LOG_LEVEL"].flatMap { $0.isEmpty ? nil : $0 } ?? "info"
         if !["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(level) {
             problems.append("LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical")
@@ -69,7 +74,10 @@ public struct AppConfiguration: Sendable {
             do { signingKey = try SigningKeyFile.read(path) } catch { problems.append("AUDIT_SIGNING_KEY_FILE: \(error)") }
         }
         let secure = env["COOKIE_SECURE"].map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
-        guard problems.isEmpty, let database else { throw Invalid(problems: problems) }
+        guard problems.isEmpty, var database else { throw Invalid(problems: problems) }
+        database.poolSize = poolSize
+        database.poolWait = .milliseconds(poolWaitMS)
+        database.statementTimeout = statementTimeoutMS == 0 ? nil : .milliseconds(statementTimeoutMS)
         return AppConfiguration(
             database: database, httpHost: env["HTTP_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1", httpPort: port,
             logLevel: level, maxUploadBytes: maxUpload, secureCookies: secure, sessionHours: sessionHours, auditSigningKey: signingKey)

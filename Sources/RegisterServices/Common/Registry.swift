@@ -67,7 +67,8 @@ public func withServices<T: Sendable>(
         await Task.yield()
         do {
             let services = RegisterServices(
-                registry: Registry(database: Database(client: client, logger: logger)), configuration: configuration, clock: clock)
+                registry: Registry(database: Database(client: client, settings: configuration.database, logger: logger)),
+                configuration: configuration, clock: clock)
             let result = try await body(services, client)
             group.cancelAll()
             return result

@@ -21,10 +21,23 @@ public struct WriteContext: Sendable {
 public struct Database: Sendable {
     public let client: PostgresClient
     let logger: Logger
+    /// Every lease of a connection goes through it, so that none waits longer than `poolWait`.
+    let gate: PoolGate
 
-    public init(client: PostgresClient, logger: Logger) {
+    /// `poolSize` must be the client's `maximumConnections` (`DatabaseSettings.clientConfiguration`
+    /// makes both from one setting); a request waits at most `poolWait` for a connection.
+    public init(
+        client: PostgresClient, logger: Logger, poolSize: Int = DatabaseSettings.defaultPoolSize,
+        poolWait: Duration = DatabaseSettings.defaultPoolWait
+    ) {
         self.client = client
         self.logger = logger
+        self.gate = PoolGate(size: poolSize, patience: poolWait)
+    }
+
+    /// The register over a client made from `settings`.
+    public init(client: PostgresClient, settings: DatabaseSettings, logger: Logger) {
+        self.init(client: client, logger: logger, poolSize: settings.poolSize, poolWait: settings.poolWait)
     }
 
     /// Runs `body` in one transaction at READ COMMITTED after setting the audit context.
@@ -38,19 +51,21 @@ public struct Database: Sendable {
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         do {
-            return try await client.withTransaction(logger: context.logger) { connection in
-                try await connection.run(
-                    """
-                    SELECT set_config('app.actor', \(context.actor.auditName), true),
-                           set_config('app.request_id', \(context.requestID), true)
-                    """,
-                    logger: context.logger)
-                return try await body(connection)
+            return try await leased(logger: context.logger) { connection in
+                try await connection.withTransaction(logger: context.logger) { connection in
+                    try await connection.run(
+                        """
+                        SELECT set_config('app.actor', \(context.actor.auditName), true),
+                               set_config('app.request_id', \(context.requestID), true)
+                        """,
+                        logger: context.logger)
+                    return try await body(connection)
+                }
             }
         } catch let error as PostgresTransactionError {
-            throw StoreErrors.translate(error.closureError ?? error.beginError ?? error.commitError ?? error)
+            throw translated(error.closureError ?? error.beginError ?? error.commitError ?? error, logger: context.logger)
         } catch {
-            throw StoreErrors.translate(error)
+            throw translated(error, logger: context.logger)
         }
     }
 
@@ -60,28 +75,66 @@ public struct Database: Sendable {
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         do {
-            return try await client.withConnection { connection in try await body(connection) }
+            return try await leased(logger: logger ?? self.logger) { connection in try await body(connection) }
         } catch {
-            throw StoreErrors.translate(error)
+            throw translated(error, logger: logger ?? self.logger)
         }
     }
 
-    /// Whether the database answers a trivial query now (for `/ready`).
-    public func isReachable(timeout: Duration = .seconds(2)) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
+    /// Leases a pooled connection for `body`, after waiting at most `patience` (`poolWait` unless
+    /// given) for the gate to let it through: `DatabaseBusy` otherwise.
+    private func leased<Result: Sendable>(
+        logger: Logger, patience: Duration? = nil, _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await gate.enter(patience: patience)
+        defer { gate.leave() }
+        return try await client.withConnection { connection in try await body(connection) }
+    }
+
+    /// The register's own error for `error`, logged when it tells the operator the database is
+    /// overloaded (a person only sees the 503).
+    private func translated(_ error: any Error, logger: Logger) -> any Error {
+        let translated = StoreErrors.translate(error)
+        switch translated {
+        case let busy as DatabaseBusy:
+            logger.warning("no database connection came free", metadata: ["waited": "\(busy.waited)", "pool_size": "\(gate.size)"])
+        case is DatabaseTimedOut:
+            logger.warning("a database statement ran past statement_timeout and was cancelled")
+        default:
+            break
+        }
+        return translated
+    }
+
+    /// What `/ready` says of the database.
+    public enum Readiness: String, Sendable {
+        case ready
+        /// Every connection is in use: this server cannot take more work just now.
+        case busy = "database busy"
+        case unreachable = "database unreachable"
+    }
+
+    /// Whether the database answers a trivial query now, on a pooled connection as any request
+    /// would have it (for `/ready`): half of `timeout` may go on waiting for a connection.
+    public func readiness(timeout: Duration = .seconds(2)) async -> Readiness {
+        await withTaskGroup(of: Readiness.self) { group in
             group.addTask {
                 do {
-                    try await client.query("SELECT 1", logger: logger)
-                    return true
+                    try await leased(logger: logger, patience: timeout / 2) { connection in
+                        try await connection.run("SELECT 1", logger: logger)
+                    }
+                    return .ready
+                } catch is DatabaseBusy {
+                    return .busy
                 } catch {
-                    return false
+                    return .unreachable
                 }
             }
             group.addTask {
                 try? await Task.sleep(for: timeout)
-                return false
+                return .unreachable
             }
-            let first = await group.next() ?? false
+            let first = await group.next() ?? .unreachable
             group.cancelAll()
             return first
         }

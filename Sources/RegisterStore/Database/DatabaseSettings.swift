@@ -1,7 +1,9 @@
 import Foundation
 import PostgresNIO
 
-/// Where the register's PostgreSQL is, read from `DATABASE_URL` or the libpq `PG*` variables.
+/// Where the register's PostgreSQL is, read from `DATABASE_URL` or the libpq `PG*` variables, and
+/// how the register uses it: how many connections, how long a request waits for one, and how long
+/// one statement may run.
 public struct DatabaseSettings: Sendable, Equatable {
     public var host: String
     public var port: Int
@@ -10,14 +12,35 @@ public struct DatabaseSettings: Sendable, Equatable {
     public var database: String
     /// `disable`, `prefer` or `require`, as in libpq's `sslmode`.
     public var tlsMode: String
+    /// Most connections open at once (`DATABASE_POOL_SIZE`).
+    public var poolSize: Int
+    /// How long a request waits for a free connection before it is answered 503 (`DATABASE_POOL_WAIT_MS`).
+    public var poolWait: Duration
+    /// The `statement_timeout` every connection asks for (`DATABASE_STATEMENT_TIMEOUT_MS`); nil asks
+    /// for none, leaving the role's own setting in force.
+    public var statementTimeout: Duration?
 
-    public init(host: String, port: Int = 5432, username: String, password: String?, database: String, tlsMode: String = "prefer") {
+    public static let defaultPoolSize = 20
+    public static let defaultPoolWait = Duration.seconds(5)
+    public static let defaultStatementTimeout = Duration.seconds(30)
+    /// A transaction left open without a statement holds the audit chain's head, which every commit
+    /// waits for: PostgreSQL ends such a session after this long.
+    static let idleInTransactionTimeout = Duration.seconds(60)
+
+    public init(
+        host: String, port: Int = 5432, username: String, password: String?, database: String, tlsMode: String = "prefer",
+        poolSize: Int = Self.defaultPoolSize, poolWait: Duration = Self.defaultPoolWait,
+        statementTimeout: Duration? = Self.defaultStatementTimeout
+    ) {
         self.host = host
         self.port = port
         self.username = username
         self.password = password
         self.database = database
         self.tlsMode = tlsMode
+        self.poolSize = poolSize
+        self.poolWait = poolWait
+        self.statementTimeout = statementTimeout
     }
 
     /// Reasons a configuration cannot be used, listed together.
@@ -47,7 +70,8 @@ public struct DatabaseSettings: Sendable, Equatable {
     }
 
     /// Reads `DATABASE_URL`, or else `PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGDATABASE`.
-    /// Returns the names of missing variables instead of guessing.
+    /// Returns the names of missing variables instead of guessing. (The pool's settings are read
+    /// with the rest of the configuration: `AppConfiguration.fromEnvironment`.)
     public static func fromEnvironment(_ env: [String: String]) -> Result<DatabaseSettings, Invalid> {
         if let url = env["DATABASE_URL"], !url.isEmpty {
             do { return .success(try DatabaseSettings(url: url)) } catch let error as Invalid { return .failure(error) } catch {
@@ -84,10 +108,29 @@ public struct DatabaseSettings: Sendable, Equatable {
         }
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: tls)
-        configuration.options.maximumConnections = 20
-        // The audit trail's seal reads the chain's last event after taking its lock, which only
-        // READ COMMITTED lets it see (Schema/0007): asked for here, whatever the server's default.
-        configuration.options.additionalStartupParameters = [("default_transaction_isolation", "read committed")]
+        configuration.options.maximumConnections = poolSize
+        configuration.options.additionalStartupParameters = startupParameters
         return configuration
+    }
+
+    /// Session settings asked for when each connection starts, whatever the server's and the role's
+    /// defaults (a role made without `ALTER ROLE … SET statement_timeout` still gets one).
+    var startupParameters: [(String, String)] {
+        // The audit trail's seal reads the chain's last event after taking its lock, which only
+        // READ COMMITTED lets it see (Schema/0007).
+        var parameters = [
+            ("default_transaction_isolation", "read committed"),
+            ("idle_in_transaction_session_timeout", Self.milliseconds(Self.idleInTransactionTimeout)),
+        ]
+        // A runaway query ends with an error the person sees as 503, rather than holding a
+        // connection (and the locks it took) for ever.
+        if let statementTimeout { parameters.append(("statement_timeout", Self.milliseconds(statementTimeout))) }
+        return parameters
+    }
+
+    /// A duration as PostgreSQL reads a time setting: `1500ms`.
+    static func milliseconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        return "\(seconds * 1000 + attoseconds / 1_000_000_000_000_000)ms"
     }
 }

@@ -77,14 +77,19 @@ public struct Migrator: Sendable {
     @discardableResult
     public func migrate(client: PostgresClient, logger: Logger) async throws -> [Int] {
         try await client.withConnection { connection in
+            // A migration may rewrite a large table, and wait for another migrator: neither is a
+            // runaway query, so the statement timeout every connection asks for does not apply.
+            try await connection.run("SET statement_timeout = 0", logger: logger)
             // One migrator at a time, whoever runs it.
             try await connection.run("SELECT pg_advisory_lock(7411520)", logger: logger)
             do {
                 let applied = try await apply(on: connection, logger: logger)
                 try await connection.run("SELECT pg_advisory_unlock(7411520)", logger: logger)
+                try await connection.run("RESET statement_timeout", logger: logger)
                 return applied
             } catch {
                 _ = try? await connection.query("SELECT pg_advisory_unlock(7411520)", logger: logger)
+                _ = try? await connection.query("RESET statement_timeout", logger: logger)
                 throw error
             }
         }

@@ -10,6 +10,25 @@ public struct DatabaseUnavailable: Error, CustomStringConvertible {
     public init(underlying: String) { self.underlying = underlying }
 }
 
+/// Every pooled connection stayed in use for as long as a request may wait for one: a 503 with
+/// `Retry-After`, so the request is refused at once rather than left hanging.
+public struct DatabaseBusy: Error, CustomStringConvertible {
+    /// How long the request waited in line.
+    public var waited: Duration
+    public var description: String { "no database connection came free within \(waited)" }
+
+    public init(waited: Duration) { self.waited = waited }
+}
+
+/// PostgreSQL cancelled a statement that ran past its `statement_timeout` (or was cancelled by an
+/// operator): the transaction was rolled back. A 503 with `Retry-After`, not a 500.
+public struct DatabaseTimedOut: Error, CustomStringConvertible {
+    public var underlying: String
+    public var description: String { "statement cancelled: \(underlying)" }
+
+    public init(underlying: String) { self.underlying = underlying }
+}
+
 /// Turns PostgreSQL's refusals into the register's own errors.
 ///
 /// The database enforces the same rules as the domain (constraints, foreign keys); when it is the
@@ -22,8 +41,10 @@ enum StoreErrors {
         guard let psql = error as? PSQLError, let info = psql.serverInfo else { return error }
         let constraint = info[.constraintName] ?? ""
         switch info[.sqlState] {
-        case "40001", "40P01", "55P03", "57014", "57P01", "25P03":
-            // Serialisation failure, deadlock, lock or statement timeout, shutdown, idle timeout: try again.
+        case "57014":  // query_canceled: the statement ran past statement_timeout
+            return DatabaseTimedOut(underlying: String(reflecting: error))
+        case "40001", "40P01", "55P03", "57P01", "25P03":
+            // Serialisation failure, deadlock, lock timeout, shutdown, idle timeout: try again.
             return DatabaseUnavailable(underlying: String(reflecting: error))
         case "23505":  // unique_violation
             return duplicate(constraint: constraint, detail: info[.detail] ?? "")

@@ -1,0 +1,182 @@
+import Foundation
+import Logging
+import PostgresNIO
+import RegisterDomain
+import RegisterStore
+import RegisterTestSupport
+import Testing
+
+/// Runs `body` with the register's stores on this test's database, over a client made from
+/// `settings` exactly as the service makes its own (pool size, wait and statement timeout included).
+func withDatabase<T: Sendable>(
+    _ settings: DatabaseSettings, _ body: @Sendable (Database) async throws -> T
+) async throws -> T {
+    let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: TestDatabase.logger)
+    return try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask {
+            await client.run()
+            return nil
+        }
+        defer { group.cancelAll() }
+        return try await body(Database(client: client, settings: settings, logger: TestDatabase.logger))
+    }
+}
+
+/// Holds one pooled connection from `hold()` until `release()`: what a slow request does.
+final class HeldConnection: Sendable {
+    private let released: AsyncStream<Void>
+    private let signal: AsyncStream<Void>.Continuation
+    private let leased: AsyncStream<Void>
+    private let leasedSignal: AsyncStream<Void>.Continuation
+
+    init() {
+        (released, signal) = AsyncStream<Void>.makeStream()
+        (leased, leasedSignal) = AsyncStream<Void>.makeStream()
+    }
+
+    /// Takes a connection and keeps it until `release()`.
+    func hold(_ database: Database) async throws {
+        try await database.read { _ in
+            leasedSignal.finish()
+            for await _ in released {}
+        }
+    }
+
+    /// Returns once `hold` has its connection.
+    func waitUntilHeld() async { for await _ in leased {} }
+
+    func release() { signal.finish() }
+}
+
+@Suite("The connection pool: a bounded wait for a connection, and a statement timeout")
+struct PoolTests {
+    /// One connection, given up on after 200 ms.
+    static func tiny(_ db: TestDatabase, wait: Duration = .milliseconds(200)) -> DatabaseSettings {
+        var settings = db.app
+        settings.poolSize = 1
+        settings.poolWait = wait
+        return settings
+    }
+
+    @Test("with the only connection held, the next request is refused with DatabaseBusy after the pool wait, not left hanging")
+    func exhaustedPoolRefusesQuickly() async throws {
+        try await TestDatabase.with { db in
+            try await withDatabase(Self.tiny(db)) { database in
+                let held = HeldConnection()
+                async let holding: Void = held.hold(database)
+                await held.waitUntilHeld()
+                let started = ContinuousClock.now
+                await #expect(throws: DatabaseBusy.self) {
+                    try await database.read { c in try await c.query("SELECT 1", logger: TestDatabase.logger).collect() }
+                }
+                let waited = ContinuousClock.now - started
+                #expect(waited >= .milliseconds(190) && waited < .seconds(2), "waited \(waited)")
+                // A write is refused the same way, before it begins.
+                await #expect(throws: DatabaseBusy.self) {
+                    try await database.write(context()) { _ in }
+                }
+                held.release()
+                try await holding
+                // The place came back: the next request gets the connection at once.
+                let one = try await database.read { c in
+                    try await c.query("SELECT 1", logger: TestDatabase.logger).collect().first?.decode(Int.self)
+                }
+                #expect(one == 1)
+            }
+        }
+    }
+
+    @Test("a request waiting for a connection gets it as soon as it is given back, within the wait")
+    func waiterIsServedWhenAConnectionComesBack() async throws {
+        try await TestDatabase.with { db in
+            try await withDatabase(Self.tiny(db, wait: .seconds(5))) { database in
+                let held = HeldConnection()
+                async let holding: Void = held.hold(database)
+                await held.waitUntilHeld()
+                async let waiting = database.read { c in
+                    try await c.query("SELECT 2", logger: TestDatabase.logger).collect().first?.decode(Int.self)
+                }
+                try await Task.sleep(for: .milliseconds(100))
+                let released = ContinuousClock.now
+                held.release()
+                try await holding
+                #expect(try await waiting == 2)
+                #expect(ContinuousClock.now - released < .seconds(2))
+            }
+        }
+    }
+
+    @Test("a cancelled wait leaves the line and takes no place with it")
+    func cancelledWaitLeavesTheLine() async throws {
+        try await TestDatabase.with { db in
+            try await withDatabase(Self.tiny(db, wait: .seconds(30))) { database in
+                let held = HeldConnection()
+                async let holding: Void = held.hold(database)
+                await held.waitUntilHeld()
+                let waiter = Task {
+                    try await database.read { c in try await c.query("SELECT 1", logger: TestDatabase.logger).collect().count }
+                }
+                try await Task.sleep(for: .milliseconds(100))
+                waiter.cancel()
+                await #expect(throws: CancellationError.self) { try await waiter.value }
+                held.release()
+                try await holding
+                // Had the cancelled wait kept the place, this would wait the full 30 s.
+                let started = ContinuousClock.now
+                _ = try await database.read { c in try await c.query("SELECT 1", logger: TestDatabase.logger).collect() }
+                #expect(ContinuousClock.now - started < .seconds(2))
+            }
+        }
+    }
+
+    @Test("every connection asks for the statement timeout and the idle-in-transaction timeout")
+    func startupParameters() async throws {
+        try await TestDatabase.with { db in
+            var settings = db.app
+            settings.statementTimeout = .milliseconds(1500)
+            let shown = try await withDatabase(settings) { database in
+                try await database.read { c in
+                    try await c.query(
+                        "SELECT current_setting('statement_timeout'), current_setting('idle_in_transaction_session_timeout')",
+                        logger: TestDatabase.logger
+                    ).collect()[0].decode((String, String).self)
+                }
+            }
+            #expect(shown.0 == "1500ms")
+            #expect(shown.1 == "1min")
+        }
+    }
+
+    @Test("a statement that runs past statement_timeout is cancelled: DatabaseTimedOut, and its write rolled back")
+    func statementTimeout() async throws {
+        try await TestDatabase.with { db in
+            var settings = db.app
+            settings.statementTimeout = .milliseconds(300)
+            try await withDatabase(settings) { database in
+                let started = ContinuousClock.now
+                await #expect(throws: DatabaseTimedOut.self) {
+                    try await database.read { c in try await c.query("SELECT pg_sleep(10)", logger: TestDatabase.logger).collect() }
+                }
+                #expect(ContinuousClock.now - started < .seconds(5))
+                let board = "timeout-" + UUID().uuidString.prefix(8).lowercased()
+                await #expect(throws: DatabaseTimedOut.self) {
+                    try await database.write(context()) { c in
+                        _ = try await c.query(
+                            "INSERT INTO register.boards (id, code, name, kind) VALUES (\(UUID()), \(board), 'Board', 'lscb')",
+                            logger: TestDatabase.logger
+                        ).collect()
+                        _ = try await c.query("SELECT pg_sleep(10)", logger: TestDatabase.logger).collect()
+                    }
+                }
+                let stored = try await database.read { c in
+                    try await c.query("SELECT count(*) FROM register.boards WHERE code = \(board)", logger: TestDatabase.logger)
+                        .collect()[0].decode(Int.self)
+                }
+                #expect(stored == 0)
+                // The connection it ran on is fine for the next request.
+                let one = try await database.read { c in try await c.query("SELECT 1", logger: TestDatabase.logger).collect()[0].decode(Int.self) }
+                #expect(one == 1)
+            }
+        }
+    }
+}
