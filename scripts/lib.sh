@@ -36,3 +36,21 @@ find_pgbin() {
     dir=$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin 2>/dev/null | sort -V | tail -n 1)
     if [ -n "$dir" ] && [ -x "$dir/initdb" ]; then printf '%s\n' "$dir"; fi
 }
+
+# What the server started by scripts/serve and scripts/test may see of the caller's environment:
+# the register's own settings and a few the system needs, when set, and nothing else. Its
+# database login is given to it apart, so the owner's and the auditor's logins (the other *_URL
+# lines of `scripts/postgres env`) and libpq's PG* variables never reach it. A new setting of
+# the register (README, Configuration) is added to this list.
+SERVER_SETTINGS=(HTTP_HOST HTTP_PORT LOG_LEVEL MAX_UPLOAD_BYTES COOKIE_SECURE SESSION_HOURS AUDIT_SIGNING_KEY_FILE
+    DATABASE_POOL_SIZE DATABASE_POOL_WAIT_MS DATABASE_STATEMENT_TIMEOUT_MS TRUSTED_PROXIES PASSWORD_HASHING_CONCURRENCY
+    PATH HOME LANG LC_ALL TZ TMPDIR SWIFT_BACKTRACE)
+
+# Prints NAME=value for each of SERVER_SETTINGS that is set, one a line (values hold no newline),
+# for `env -i`.
+server_settings() {
+    local name
+    for name in "${SERVER_SETTINGS[@]}"; do
+        if [ -n "${!name+set}" ]; then printf '%s=%s\n' "$name" "${!name}"; fi
+    done
+}

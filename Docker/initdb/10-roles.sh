@@ -20,5 +20,7 @@ GRANT register_audit_owner TO register_owner;
 -- A transaction left open must not hold the audit chain's head (every commit waits for it) for long.
 ALTER ROLE register_app SET idle_in_transaction_session_timeout = '60s';
 ALTER ROLE register_auditor SET idle_in_transaction_session_timeout = '60s';
+-- A runaway statement of the service is cancelled (the service also asks for this at connect).
+ALTER ROLE register_app SET statement_timeout = '30s';
 CREATE DATABASE register OWNER register_owner;
 SQL
