@@ -6,11 +6,16 @@ import Testing
 
 /// Builds a valid chain the way the database's seal does.
 func makeChain(_ payloads: [String], start: String = "2026-01-02T03:04:05.000000Z") -> [AuditEvent] {
+    makeChain(payloads, sealedAt: payloads.indices.map { String(start.prefix(20)) + String(format: "%06dZ", $0) })
+}
+
+/// Builds a chain linked and hashed as the database's seal does, with the given seal times, in
+/// whatever order they come: only the seal-time rule can tell times that go backwards.
+func makeChain(_ payloads: [String], sealedAt times: [String]) -> [AuditEvent] {
     var prev = AuditHash.genesis
     var events: [AuditEvent] = []
-    for (index, payload) in payloads.enumerated() {
+    for (index, (payload, sealedAt)) in zip(payloads, times).enumerated() {
         let seq = Int64(index + 1)
-        let sealedAt = String(start.prefix(20)) + String(format: "%06dZ", index)
         let chain = AuditHash.chain(prev: prev, seq: seq, sealedAt: sealedAt, content: AuditHash.content(payload: payload))
         events.append(AuditEvent(seq: seq, sealedAt: sealedAt, prevHash: prev, chainHash: chain, payload: payload))
         prev = chain
@@ -145,6 +150,27 @@ struct ExportVerificationTests {
         #expect(p?.line == 8)
     }
 
+    @Test("seal times that go backwards are refused even when every hash was recomputed to match them")
+    func sealTimesBackwardsWithHashesRecomputed() throws {
+        var times = payloads.indices.map { String(format: "2026-01-02T03:04:%02d.000000Z", $0) }
+        // The eighth event back-dated before the seventh; the chain is then rebuilt over the new times.
+        times[7] = "2026-01-02T03:04:05.500000Z"
+        let events = makeChain(payloads, sealedAt: times)
+        // Each link and hash holds: the only thing wrong is the order of the seal times.
+        for (earlier, later) in zip(events, events.dropFirst()) { #expect(later.prevHash == earlier.chainHash) }
+        let p = problem { _ = try ExportVerifier.verify(file: try write(events), checkpoint: nil) }
+        #expect(p?.line == 8)
+        #expect(p?.seq == 8)
+        #expect(p?.message.contains("before the previous seal (2026-01-02T03:04:06.000000Z)") == true, "\(String(describing: p))")
+        // The same checks run on the database's events.
+        var verifier = ChainVerifier()
+        let q = problem { for event in events { try verifier.check(event) } }
+        #expect(q?.seq == 8 && q?.message.contains("before the previous seal") == true, "\(String(describing: q))")
+        // Equal seal times (one transaction's changes) are not backwards.
+        times[7] = times[6]
+        #expect(problem { _ = try ExportVerifier.verify(file: try write(makeChain(payloads, sealedAt: times)), checkpoint: nil) } == nil)
+    }
+
     @Test("the whole chain recomputed after an edit is caught by the signed checkpoint")
     func rewritten() throws {
         let original = makeChain(payloads)
@@ -186,6 +212,53 @@ struct MerkleTests {
             var merkle = MerkleRoot()
             for leaf in leaves.prefix(n) { merkle.append(leaf: leaf) }
             #expect(merkle.root == reference(leaves.prefix(n)[...]), "n = \(n)")
+        }
+    }
+
+    /// Certificate Transparency's published RFC 6962 test vectors (transparency-dev/merkle
+    /// testonly/constants.go, the same as trillian's and certificate-transparency's merkle tree
+    /// tests): eight leaf inputs, and the tree head of the first n of them for n = 1…8. Fixed here,
+    /// not computed, so a wrong leaf or node prefix cannot agree with itself.
+    static let vectorLeaves = [
+        "", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f",
+    ]
+    static let vectorRoots = [
+        "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+        "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+        "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
+        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+        "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
+        "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
+        "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
+        "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
+    ]
+
+    /// The vectors' leaf inputs as payloads: every byte of them is ASCII, so the payload's UTF-8 is
+    /// exactly the leaf input.
+    static func vectorPayloads() throws -> [String] {
+        try vectorLeaves.map { hex in
+            let bytes = try #require(Data(hex: hex), "\(hex)")
+            return try #require(String(bytes: bytes, encoding: .ascii))
+        }
+    }
+
+    @Test("the tree heads of RFC 6962's published test vectors, from 1 to 8 leaves, streamed and by the definition")
+    func publishedVectors() throws {
+        let leaves = try Self.vectorPayloads().map { AuditHash.content(payload: $0) }
+        var merkle = MerkleRoot()
+        for (n, leaf) in leaves.enumerated() {
+            merkle.append(leaf: leaf)
+            #expect(merkle.root.hex == Self.vectorRoots[n], "streamed, \(n + 1) leaves")
+            #expect(reference(leaves.prefix(n + 1)[...]).hex == Self.vectorRoots[n], "by the definition, \(n + 1) leaves")
+        }
+    }
+
+    @Test("an export of the vectors' leaves verifies to the published tree head of each size")
+    func publishedVectorsThroughAnExport() throws {
+        let payloads = try Self.vectorPayloads()
+        for n in 1...payloads.count {
+            let report = try ExportVerifier.verify(file: try write(makeChain(Array(payloads.prefix(n)))), checkpoint: nil)
+            #expect(report.merkleRoot == Self.vectorRoots[n - 1], "\(n) events")
         }
     }
 

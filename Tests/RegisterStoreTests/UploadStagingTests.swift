@@ -1,8 +1,10 @@
 import Crypto
 import Foundation
 import NIOCore
+import PostgresNIO
 import RegisterDomain
 @testable import RegisterStore
+import RegisterTestSupport
 import Testing
 
 /// Evidence files on their way in: private temporary files, checked and hashed as they arrive.
@@ -90,6 +92,82 @@ struct UploadStagingTests {
             await #expect(throws: DomainError.tooLarge(limitBytes: 10)) { try await writer.write(ByteBuffer(string: "more than ten bytes")) }
         }
         #expect(!FileManager.default.fileExists(atPath: folder!.path))
+    }
+
+    /// How a staged file is changed after it was received and hashed, before it is stored.
+    enum Tampering: String, CaseIterable, Sendable {
+        case sameLength, longer, shorter
+
+        func apply(to url: URL) throws {
+            var bytes = try Data(contentsOf: url)
+            switch self {
+            case .sameLength: bytes[bytes.count - 2] ^= 0xFF
+            case .longer: bytes.append(contentsOf: Data(" appended".utf8))
+            case .shorter: bytes.removeLast(3)
+            }
+            try bytes.write(to: url)
+        }
+    }
+
+    @Test("a staged file changed between receipt and storing is refused, and nothing of the submission is stored", arguments: Tampering.allCases)
+    func changedBeforeStoring(_ tampering: Tampering) async throws {
+        try await TestDatabase.with { db in
+            try await db.withDatabase { database in
+                let (_, review) = try await seedReview(database)
+                let recommendation = try await RecommendationStore(database: database).create(
+                    in: review.id, RecommendationDetails(number: "1", text: "Share information.", scope: .local), today: today, context: context())
+                let partner = try await PartnerStore(database: database).create(PartnerDetails(name: "Staging Police", sector: .police), context: context())
+                let user = try await AccountStore(database: database).createUser(
+                    NewUser(email: "staging@example.org", name: "Staging partner", role: .partner, partnerID: partner.id),
+                    bcrypt: "$2b$12$" + String(repeating: "a", count: 53), context: context())
+                let assignments = AssignmentStore(database: database)
+                let assignment = try await assignments.create(
+                    for: recommendation.id, AssignmentDetails(partnerID: partner.id, role: .lead, action: "Audit sharing.", dueDate: Day(iso: "2026-12-31")!),
+                    today: today, context: context())
+                let partnerContext = WriteContext(actor: Principal(user: user), requestID: "tampered", logger: TestDatabase.logger)
+                var pdf = Array("%PDF-1.4\n".utf8)
+                // Larger than one stored chunk, so some chunks are written before the change is found.
+                while pdf.count < ReceivedFile.chunkBytes + 4097 { pdf.append(UInt8(truncatingIfNeeded: pdf.count &* 13)) }
+                let bytes = pdf
+                var staged: URL?
+                await #expect(throws: ReceivedFileChanged.self) {
+                    _ = try await EvidenceStore(database: database).submit(
+                        to: assignment.id, idempotencyKey: "tampered-\(tampering)", maxBytes: 1 << 24, today: today, context: partnerContext
+                    ) { upload in
+                        let writer = try upload.beginFile(named: "audit.pdf")
+                        try await writer.write(ByteBuffer(bytes: bytes))
+                        _ = try await writer.finish()
+                        let received = try #require(upload.received.first)
+                        staged = received.url
+                        // Received and hashed; then changed on disk before the transaction reads it.
+                        try tampering.apply(to: received.url)
+                        return EvidenceSubmission(summary: "Audit", kind: .outcome, effectiveDate: today)
+                    }
+                }
+                // Nothing of the submission is stored: no evidence row, no file row, no chunk, no
+                // status change; and the staged file is gone.
+                #expect(try await EvidenceStore(database: database).list(EvidenceFilter(assignmentID: assignment.id), page: PageRequest()).items.isEmpty)
+                let counts = try await database.read { c in
+                    try await c.query(
+                        "SELECT (SELECT count(*) FROM register.evidence_files)::int, (SELECT count(*) FROM files.chunks)::int",
+                        logger: TestDatabase.logger
+                    ).collect()[0].decode((Int, Int).self)
+                }
+                #expect(counts == (0, 0))
+                #expect(try await assignments.get(assignment.id, today: today).state.status == assignment.state.status)
+                #expect(staged != nil && !FileManager.default.fileExists(atPath: staged!.path))
+                // The same file, untouched, is stored whole under the same key: the refusal kept nothing.
+                let (evidence, replayed) = try await EvidenceStore(database: database).submit(
+                    to: assignment.id, idempotencyKey: "tampered-\(tampering)", maxBytes: 1 << 24, today: today, context: partnerContext
+                ) { upload in
+                    let writer = try upload.beginFile(named: "audit.pdf")
+                    try await writer.write(ByteBuffer(bytes: bytes))
+                    _ = try await writer.finish()
+                    return EvidenceSubmission(summary: "Audit", kind: .outcome, effectiveDate: today)
+                }
+                #expect(!replayed && evidence.files.map(\.sha256) == [SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()])
+            }
+        }
     }
 
     @Test("a server receives at most maxInProgress uploads at once; one more is told to come back")

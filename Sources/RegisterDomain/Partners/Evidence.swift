@@ -4,9 +4,6 @@ import Foundation
 public enum EvidenceKind: String, DomainEnum {
     case output, outcome, impact
     public static let vocabularyName = "evidence kind"
-
-    /// Whether it can assure a recommendation when the board asks for outcome or impact.
-    public var showsDifference: Bool { self != .output }
 }
 
 /// The coordinator's decision on a piece of evidence.
@@ -96,6 +93,8 @@ public struct Evidence: Encodable, Sendable, Equatable {
     /// Set by the server when the submission arrived.
     public var receivedAt: Date
     public var submittedBy: UUID
+    /// The organisation that sent it.
+    public var from: Provenance
     public var files: [EvidenceFile]
     public var verdict: Verdict
     public var decidedBy: UUID?
@@ -105,7 +104,8 @@ public struct Evidence: Encodable, Sendable, Equatable {
 
     public init(
         id: UUID, assignmentID: UUID, recommendationID: UUID, partnerID: UUID, summary: String, kind: EvidenceKind, effectiveDate: Day,
-        receivedAt: Date, submittedBy: UUID, files: [EvidenceFile], verdict: Verdict, decidedBy: UUID?, decidedAt: Date?, reason: String?
+        receivedAt: Date, submittedBy: UUID, from: Provenance, files: [EvidenceFile], verdict: Verdict, decidedBy: UUID?, decidedAt: Date?,
+        reason: String?
     ) {
         self.id = id
         self.assignmentID = assignmentID
@@ -116,6 +116,7 @@ public struct Evidence: Encodable, Sendable, Equatable {
         self.effectiveDate = effectiveDate
         self.receivedAt = receivedAt
         self.submittedBy = submittedBy
+        self.from = from
         self.files = files
         self.verdict = verdict
         self.decidedBy = decidedBy
@@ -149,6 +150,7 @@ public struct Evidence: Encodable, Sendable, Equatable {
         try c.encode(effectiveDate, forKey: .effectiveDate)
         try c.encode(receivedAt, forKey: .receivedAt)
         try c.encode(submittedBy, forKey: .submittedBy)
+        try from.encode(into: encoder)
         try c.encode(files, forKey: .files)
         try c.encode(verdict, forKey: .verdict)
         try c.encode(decidedBy, forKey: .decidedBy)
