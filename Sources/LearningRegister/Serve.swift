@@ -19,6 +19,10 @@ struct Serve: AsyncParsableCommand {
         // Uploads and packs a killed server left in the temporary folder (a day old or more) go first.
         let swept = TemporaryFolder.sweep()
         if swept > 0 { commandLogger().notice("removed \(swept) temporary folder(s) an earlier run left behind") }
+        if configuration.insecureCookiesOverride {
+            commandLogger().warning(
+                "COOKIE_SECURE=false on \(configuration.httpHost), an address other machines can reach: session cookies will travel in clear over plain HTTP and can be stolen on the network. Serve over HTTPS and leave COOKIE_SECURE unset.")
+        }
         let app = buildApplication(configuration)
         try await app.runService()
     }

@@ -43,7 +43,9 @@ public struct RegisterServices: Sendable {
             store: registry.reports, reviews: registry.reviews, clocks: registry.clocks,
             pack: EvidencePack(reports: registry.reports, evidence: registry.evidence, trail: trail), clock: clock,
             names: FilterNames(boards: registry.boards, partners: registry.partners, themes: registry.themes))
-        self.accounts = AccountService(store: registry.accounts, partners: registry.partners, sessionHours: configuration.sessionHours)
+        self.accounts = AccountService(
+            store: registry.accounts, partners: registry.partners, sessionHours: configuration.sessionHours,
+            passwords: PasswordGate(slots: configuration.passwordHashingSlots), throttle: configuration.signInThrottle)
         self.partners = PartnerService(store: registry.partners)
         self.boards = BoardService(boards: registry.boards, themes: registry.themes, clock: clock)
         self.audit = AuditService(trail: trail)

@@ -267,15 +267,16 @@ struct ServiceTests {
         }
     }
 
-    @Test("a caller's X-Request-Id comes back on answers and problems")
+    @Test("a caller's X-Request-Id comes back beside the register's own, on answers and problems (SignInAuditTests has the trail)")
     func requestID() async throws {
         try await withAPI { api in
             let ok = try await api.call(.get, "/api/v1/me", headers: [.init("X-Request-Id")!: "proxy-123"])
-            #expect(ok.headers[.init("X-Request-Id")!] == "proxy-123")
+            #expect(ok.headers[.init("X-Request-Id")!] != "proxy-123" && ok.headers[.init("X-Client-Request-Id")!] == "proxy-123")
             let problem = try await api.call(.get, "/api/v1/reviews?limit=0", headers: [.init("X-Request-Id")!: "proxy-456"])
-            #expect(problem.json["request_id"] as? String == "proxy-456")
+            #expect(problem.json["request_id"] as? String == problem.headers[.init("X-Request-Id")!])
+            #expect(problem.headers[.init("X-Client-Request-Id")!] == "proxy-456")
             let odd = try await api.call(.get, "/api/v1/me", headers: [.init("X-Request-Id")!: "bad id; drop table"])
-            #expect(odd.headers[.init("X-Request-Id")!] != "bad id; drop table")
+            #expect(odd.headers[.init("X-Request-Id")!] != "bad id; drop table" && odd.headers[.init("X-Client-Request-Id")!] == nil)
         }
     }
 

@@ -27,18 +27,19 @@ func buildRouter(_ services: RegisterServices) -> Router<RegisterRequestContext>
     let router = Router(context: RegisterRequestContext.self)
     let views = Views.load()
     router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: ClientAddressMiddleware(trustedProxies: configuration.trustedProxies))
     // Errors become problem+json under /api and error pages elsewhere, keeping their status.
     router.add(middleware: ProblemMiddleware(errorPage: WebPages.errorPage(views: views)))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: SameOriginMiddleware())
-    let cookies = SessionCookie(secure: configuration.secureCookies)
+    let cookies = Cookies(secure: configuration.secureCookies)
 
     // Health checks answer without looking at credentials, so they work while the database is down.
     HealthController(database: services.registry.database).addRoutes(to: router)
 
-    let api = router.group("api/v1").add(middleware: Authenticator(accounts: services.accounts))
+    let api = router.group("api/v1").add(middleware: Authenticator(accounts: services.accounts, cookies: cookies))
     api.get("openapi.yaml") { _, _ in try OpenAPIDocument.response() }
-    let session = SessionController(accounts: services.accounts, cookies: cookies)
+    let session = SessionController(accounts: services.accounts, cookies: SessionCookie(cookies: cookies))
     session.addPublicRoutes(to: api)
 
     let signedIn = api.group(context: SignedInContext.self)

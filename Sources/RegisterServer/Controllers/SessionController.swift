@@ -42,8 +42,8 @@ struct SessionController {
     func addPublicRoutes(to group: RouterGroup<RegisterRequestContext>) {
         group.post("session") { request, context in
             let body = try await JSON.decode(SignIn.self, from: request, context: context, fields: ["email", "password"])
-            guard let signedIn = try await accounts.signIn(
-                email: body.email, password: body.password, requestID: context.requestID, logger: context.logger)
+            // Throttled (429) and busy (503) sign-ins are thrown as problems with Retry-After.
+            guard let signedIn = try await accounts.signIn(email: body.email, password: body.password, from: context.signInSource)
             else { throw RequestProblem.badCredentials }
             var headers = HTTPFields()
             headers[.setCookie] = cookies.start(signedIn)
@@ -83,18 +83,21 @@ struct SessionController {
     }
 }
 
-/// The session cookie: `HttpOnly`, `SameSite=Lax`, and `Secure` behind TLS.
+/// The session cookie: `HttpOnly`, `SameSite=Lax`; `__Host-lr_session`, `Secure`, unless the
+/// register listens on loopback only (see `Cookies`).
 struct SessionCookie: Sendable {
-    static let name = "lr_session"
-    let secure: Bool
+    let cookies: Cookies
 
     func start(_ signedIn: AccountService.SignedIn) -> String {
-        cookie(value: signedIn.session.text, maxAge: signedIn.lifetimeSeconds)
+        cookies.set(Cookies.session, signedIn.session.text, maxAge: signedIn.lifetimeSeconds)
     }
 
-    func end() -> String { cookie(value: "", maxAge: 0) }
+    func end() -> String { cookies.set(Cookies.session, "", maxAge: 0) }
+}
 
-    private func cookie(value: String, maxAge: Int) -> String {
-        "\(Self.name)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Lax" + (secure ? "; Secure" : "")
+extension RegisterRequestContext {
+    /// Where this request's sign-in comes from, for the throttle, the log and the trail.
+    var signInSource: AccountService.SignInSource {
+        AccountService.SignInSource(clientAddress: clientAddress, requestID: requestID, clientRequestID: clientRequestID, logger: logger)
     }
 }

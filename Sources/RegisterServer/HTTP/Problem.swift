@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import RegisterDomain
 import RegisterReports
+import RegisterServices
 import RegisterStore
 
 /// Problems with the request itself rather than with the register's rules.
@@ -148,6 +149,16 @@ struct Problem: Encodable {
             return make("database-unavailable", .serviceUnavailable, "The register's database is unavailable", "The register cannot reach its database just now. Nothing was changed; try again in a moment.")
         case is DatabaseBusy:
             // Every pooled connection stayed in use for DATABASE_POOL_WAIT_MS: refused, not queued for ever.
+        case SignInRefusal.throttled(let seconds):
+            headers[.retryAfter] = String(seconds)
+            return make(
+                "sign-in-throttled", .tooManyRequests, "Too many failed sign-ins",
+                "Too many sign-ins have failed for this account or from this address. Wait \(seconds) second\(seconds == 1 ? "" : "s") (Retry-After), then try again.")
+        case let busy as PasswordWorkBusy:
+            headers[.retryAfter] = String(busy.retryAfterSeconds)
+            return make(
+                "sign-in-busy", .serviceUnavailable, "The register is busy",
+                "The register is checking as many passwords as it can at once. Nothing was changed; try again after Retry-After seconds.")
             headers[.retryAfter] = "2"
             return make(
                 "database-busy", .serviceUnavailable, "The register is busy",

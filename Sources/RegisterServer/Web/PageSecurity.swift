@@ -83,9 +83,8 @@ enum SignInTarget {
 
 /// The per-session token every page form carries: derived from the session's secret, so it needs
 /// no storage and is different for each session. Sign-in, before any session, uses a random
-/// cookie repeated in the form instead.
+/// cookie (`Cookies.signIn`) repeated in the form instead.
 enum CSRF {
-    static let signInCookie = "lr_signin"
 
     static func token(forSession session: String) -> String {
         let digest = SHA256.hash(data: Data("learning-register csrf\u{0}\(session)".utf8))

@@ -7,17 +7,17 @@ import RegisterServices
 /// The web pages: server-rendered HTML over the same services as the JSON API.
 struct WebPages {
     let services: RegisterServices
-    let cookies: SessionCookie
+    let cookies: Cookies
     let views: Views
 
     func addRoutes(to router: Router<RegisterRequestContext>) {
-        let kit = PageKit(views: views, services: services)
+        let kit = PageKit(views: views, services: services, cookies: cookies)
         router.get(RouterPath(views.stylesheetPath)) { _, _ in views.stylesheetResponse() }
         router.get(RouterPath(views.scriptPath)) { _, _ in views.scriptResponse() }
         SignInPages(kit: kit, accounts: services.accounts, cookies: cookies).addRoutes(to: router)
 
         let pages = router.group()
-            .add(middleware: Authenticator(accounts: services.accounts))
+            .add(middleware: Authenticator(accounts: services.accounts, cookies: cookies))
             .add(middleware: RequireSignInMiddleware())
             .group(context: SignedInContext.self)
         SignInPages(kit: kit, accounts: services.accounts, cookies: cookies).addSignedInRoutes(to: pages)
@@ -59,7 +59,8 @@ struct WebPages {
 struct PageKit: Sendable {
     let views: Views
     let services: RegisterServices
-    static let flashCookie = "lr_flash"
+    /// The banner after an action travels in the `lr_flash` cookie (`__Host-lr_flash` when Secure).
+    let cookies: Cookies
 
     /// The primary navigation, by what the person may do.
     func navigation(_ actor: Actor) -> [(label: String, path: String)] {
@@ -81,7 +82,7 @@ struct PageKit: Sendable {
     ) async throws -> Response {
         let user = context.user
         let organisation = try await services.accounts.organisationName(of: user) ?? "the partnership (\(user.role.rawValue))"
-        let flash = request.cookies[Self.flashCookie]?.value.removingPercentEncoding.flatMap { $0.isEmpty ? nil : $0 }
+        let flash = cookies.value(Cookies.flash, in: request)?.removingPercentEncoding.flatMap { $0.isEmpty ? nil : $0 }
         let chrome = Chrome(
             title: title, person: user.name, organisation: organisation,
             csrfToken: context.sessionToken.map(CSRF.token(forSession:)), navigation: navigation(context.actor),
@@ -90,7 +91,7 @@ struct PageKit: Sendable {
         values["csrf"] = chrome.csrfToken ?? ""
         values["formKey"] = UUID().uuidString.lowercased()
         var response = views.page(template, values, chrome: chrome, status: status)
-        if flash != nil { response.headers.append(HTTPField(name: .setCookie, value: "\(Self.flashCookie)=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax")) }
+        if flash != nil { response.headers.append(HTTPField(name: .setCookie, value: cookies.set(Cookies.flash, "", maxAge: 0))) }
         return response
     }
 
@@ -143,7 +144,7 @@ struct PageKit: Sendable {
         }
         if let banner {
             response.headers.append(
-                HTTPField(name: .setCookie, value: "\(Self.flashCookie)=\(Form.percentEncode(banner)); Path=/; Max-Age=60; HttpOnly; SameSite=Lax"))
+                HTTPField(name: .setCookie, value: cookies.set(Cookies.flash, Form.percentEncode(banner), maxAge: 60)))
         }
         return response
     }

@@ -8,6 +8,9 @@ public struct AccountService: Sendable {
     let store: AccountStore
     let partners: PartnerStore
     let sessionHours: Int
+    /// The cap on concurrent bcrypt work that every password check and hash goes through.
+    let passwords: PasswordGate
+    let throttle: SignInThrottle
 
     /// A sign-in that worked: the person and their new session's secret (the cookie's value).
     public struct SignedIn: Sendable {
@@ -33,22 +36,85 @@ public struct AccountService: Sendable {
         }
     }
 
-    /// Checks the e-mail and password (as slowly for an unknown e-mail as for a known one) and
-    /// starts a session. Nil when they do not match an active account.
-    public func signIn(email: String, password: String, requestID: String, logger: Logger) async throws -> SignedIn? {
+    /// Where a sign-in comes from: the client's address (nil when the request did not come over the
+    /// network) and the request's ids, the register's own and the client's.
+    public struct SignInSource: Sendable {
+        public var clientAddress: IPAddress?
+        public var requestID: String
+        public var clientRequestID: String?
+        public var logger: Logger
+
+        public init(clientAddress: IPAddress?, requestID: String, clientRequestID: String? = nil, logger: Logger) {
+            self.clientAddress = clientAddress
+            self.requestID = requestID
+            self.clientRequestID = clientRequestID
+            self.logger = logger
+        }
+    }
+
+    /// The one who makes a failed sign-in, in the trail: nobody known (`anonymous:sign-in`). The
+    /// principal only names the write; no policy is applied to it.
+    private static let visitor: Principal = {
+        var principal = Principal.system("sign-in")
+        principal.auditName = "anonymous:sign-in"
+        return principal
+    }()
+
+    /// Checks the e-mail and password and starts a session; nil when they do not match an account
+    /// that may sign in. First refuses (`SignInRefusal.throttled`) while the account or the client's
+    /// address must wait after repeated failures (see `SignInThrottle`); the password check waits its
+    /// turn at the cap on bcrypt work (`PasswordWorkBusy` beyond it). An unknown e-mail address takes
+    /// the same path, as slowly, so neither the answer nor its time tells which accounts exist. Every
+    /// sign-in checked is logged and recorded in the trail with the account (never the password).
+    public func signIn(email: String, password: String, from source: SignInSource) async throws -> SignedIn? {
+        let logger = source.logger
         let plausible = !Validator.hasControlCharacters(email) && email.count <= 254 && password.utf8.count <= 72
             && !Validator.hasControlCharacters(password)
+        let normalised = email.trimmingCharacters(in: .whitespaces).lowercased()
+        let attempt = AccountStore.SignInAttempt(
+            email: Self.looksLikeEmail(normalised) ? normalised : nil, clientAddress: source.clientAddress?.description,
+            accountSubject: SignInThrottle.subject(.account, String(normalised.prefix(1000))),
+            addressSubject: source.clientAddress.map { SignInThrottle.subject(.address, $0.throttleKey) })
+        var metadata: Logger.Metadata = [
+            "email": "\(attempt.email ?? "(not an e-mail address)")", "client_address": "\(attempt.clientAddress ?? "unknown")",
+        ]
+
+        let tally = try await store.failures(of: attempt, within: throttle.window)
+        let waits = [
+            tally.account.flatMap { throttle.retryAfter(.init(count: $0.count, secondsSinceLast: $0.secondsSinceLast), scope: .account) },
+            tally.address.flatMap { throttle.retryAfter(.init(count: $0.count, secondsSinceLast: $0.secondsSinceLast), scope: .address) },
+        ].compactMap { $0 }
+        if let wait = waits.max() {
+            // Not recorded in the trail: a refusal costs no password check, and a flood of them must
+            // not become a flood of audit events. The failures that led here are recorded.
+            metadata["retry_after"] = "\(wait)"
+            logger.notice("sign-in refused: too many failed sign-ins", metadata: metadata)
+            throw SignInRefusal.throttled(retryAfterSeconds: wait)
+        }
+
         let found = plausible ? try await store.credentials(email: email) : nil
-        let matches = try await Passwords.verify(password, hash: found?.bcrypt ?? Passwords.decoy)
-        guard let found, matches else {
-            logger.info("sign-in refused")
+        let matches = try await passwords.verify(password, hash: found?.bcrypt ?? Passwords.decoy)
+        guard let found, matches, found.mayUseRegister else {
+            let write = WriteContext(actor: Self.visitor, requestID: source.requestID, clientRequestID: source.clientRequestID, logger: logger)
+            try await store.recordFailedSignIn(attempt, user: found?.user.id, window: throttle.window, context: write)
+            metadata["user"] = "\(found.map { "\($0.user.id)" } ?? "none")"
+            logger.notice("sign-in failed", metadata: metadata)
             return nil
         }
-        let write = WriteContext(actor: Principal(user: found.user), requestID: requestID, logger: logger)
+        let write = WriteContext(
+            actor: Principal(user: found.user), requestID: source.requestID, clientRequestID: source.clientRequestID, logger: logger)
         let lifetime = sessionHours * 3600
-        let token = try await store.startSession(for: found.user, lasting: TimeInterval(lifetime), context: write)
-        logger.info("signed in", metadata: ["user": "\(found.user.id)"])
+        let token = try await store.startSession(for: found.user, lasting: TimeInterval(lifetime), attempt: attempt, context: write)
+        metadata["user"] = "\(found.user.id)"
+        logger.info("signed in", metadata: metadata)
         return SignedIn(user: found.user, session: token, lifetimeSeconds: lifetime)
+    }
+
+    /// Whether what was typed as an e-mail address is one, and so may be written to the log and
+    /// the trail (a password typed in the wrong field must not be).
+    static func looksLikeEmail(_ text: String) -> Bool {
+        text.count <= 254 && text.range(of: "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+\\z", options: .regularExpression) != nil
+            && !Validator.hasControlCharacters(text)
     }
 
     /// Ends the session whose secret is `session`.
@@ -79,6 +145,8 @@ public struct AccountService: Sendable {
                 result[name] = names[id] ?? "a removed account"
             } else if name.hasPrefix("system:") {
                 result[name] = "the command line (\(name.dropFirst(7)))"
+            } else if name.hasPrefix("anonymous:") {
+                result[name] = "someone not signed in (\(name.dropFirst(10)))"
             } else {
                 result[name] = name
             }
@@ -118,7 +186,7 @@ public struct AccountService: Sendable {
         let new = try await new()
         try new.validate()
         let password = new.password ?? Passwords.generate()
-        let user = try await store.createUser(new, bcrypt: try await Passwords.hash(password), context: actor.write)
+        let user = try await store.createUser(new, bcrypt: try await passwords.hash(password), context: actor.write)
         actor.logger.info("user created", metadata: ["user": "\(user.id)", "role": "\(user.role.rawValue)"])
         return CreatedUser(user: user, generatedPassword: new.password == nil ? password : nil)
     }
@@ -216,7 +284,7 @@ public struct AccountService: Sendable {
         try reset.validate()
         let user = try await store.user(id)
         let password = reset.password ?? Passwords.generate()
-        let ended = try await store.setPassword(of: id, bcrypt: try await Passwords.hash(password), event: .passwordReset, context: actor.write)
+        let ended = try await store.setPassword(of: id, bcrypt: try await passwords.hash(password), event: .passwordReset, context: actor.write)
         actor.logger.info("user password reset", metadata: ["user": "\(id)", "sessions_ended": "\(ended)"])
         return ResetPassword(user: user, generatedPassword: reset.password == nil ? password : nil, sessionsEnded: ended)
     }
@@ -235,13 +303,13 @@ public struct AccountService: Sendable {
         let current = try await store.passwordHash(of: user.id)
         // As at sign-in: bcrypt reads 72 bytes and stops at a NUL, so nothing longer or odder can be right.
         let plausible = change.currentPassword.utf8.count <= PasswordRules.maximumBytes && !Validator.hasControlCharacters(change.currentPassword)
-        let matches = try await Passwords.verify(plausible ? change.currentPassword : "", hash: current ?? Passwords.decoy)
+        let matches = try await passwords.verify(plausible ? change.currentPassword : "", hash: current ?? Passwords.decoy)
         guard plausible, matches, current != nil else {
             actor.logger.info("own password change refused: current password wrong", metadata: ["user": "\(user.id)"])
             throw ValidationError(field: "current_password", message: "current_password is not your current password")
         }
         let ended = try await store.setPassword(
-            of: user.id, bcrypt: try await Passwords.hash(change.newPassword), keeping: session, event: .passwordChanged, context: actor.write)
+            of: user.id, bcrypt: try await passwords.hash(change.newPassword), keeping: session, event: .passwordChanged, context: actor.write)
         actor.logger.info("own password changed", metadata: ["user": "\(user.id)", "sessions_ended": "\(ended)"])
         return ended
     }

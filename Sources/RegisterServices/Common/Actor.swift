@@ -12,13 +12,16 @@ public struct Actor: Sendable {
     public let user: User?
     public let principal: Principal
     public let requestID: String
+    /// The client's own `X-Request-Id`, recorded in the trail beside `requestID` (never instead of it).
+    public let clientRequestID: String?
     /// The request's logger, carried into the queries it makes.
     public let logger: Logger
 
-    public init(user: User, requestID: String, logger: Logger) {
+    public init(user: User, requestID: String, clientRequestID: String? = nil, logger: Logger) {
         self.user = user
         self.principal = Principal(user: user)
         self.requestID = requestID
+        self.clientRequestID = clientRequestID
         self.logger = logger
     }
 
@@ -31,11 +34,12 @@ public struct Actor: Sendable {
         self.user = nil
         self.principal = principal
         self.requestID = requestID
+        self.clientRequestID = nil
         self.logger = logger
     }
 
     /// The audit context of a write made by this actor.
-    public var write: WriteContext { WriteContext(actor: principal, requestID: requestID, logger: logger) }
+    public var write: WriteContext { WriteContext(actor: principal, requestID: requestID, clientRequestID: clientRequestID, logger: logger) }
 
     /// How far the actor may perform `action`, refusing when not at all: 404 when `entity` names
     /// what is being read (so its existence does not leak), else 403.

@@ -11,8 +11,14 @@ public struct AppConfiguration: Sendable {
     public var logLevel: String
     /// Largest request body accepted, in bytes (evidence uploads; JSON bodies are capped lower).
     public var maxUploadBytes: Int
-    /// Send cookies with `Secure`: on whenever the service is reached over HTTPS.
-    public var secureCookies: Bool
+    /// `COOKIE_SECURE` when set: overrides whether cookies are `Secure` (see `secureCookies`).
+    public var cookieSecureSetting: Bool?
+    /// Proxies whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`); none by default.
+    public var trustedProxies: [IPNetwork]
+    /// How many passwords may be hashed or checked at once (`PASSWORD_HASHING_CONCURRENCY`).
+    public var passwordHashingSlots: Int
+    /// How repeated failed sign-ins are slowed and refused.
+    public var signInThrottle: SignInThrottle
     /// How long a sign-in lasts.
     public var sessionHours: Int
     /// Signs audit checkpoints (read from `AUDIT_SIGNING_KEY_FILE`); checkpoints are unsigned without it.
@@ -20,8 +26,9 @@ public struct AppConfiguration: Sendable {
 
     public init(
         database: DatabaseSettings, httpHost: String = "127.0.0.1", httpPort: Int = 8080, logLevel: String = "info",
-        maxUploadBytes: Int = 25 * 1024 * 1024, secureCookies: Bool = false, sessionHours: Int = 8,
-        auditSigningKey: Curve25519.Signing.PrivateKey? = nil
+        maxUploadBytes: Int = 25 * 1024 * 1024, secureCookies: Bool? = nil, sessionHours: Int = 8,
+        auditSigningKey: Curve25519.Signing.PrivateKey? = nil, trustedProxies: [IPNetwork] = [],
+        passwordHashingSlots: Int = ProcessInfo.processInfo.activeProcessorCount, signInThrottle: SignInThrottle = .standard
     ) {
         self.auditSigningKey = auditSigningKey
         self.database = database
@@ -29,9 +36,27 @@ public struct AppConfiguration: Sendable {
         self.httpPort = httpPort
         self.logLevel = logLevel
         self.maxUploadBytes = maxUploadBytes
-        self.secureCookies = secureCookies
+        self.cookieSecureSetting = secureCookies
+        self.trustedProxies = trustedProxies
+        self.passwordHashingSlots = passwordHashingSlots
+        self.signInThrottle = signInThrottle
         self.sessionHours = sessionHours
     }
+
+    /// Whether the service listens on the loopback interface only (`127.0.0.1`, `::1`, `localhost`),
+    /// where nobody else can reach it, so plain HTTP cannot be overheard.
+    public var listensOnLoopbackOnly: Bool {
+        let host = httpHost.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return host == "localhost" || IPAddress(host).map { $0.bytes.count == 4 ? $0.bytes[0] == 127 : $0.bytes == Array(repeating: 0, count: 15) + [1] } == true
+    }
+
+    /// Send cookies `Secure` (with the `__Host-` prefix): always, unless the service listens on
+    /// loopback only; `COOKIE_SECURE` overrides either way.
+    public var secureCookies: Bool { cookieSecureSetting ?? !listensOnLoopbackOnly }
+
+    /// Plain cookies on an address others can reach, because `COOKIE_SECURE=false` says so: worth a
+    /// warning at start, as sessions could then be taken from the network.
+    public var insecureCookiesOverride: Bool { cookieSecureSetting == false && !listensOnLoopbackOnly }
 
     /// A configuration that cannot be used, with every problem listed at once.
     public struct Invalid: Error, CustomStringConvertible {
@@ -73,13 +98,29 @@ public struct AppConfiguration: Sendable {
         if let path = env["AUDIT_SIGNING_KEY_FILE"], !path.isEmpty {
             do { signingKey = try SigningKeyFile.read(path) } catch { problems.append("AUDIT_SIGNING_KEY_FILE: \(error)") }
         }
-        let secure = env["COOKIE_SECURE"].map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
+        var secure: Bool?
+        switch env["COOKIE_SECURE"]?.lowercased() {
+        case nil, "": secure = nil
+        case "1", "true", "yes": secure = true
+        case "0", "false", "no": secure = false
+        case let other?: problems.append("COOKIE_SECURE must be true or false, not '\(other)'")
+        }
+        var proxies: [IPNetwork] = []
+        for entry in (env["TRUSTED_PROXIES"] ?? "").split(whereSeparator: { $0 == "," || $0 == " " }) {
+            if let network = IPNetwork(String(entry)) {
+                proxies.append(network)
+            } else {
+                problems.append("TRUSTED_PROXIES: '\(entry)' is not an IP address or network (such as 10.0.0.5 or 10.0.0.0/8)")
+            }
+        }
+        let hashing = int("PASSWORD_HASHING_CONCURRENCY", default: ProcessInfo.processInfo.activeProcessorCount, range: 1...256)
         guard problems.isEmpty, var database else { throw Invalid(problems: problems) }
         database.poolSize = poolSize
         database.poolWait = .milliseconds(poolWaitMS)
         database.statementTimeout = statementTimeoutMS == 0 ? nil : .milliseconds(statementTimeoutMS)
         return AppConfiguration(
             database: database, httpHost: env["HTTP_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1", httpPort: port,
-            logLevel: level, maxUploadBytes: maxUpload, secureCookies: secure, sessionHours: sessionHours, auditSigningKey: signingKey)
+            logLevel: level, maxUploadBytes: maxUpload, secureCookies: secure, sessionHours: sessionHours, auditSigningKey: signingKey,
+            trustedProxies: proxies, passwordHashingSlots: hashing)
     }
 }

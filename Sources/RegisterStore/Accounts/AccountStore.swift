@@ -117,39 +117,130 @@ public struct AccountStore: Sendable {
     /// either shuts the person out at once.
     private static let mayUseRegister = "u.active AND (u.partner_id IS NULL OR EXISTS (SELECT 1 FROM register.partners pa WHERE pa.id = u.partner_id AND pa.active))"
 
-    /// The active account with this e-mail and its bcrypt hash, for sign-in.
-    public func credentials(email: String) async throws -> (user: User, bcrypt: String)? {
+    /// The account with this e-mail, its bcrypt hash, and whether it may sign in (an active account,
+    /// of an active organisation), for sign-in. An account that may not sign in is still returned, so
+    /// that its refused sign-ins are recorded against it.
+    public func credentials(email: String) async throws -> (user: User, bcrypt: String, mayUseRegister: Bool)? {
         try await database.read { c in
             try await Rows.first(
                 c.query(
                     """
-                    SELECT \(unescaped: Self.userColumns), p.bcrypt FROM register.users u JOIN auth.passwords p ON p.user_id = u.id
-                    WHERE u.email = \(email.trimmingCharacters(in: .whitespaces).lowercased()) AND \(unescaped: Self.mayUseRegister)
+                    SELECT \(unescaped: Self.userColumns), p.bcrypt, \(unescaped: Self.mayUseRegister) AS may_use
+                    FROM register.users u JOIN auth.passwords p ON p.user_id = u.id
+                    WHERE u.email = \(email.trimmingCharacters(in: .whitespaces).lowercased())
                     """, logger: database.logger)
-            ) { (try Self.user($0), try $0.get("bcrypt", as: String.self)) }
+            ) { (try Self.user($0), try $0.get("bcrypt", as: String.self), try $0.get("may_use", as: Bool.self)) }
+        }
+    }
+
+    // MARK: Sign-in attempts: throttled, and recorded in register.access_events (migration 11)
+
+    /// Who is signing in, as the trail and the throttle know them: never their password.
+    public struct SignInAttempt: Sendable {
+        /// The e-mail address given, normalised, when it is one (nil when what was typed is not an
+        /// e-mail address, which could be a password typed in the wrong field).
+        public var email: String?
+        /// The client's address, as text.
+        public var clientAddress: String?
+        /// The keys its failures are counted under (SHA-256s of the account and of the address).
+        public var accountSubject: Data
+        public var addressSubject: Data?
+
+        public init(email: String?, clientAddress: String?, accountSubject: Data, addressSubject: Data?) {
+            self.email = email
+            self.clientAddress = clientAddress
+            self.accountSubject = accountSubject
+            self.addressSubject = addressSubject
+        }
+    }
+
+    /// A subject's failed sign-ins in the window.
+    public struct FailureTally: Sendable, Equatable {
+        public var count: Int
+        public var secondsSinceLast: Double
+    }
+
+    /// The failures of the attempt's account and address in the last `window` seconds (absent: none).
+    public func failures(of attempt: SignInAttempt, within window: Int) async throws -> (account: FailureTally?, address: FailureTally?) {
+        let rows = try await database.read { c in
+            try await Rows.all(
+                c.query(
+                    """
+                    SELECT scope, count(*)::int AS n, extract(epoch FROM clock_timestamp() - max(failed_at))::float8 AS since
+                    FROM auth.sign_in_failures
+                    WHERE ((scope = 'account' AND subject = \(attempt.accountSubject)) OR (scope = 'address' AND subject = \(attempt.addressSubject)))
+                      AND failed_at > clock_timestamp() - make_interval(secs => \(window))
+                    GROUP BY scope
+                    """, logger: database.logger)
+            ) { (try $0.get("scope", as: String.self), FailureTally(count: try $0.get("n"), secondsSinceLast: try $0.get("since"))) }
+        }
+        let byScope = Dictionary(rows, uniquingKeysWith: { first, _ in first })
+        return (byScope["account"], byScope["address"])
+    }
+
+    /// Records a failed sign-in in one transaction: counted against its account and address (pruning
+    /// every count older than `window` seconds), and recorded in the trail, linked to `user` when the
+    /// e-mail address is an account's.
+    public func recordFailedSignIn(_ attempt: SignInAttempt, user: UUID?, window: Int, context: WriteContext) async throws {
+        try await database.write(context) { c in
+            try await c.run(
+                """
+                INSERT INTO auth.sign_in_failures (scope, subject)
+                SELECT s.scope, s.subject FROM (VALUES ('account', \(attempt.accountSubject)), ('address', \(attempt.addressSubject))) AS s (scope, subject)
+                WHERE s.subject IS NOT NULL
+                """, logger: context.logger)
+            try await c.run(
+                "DELETE FROM auth.sign_in_failures WHERE failed_at < clock_timestamp() - make_interval(secs => \(window))", logger: context.logger)
+            try await c.run(
+                """
+                INSERT INTO register.access_events (id, event, user_id, email, client_address)
+                VALUES (\(UUID.v7()), 'sign_in_failed', \(user), \(attempt.email), \(attempt.clientAddress))
+                """, logger: context.logger)
         }
     }
 
     // MARK: Sessions
 
-    /// Starts a session; the returned token goes into the cookie and is not kept.
-    public func startSession(for user: User, lasting duration: TimeInterval, context: WriteContext) async throws -> SecretToken {
+    /// Starts a session; the returned token goes into the cookie and is not kept. The trail records
+    /// the sign-in with the session's id (never its secret); a sign-in through the register's door
+    /// (`attempt`) also clears its account's failed sign-ins.
+    public func startSession(
+        for user: User, lasting duration: TimeInterval, attempt: SignInAttempt? = nil, context: WriteContext
+    ) async throws -> SecretToken {
         let token = SecretToken.generate(prefix: "lrs_")
         try await database.write(context) { c in
-            try await c.run(
-                """
-                INSERT INTO auth.sessions (token_sha256, user_id, expires_at)
-                VALUES (\(token.digest), \(user.id), now() + make_interval(secs => \(duration)))
-                """, logger: context.logger)
+            let session = try await Rows.first(
+                c.query(
+                    """
+                    INSERT INTO auth.sessions (token_sha256, user_id, expires_at)
+                    VALUES (\(token.digest), \(user.id), now() + make_interval(secs => \(duration)))
+                    RETURNING id
+                    """, logger: context.logger)
+            ) { try $0.get("id", as: UUID.self) }
             // Sign-in is also when expired sessions of this person are cleared away.
             try await c.run("DELETE FROM auth.sessions WHERE user_id = \(user.id) AND expires_at < now()", logger: context.logger)
+            if let attempt {
+                try await c.run(
+                    "DELETE FROM auth.sign_in_failures WHERE scope = 'account' AND subject = \(attempt.accountSubject)", logger: context.logger)
+            }
+            try await c.run(
+                """
+                INSERT INTO register.access_events (id, event, user_id, email, session_id, client_address)
+                VALUES (\(UUID.v7()), 'sign_in_succeeded', \(user.id), \(attempt?.email), \(session), \(attempt?.clientAddress))
+                """, logger: context.logger)
         }
         return token
     }
 
+    /// Ends the session (signing out), recorded in the trail by the session's id.
     public func endSession(_ token: SecretToken, context: WriteContext) async throws {
         try await database.write(context) { c in
-            try await c.run("DELETE FROM auth.sessions WHERE token_sha256 = \(token.digest)", logger: context.logger)
+            try await c.run(
+                """
+                WITH ended AS (DELETE FROM auth.sessions WHERE token_sha256 = \(token.digest) RETURNING id, user_id)
+                INSERT INTO register.access_events (id, event, user_id, session_id, reason)
+                SELECT gen_random_uuid(), 'session_ended', ended.user_id, ended.id, 'signed_out' FROM ended
+                """, logger: context.logger)
         }
     }
 
@@ -178,13 +269,20 @@ public struct AccountStore: Sendable {
         let lifetime = days ?? TokenLifetime.defaultDays
         let secret = SecretToken.generate(prefix: "lr_")
         let token = try await database.write(context) { c in
-            try await Rows.first(
+            let token = try await Rows.first(
                 c.query(
                     """
                     INSERT INTO auth.api_tokens (id, user_id, name, token_sha256, expires_at)
                     VALUES (\(UUID.v7()), \(user.id), \(name), \(secret.digest), now() + make_interval(days => \(lifetime)::int))
                     RETURNING \(unescaped: Self.tokenColumns)
                     """, logger: context.logger), Self.token)!
+            // The trail learns of the token by its id, name and expiry, never by its secret or hash.
+            try await c.run(
+                """
+                INSERT INTO register.access_events (id, event, user_id, token_id, token_name, token_expires_at)
+                VALUES (\(UUID.v7()), 'token_created', \(user.id), \(token.id), \(token.name), \(token.expiresAt))
+                """, logger: context.logger)
+            return token
         }
         return (token, secret)
     }
@@ -198,18 +296,24 @@ public struct AccountStore: Sendable {
         }
     }
 
-    /// Revokes one of the person's own tokens; another person's token is "not found".
+    /// Revokes one of the person's own tokens (recorded in the trail the first time); another
+    /// person's token is "not found".
     public func revokeToken(_ id: UUID, of user: User, context: WriteContext) async throws {
-        let revoked = try await database.write(context) { c in
-            try await Rows.first(
+        try await database.write(context) { c in
+            let found = try await Rows.first(
                 c.query(
-                    """
-                    UPDATE auth.api_tokens SET revoked_at = coalesce(revoked_at, now())
-                    WHERE id = \(id) AND user_id = \(user.id) RETURNING id
-                    """, logger: context.logger)
-            ) { try $0.get("id", as: UUID.self) }
+                    "SELECT name, revoked_at IS NOT NULL AS revoked FROM auth.api_tokens WHERE id = \(id) AND user_id = \(user.id) FOR UPDATE",
+                    logger: context.logger)
+            ) { (try $0.get("name", as: String.self), try $0.get("revoked", as: Bool.self)) }
+            guard let (name, revoked) = found else { throw DomainError.notFound("token") }
+            guard !revoked else { return }
+            try await c.run("UPDATE auth.api_tokens SET revoked_at = now() WHERE id = \(id)", logger: context.logger)
+            try await c.run(
+                """
+                INSERT INTO register.access_events (id, event, user_id, token_id, token_name, reason)
+                VALUES (\(UUID.v7()), 'token_revoked', \(user.id), \(id), \(name), 'revoked')
+                """, logger: context.logger)
         }
-        if revoked == nil { throw DomainError.notFound("token") }
     }
 
     /// The active person an unrevoked, unexpired bearer token belongs to. The token's last use is
@@ -306,12 +410,21 @@ public struct AccountStore: Sendable {
             }
             var sessions = 0, tokens = 0
             if !active {
-                sessions = try await Self.endSessions(of: id, except: nil, on: c, logger: context.logger)
-                tokens = try await Rows.all(
+                sessions = try await Self.endSessions(of: id, except: nil, reason: "deactivated", on: c, logger: context.logger)
+                // Each token revoked is recorded on its own, by id and name (never its secret or hash).
+                tokens = try await Rows.first(
                     c.query(
-                        "UPDATE auth.api_tokens SET revoked_at = now() WHERE user_id = \(id) AND revoked_at IS NULL RETURNING id",
-                        logger: context.logger)
-                ) { try $0.get("id", as: UUID.self) }.count
+                        """
+                        WITH revoked AS (
+                            UPDATE auth.api_tokens SET revoked_at = now() WHERE user_id = \(id) AND revoked_at IS NULL RETURNING id, name
+                        ), recorded AS (
+                            INSERT INTO register.access_events (id, event, user_id, token_id, token_name, reason)
+                            SELECT gen_random_uuid(), 'token_revoked', \(id), revoked.id, revoked.name, 'deactivated' FROM revoked
+                            RETURNING 1
+                        )
+                        SELECT count(*)::int AS n FROM recorded
+                        """, logger: context.logger)
+                ) { try $0.get("n", as: Int.self) } ?? 0
             }
             if current.active != active || sessions + tokens > 0 {
                 try await Self.record(active ? .reactivated : .deactivated, of: id, sessions: sessions, tokens: tokens, on: c, context: context)
@@ -361,7 +474,7 @@ public struct AccountStore: Sendable {
                 INSERT INTO auth.passwords (user_id, bcrypt) VALUES (\(id), \(bcrypt))
                 ON CONFLICT (user_id) DO UPDATE SET bcrypt = excluded.bcrypt, changed_at = now()
                 """, logger: context.logger)
-            let ended = try await Self.endSessions(of: id, except: session, on: c, logger: context.logger)
+            let ended = try await Self.endSessions(of: id, except: session, reason: event.rawValue, on: c, logger: context.logger)
             try await Self.record(event, of: id, sessions: ended, tokens: 0, on: c, context: context)
             return ended
         }
@@ -381,14 +494,25 @@ public struct AccountStore: Sendable {
             c.query("SELECT \(unescaped: userColumns) FROM register.users u WHERE u.id = \(id) FOR UPDATE", logger: logger), user)
     }
 
-    private static func endSessions(of id: UUID, except keep: SecretToken?, on c: PostgresConnection, logger: Logger) async throws -> Int {
-        try await Rows.all(
+    /// Ends every session of the person but `keep`, recording each live one in the trail with
+    /// `reason`; returns how many live ones ended.
+    private static func endSessions(
+        of id: UUID, except keep: SecretToken?, reason: String, on c: PostgresConnection, logger: Logger
+    ) async throws -> Int {
+        try await Rows.first(
             c.query(
                 """
-                DELETE FROM auth.sessions WHERE user_id = \(id) AND (\(keep?.digest)::bytea IS NULL OR token_sha256 <> \(keep?.digest))
-                RETURNING expires_at > now() AS live
+                WITH ended AS (
+                    DELETE FROM auth.sessions WHERE user_id = \(id) AND (\(keep?.digest)::bytea IS NULL OR token_sha256 <> \(keep?.digest))
+                    RETURNING id, expires_at > now() AS live
+                ), recorded AS (
+                    INSERT INTO register.access_events (id, event, user_id, session_id, reason)
+                    SELECT gen_random_uuid(), 'session_ended', \(id), ended.id, \(reason) FROM ended WHERE ended.live
+                    RETURNING 1
+                )
+                SELECT count(*)::int AS n FROM recorded
                 """, logger: logger)
-        ) { try $0.get("live", as: Bool.self) }.filter { $0 }.count
+        ) { try $0.get("n", as: Int.self) } ?? 0
     }
 
     private static func record(

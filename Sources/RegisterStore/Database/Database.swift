@@ -8,11 +8,15 @@ import RegisterDomain
 public struct WriteContext: Sendable {
     public var actor: Principal
     public var requestID: String
+    /// The client's own `X-Request-Id`, when it sent a well-formed one: recorded beside the
+    /// register's id as `app.client_request_id` (migration 11), never instead of it.
+    public var clientRequestID: String?
     public var logger: Logger
 
-    public init(actor: Principal, requestID: String, logger: Logger) {
+    public init(actor: Principal, requestID: String, clientRequestID: String? = nil, logger: Logger) {
         self.actor = actor
         self.requestID = requestID
+        self.clientRequestID = clientRequestID
         self.logger = logger
     }
 }
@@ -56,7 +60,8 @@ public struct Database: Sendable {
                     try await connection.run(
                         """
                         SELECT set_config('app.actor', \(context.actor.auditName), true),
-                               set_config('app.request_id', \(context.requestID), true)
+                               set_config('app.request_id', \(context.requestID), true),
+                               set_config('app.client_request_id', \(context.clientRequestID ?? ""), true)
                         """,
                         logger: context.logger)
                     return try await body(connection)

@@ -9,7 +9,7 @@ import RegisterStore
 struct SignInPages {
     let kit: PageKit
     let accounts: AccountService
-    let cookies: SessionCookie
+    let cookies: Cookies
 
     private static let fields = [
         Field(name: "email", label: "Email address", control: .input(type: "email", width: nil), autocomplete: "username"),
@@ -22,7 +22,7 @@ struct SignInPages {
         }
         router.post("sign-in") { request, context in
             let form = try await Form.read(request, context: context)
-            guard let expected = request.cookies[CSRF.signInCookie]?.value, CSRF.matches(form["csrf_token"], expected) else {
+            guard let expected = cookies.value(Cookies.signIn, in: request), CSRF.matches(form["csrf_token"], expected) else {
                 throw RequestProblem.missingFormToken
             }
             let next = SignInTarget.safe(form["next"])
@@ -31,15 +31,33 @@ struct SignInPages {
             let password = form.typed("password")
             if password.isEmpty { reader.fail("password", "Enter your password") }
             guard reader.errors.isEmpty else { return show(next: next, email: form.typed("email"), errors: reader.errors, status: .unprocessableContent) }
-            guard let signedIn = try await accounts.signIn(email: email, password: password, requestID: context.requestID, logger: context.logger)
-            else {
+            let signedIn: AccountService.SignedIn?
+            do {
+                signedIn = try await accounts.signIn(email: email, password: password, from: context.signInSource)
+            } catch SignInRefusal.throttled(let seconds) {
+                // The form comes back with what was typed, and the wait in words (429, Retry-After).
+                var response = show(
+                    next: next, email: form.typed("email"),
+                    errors: [FieldError(field: "email", message: "Too many sign-ins have failed. Wait \(Self.duration(seconds)), then try again")],
+                    status: .tooManyRequests)
+                response.headers[.retryAfter] = String(seconds)
+                return response
+            } catch let busy as PasswordWorkBusy {
+                var response = show(
+                    next: next, email: form.typed("email"),
+                    errors: [FieldError(field: "email", message: "The register is busy. Wait a moment, then try again")],
+                    status: .serviceUnavailable)
+                response.headers[.retryAfter] = String(busy.retryAfterSeconds)
+                return response
+            }
+            guard let signedIn else {
                 return show(
                     next: next, email: form.typed("email"),
                     errors: [FieldError(field: "email", message: "The email address or password is wrong")], status: .unauthorized)
             }
             var response = Response.redirect(to: next ?? "/", type: .normal)
-            response.headers.append(HTTPField(name: .setCookie, value: cookies.start(signedIn)))
-            response.headers.append(HTTPField(name: .setCookie, value: "\(CSRF.signInCookie)=; Path=/sign-in; Max-Age=0; HttpOnly; SameSite=Strict"))
+            response.headers.append(HTTPField(name: .setCookie, value: SessionCookie(cookies: cookies).start(signedIn)))
+            response.headers.append(HTTPField(name: .setCookie, value: cookies.set(Cookies.signIn, "", maxAge: 0, sameSite: "Strict", path: "/sign-in")))
             return response
         }
     }
@@ -51,7 +69,7 @@ struct SignInPages {
                 try await accounts.signOut(session: SecretToken(text: session), by: context.actor)
             }
             var response = Response.redirect(to: "/sign-in", type: .normal)
-            response.headers.append(HTTPField(name: .setCookie, value: cookies.end()))
+            response.headers.append(HTTPField(name: .setCookie, value: SessionCookie(cookies: cookies).end()))
             return response
         }
     }
@@ -63,7 +81,15 @@ struct SignInPages {
         view["csrf"] = token
         if let next { view["next"] = next }
         var response = kit.views.page("sign-in", view, chrome: Chrome(title: "Sign in"), status: status)
-        response.headers.append(HTTPField(name: .setCookie, value: "\(CSRF.signInCookie)=\(token); Path=/sign-in; Max-Age=3600; HttpOnly; SameSite=Strict"))
+        response.headers.append(
+            HTTPField(name: .setCookie, value: cookies.set(Cookies.signIn, token, maxAge: 3600, sameSite: "Strict", path: "/sign-in")))
         return response
+    }
+
+    /// "37 seconds", "1 minute", "5 minutes": a wait in words, rounded up to whole minutes past one.
+    static func duration(_ seconds: Int) -> String {
+        if seconds < 60 { return seconds == 1 ? "1 second" : "\(seconds) seconds" }
+        let minutes = (seconds + 59) / 60
+        return minutes == 1 ? "1 minute" : "\(minutes) minutes"
     }
 }
