@@ -28,7 +28,7 @@ struct AuditCommand: AsyncParsableCommand {
             }
             defer { try? handle.close() }
             let checkpoint = try await withServices(configuration, logger: logger) { services, _ in
-                let checkpoint = try await services.audit.beginExport(via: "cli", by: .system("cli-export", logger: logger))
+                let checkpoint = try await services.audit.beginExport(via: .cli, by: .system("cli-export", logger: logger))
                 try await services.audit.exportEvents(upTo: checkpoint.seq) { chunk in try handle.write(contentsOf: chunk) }
                 return checkpoint
             }

@@ -66,8 +66,10 @@ struct ExportCommand: AsyncParsableCommand {
             let handle = try report.sink()
             defer { try? handle.close() }
             let rows = try await withServices(configuration, logger: logger) { services, _ in
-                try await services.reports.compliance(filters, format: format, asAt: asAt, by: .system("cli-export", logger: logger))
-                    .write { piece in try handle.write(contentsOf: Data(piece.utf8)) }
+                let export = try await services.reports.compliance(
+                    filters, format: format, asAt: asAt, via: .cli, by: .system("cli-export", logger: logger))
+                try await export.write { piece in try handle.write(contentsOf: Data(piece.utf8)) }
+                return export.rows
             }
             if let output = report.output { print("wrote \(rows) rows to \(output)") }
         }
@@ -90,7 +92,7 @@ struct ExportCommand: AsyncParsableCommand {
             let configuration = try database.configuration()
             let logger = commandLogger()
             let summary = try await withServices(configuration, logger: logger) { services, _ in
-                try await services.reports.summary(boardID: boardID, asAt: asAt, by: .system("cli-export", logger: logger))
+                try await services.reports.summary(boardID: boardID, asAt: asAt, via: .cli, by: .system("cli-export", logger: logger))
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -121,7 +123,7 @@ struct ExportCommand: AsyncParsableCommand {
             let review = self.review
             do {
                 let zip = try await withServices(configuration, logger: logger) { services, _ in
-                    try await services.reports.evidencePack(review: review, asAt: day, in: folder, by: .system("cli-export", logger: logger))
+                    try await services.reports.evidencePack(review: review, asAt: day, in: folder, via: .cli, by: .system("cli-export", logger: logger))
                 }
                 let destination = URL(fileURLWithPath: output)
                 try? FileManager.default.removeItem(at: destination)

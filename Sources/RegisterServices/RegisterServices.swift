@@ -41,7 +41,7 @@ public struct RegisterServices: Sendable {
         self.evidence = EvidenceService(store: registry.evidence, audit: registry.audit, access: access, clock: clock)
         self.reports = ReportService(
             store: registry.reports, reviews: registry.reviews, clocks: registry.clocks,
-            pack: EvidencePack(reports: registry.reports, evidence: registry.evidence, trail: trail), clock: clock,
+            pack: EvidencePack(reports: registry.reports, evidence: registry.evidence, trail: trail), audit: registry.audit, clock: clock,
             names: FilterNames(boards: registry.boards, partners: registry.partners, themes: registry.themes))
         self.accounts = AccountService(
             store: registry.accounts, partners: registry.partners, sessionHours: configuration.sessionHours,

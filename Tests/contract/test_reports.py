@@ -445,6 +445,33 @@ def test_the_evidence_pack_holds_what_its_manifest_says(api: Api, world: dict[st
     assert min(event["seq"] for event in events) <= audit["head_seq"]
 
 
+def test_every_report_taken_is_recorded_in_the_audit_trail(api: Api, me: dict[str, Any], world: dict[str, Any], check: Conforms) -> None:
+    """Compliance (each format), summary and clocks exports are each a READ event: who took which
+    export, in which format, with which filters, as at which day and how many rows; never the data."""
+
+    def recorded(table: str) -> list[dict[str, Any]]:
+        query = {"table": table, "actor": f"user:{me['id'].lower()}", "limit": 200}
+        return ok(check("listAuditEvents", api.get("/api/v1/audit/events", params=query)))["items"]
+
+    review = world["review"]["reference"]
+    before = {table: len(recorded(table)) for table in ("read:report.compliance", "read:report.summary", "read:report.clocks")}
+    for format in ("csv", "json", "html"):
+        assert compliance(api, check, format=format, review=review).status_code == 200
+    ok(check("getComplianceSummary", api.get("/api/v1/reports/summary", params={"board": world["board"]["id"]})))
+    ok(check("getClocksReport", api.get("/api/v1/reports/clocks", params={"board": world["board"]["id"]})))
+
+    taken = recorded("read:report.compliance")[before["read:report.compliance"]:]
+    assert [event["operation"] for event in taken] == ["READ"] * 3
+    details = [json.loads(event["payload"])["new"] for event in taken]
+    assert [d["format"] for d in details] == ["csv", "json", "html"]
+    assert all(d["filters"] == {"review": review} and d["rows"] == 4 and d["via"] == "api" and d["as_at"] is None for d in details)
+    assert world["recs"][1]["text"] not in json.dumps(taken)
+    summary = recorded("read:report.summary")[before["read:report.summary"]:]
+    assert [json.loads(e["payload"])["new"]["filters"] for e in summary] == [{"board": world["board"]["id"].lower()}]
+    clocks = recorded("read:report.clocks")[before["read:report.clocks"]:]
+    assert len(clocks) == 1 and json.loads(clocks[0]["payload"])["new"]["rows"] == 1
+
+
 def test_an_evidence_pack_by_id_or_as_at(api: Api, world: dict[str, Any], check: Conforms) -> None:
     path, review = "/api/v1/reports/evidence-pack", world["review"]
     by_id = check("getEvidencePack", api.get(path, params={"review": review["id"].upper()}))

@@ -89,12 +89,15 @@ public struct AuditTrail: Sendable {
 
     /// Starts an export: records who exported (an event of its own), then takes the checkpoint
     /// that bounds what `exportEvents` will stream.
-    public func beginExport(via channel: String, context: WriteContext) async throws -> Checkpoint {
-        try await store.recordRead("audit.export", key: "events", detail: #"{"format": "jsonl", "via": "\#(channel)"}"#, context: context)
+    public func beginExport(via channel: ExportChannel, context: WriteContext) async throws -> Checkpoint {
+        try await ExportRecord(.audit, format: "jsonl", via: channel).record(in: store, context: context)
         return try await checkpoint(context: context)
     }
 
-    /// Streams events 1…`last` as JSON Lines.
+    /// Streams events 1…`last` as JSON Lines, a page at a time: each page is read on a pooled
+    /// connection held only for that query, then written while no connection is held, so a slow
+    /// client keeps none. Sealed events never change and `last` bounds the export, so the pages
+    /// add up to exactly the chain the checkpoint describes, however long the download takes.
     public func exportEvents(upTo last: Int64, write: (Data) async throws -> Void) async throws {
         guard last > 0 else { return }
         try await store.scan(upTo: last) { page in

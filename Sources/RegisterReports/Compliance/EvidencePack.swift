@@ -73,14 +73,12 @@ public struct EvidencePack: Sendable {
 
     /// Builds the pack in `folder` (which must exist and be private) and returns the ZIP's location.
     public func build(
-        reviewID: UUID?, reference: String?, asAt: AsAt?, today: Day, context: WriteContext, in folder: URL
+        reviewID: UUID?, reference: String?, asAt: AsAt?, today: Day, via: ExportChannel, context: WriteContext, in folder: URL
     ) async throws -> URL {
         let review = try await reports.review(id: reviewID, reference: reference, asAt: asAt)
         // Who took which pack, recorded first; the checkpoint after it covers that event too.
-        try await trail.store.recordRead(
-            "evidence_pack", key: review.id.uuidString.lowercased(),
-            detail: #"{"reference": \#(Self.jsonString(review.reference)), "as_at": \#(asAt.map { "\"\($0.day)\"" } ?? "null")}"#,
-            context: context)
+        try await ExportRecord(.evidencePack(reviewID: review.id, reference: review.reference), format: "zip", via: via, asAt: asAt?.day)
+            .record(in: trail.store, context: context)
         let checkpoint = try await trail.checkpoint(context: context)
         let generatedAt = Date()
 
@@ -159,8 +157,4 @@ public struct EvidencePack: Sendable {
     }
 
     static func hex(_ digest: SHA256.Digest) -> String { digest.map { String(format: "%02x", $0) }.joined() }
-
-    static func jsonString(_ text: String) -> String {
-        String(decoding: (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
-    }
 }

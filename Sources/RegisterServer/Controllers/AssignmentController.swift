@@ -42,14 +42,14 @@ struct AssignmentController {
         group.patch("assignments/:assignment") { request, context in
             let id = try id(context)
             let current = try await assignments.get(id, by: context.actor)
-            let expected = try ETag.expectedVersion(request)
+            let expected = try ETag.expectedVersion(request, current: current.version)
             let details = try await JSON.merge(current.details, patchFrom: request, context: context)
             let assignment = try await assignments.update(id, expectedVersion: expected, to: details, by: context.actor)
             return try JSON.response(assignment, etag: assignment.version)
         }
         group.post("assignments/:assignment/transitions") { request, context in
             let assignment = try await assignments.move(
-                try id(context), expectedVersion: try ETag.optionalExpectedVersion(request),
+                try id(context), expectedVersion: try await ETag.optionalExpectedVersion(request) { try await assignments.get(try id(context), by: context.actor).version },
                 try await JSON.decode(TransitionRequest<AssignmentStatus>.self, from: request, context: context, fields: ["to", "reason", "on"]),
                 by: context.actor)
             return try JSON.response(assignment, etag: assignment.version)

@@ -69,7 +69,7 @@ struct AuditController {
         }
         group.get("audit/export") { _, context in
             // The export is itself an event; the checkpoint taken now bounds what is streamed.
-            let checkpoint = try await audit.beginExport(via: "api", by: context.actor)
+            let checkpoint = try await audit.beginExport(via: .api, by: context.actor)
             var headers = HTTPFields()
             headers[.contentType] = "application/jsonl; charset=utf-8"
             headers[.contentDisposition] = "attachment; filename=\"audit-\(checkpoint.seq).jsonl\""

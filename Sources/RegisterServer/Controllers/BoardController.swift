@@ -24,8 +24,8 @@ struct BoardController {
         group.patch("boards/:board") { request, context in
             try context.actor.require(.manageBoards)
             let id = try context.parameters.id("board", entity: "board")
-            let expected = try ETag.expectedVersion(request)
             let current = try await boards.get(id, by: context.actor)
+            let expected = try ETag.expectedVersion(request, current: current.version)
             let details = try await JSON.merge(current.details, patchFrom: request, context: context)
             let board = try await boards.update(id, expectedVersion: expected, to: details, by: context.actor)
             return try JSON.response(board, etag: board.version)

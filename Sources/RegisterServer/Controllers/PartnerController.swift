@@ -25,7 +25,7 @@ struct PartnerController {
             let id = try id(context)
             let current = try await partners.get(id, by: context.actor)
             try context.actor.require(.managePartners)
-            let expected = try ETag.expectedVersion(request)
+            let expected = try ETag.expectedVersion(request, current: current.version)
             let details = try await JSON.merge(current.details, patchFrom: request, context: context)
             let partner = try await partners.update(id, expectedVersion: expected, to: details, by: context.actor)
             return try JSON.response(partner, etag: partner.version)

@@ -43,14 +43,14 @@ struct RecommendationController {
         group.patch("recommendations/:recommendation") { request, context in
             let id = try id(context)
             let current = try await recommendations.get(id, by: context.actor)
-            let expected = try ETag.expectedVersion(request)
+            let expected = try ETag.expectedVersion(request, current: current.version)
             let details = try await JSON.merge(current.details, patchFrom: request, context: context)
             let recommendation = try await recommendations.update(id, expectedVersion: expected, to: details, by: context.actor)
             return try JSON.response(recommendation, etag: recommendation.version)
         }
         group.post("recommendations/:recommendation/transitions") { request, context in
             let recommendation = try await recommendations.move(
-                try id(context), expectedVersion: try ETag.optionalExpectedVersion(request),
+                try id(context), expectedVersion: try await ETag.optionalExpectedVersion(request) { try await recommendations.get(try id(context), by: context.actor).version },
                 try await JSON.decode(TransitionRequest<RecommendationStatus>.self, from: request, context: context, fields: ["to", "reason", "on"]),
                 by: context.actor)
             return try JSON.response(recommendation, etag: recommendation.version)

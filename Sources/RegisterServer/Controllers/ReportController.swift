@@ -16,23 +16,23 @@ struct ReportController {
         group.get("reports/compliance") { request, context in
             let q = QueryParameters(request)
             let format = try q.vocabulary("format", ReportFormat.self) ?? .json
-            return try Self.compliance(reports, Self.filters(q), format: format, asAt: try q.asAt(), context: context)
+            return try await Self.compliance(reports, Self.filters(q), format: format, asAt: try q.asAt(), via: .api, context: context)
         }
         group.get("reports/summary") { request, context in
             let q = QueryParameters(request)
-            return try JSON.response(try await reports.summary(boardID: try q.uuid("board"), asAt: try q.asAt(), by: context.actor))
+            return try JSON.response(try await reports.summary(boardID: try q.uuid("board"), asAt: try q.asAt(), via: .api, by: context.actor))
         }
         group.get("reports/clocks") { request, context in
             let q = QueryParameters(request)
             let filter = ReviewFilter(kind: try q.vocabulary("kind", ReviewKind.self), boardID: try q.uuid("board"))
-            return try JSON.response(try await reports.clocks(filter, page: try q.page(), asAt: try q.asAt(), by: context.actor))
+            return try JSON.response(try await reports.clocks(filter, page: try q.page(), asAt: try q.asAt(), via: .api, by: context.actor))
         }
         group.get("reports/evidence-pack") { request, context in
             let q = QueryParameters(request)
             guard let review = try q.text("review", max: 100) else {
                 throw RequestProblem.badQuery(field: "review", message: "review is required: the review's id or reference, such as COV-SCR-2016-01")
             }
-            return try await Self.evidencePack(reports, review: review, asAt: try q.asAt(), context: context)
+            return try await Self.evidencePack(reports, review: review, asAt: try q.asAt(), via: .api, context: context)
         }
     }
 
@@ -44,11 +44,12 @@ struct ReportController {
             overdue: try q.bool("overdue"))
     }
 
-    /// The compliance report, streamed as it is read. Shared by the API and the pages.
+    /// The compliance report, taken and recorded before the first byte, then streamed from its
+    /// snapshot (no database connection held while the client reads). Shared by the API and the pages.
     static func compliance(
-        _ reports: ReportService, _ filters: ComplianceFilters, format: ReportFormat, asAt: AsAt?, context: SignedInContext
-    ) throws -> Response {
-        let export = try reports.compliance(filters, format: format, asAt: asAt, by: context.actor)
+        _ reports: ReportService, _ filters: ComplianceFilters, format: ReportFormat, asAt: AsAt?, via: ExportChannel, context: SignedInContext
+    ) async throws -> Response {
+        let export = try await reports.compliance(filters, format: format, asAt: asAt, via: via, by: context.actor)
         var headers = HTTPFields()
         headers[.contentType] = format.mediaType
         headers[.cacheControl] = "private, no-store"
@@ -64,11 +65,11 @@ struct ReportController {
     }
 
     /// A review's evidence pack, built in a private temporary folder and streamed from there.
-    static func evidencePack(_ reports: ReportService, review: String, asAt: AsAt?, context: SignedInContext) async throws -> Response {
+    static func evidencePack(_ reports: ReportService, review: String, asAt: AsAt?, via: ExportChannel, context: SignedInContext) async throws -> Response {
         let folder = try TemporaryFolder()
         let zip: URL
         do {
-            zip = try await reports.evidencePack(review: review, asAt: asAt, in: folder.url, by: context.actor)
+            zip = try await reports.evidencePack(review: review, asAt: asAt, in: folder.url, via: via, by: context.actor)
         } catch {
             folder.remove()
             throw error

@@ -37,7 +37,7 @@ struct ReviewController {
         group.patch("reviews/:review") { request, context in
             let id = try context.parameters.id("review", entity: "review")
             let current = try await reviews.get(id, by: context.actor)
-            let expected = try ETag.expectedVersion(request)
+            let expected = try ETag.expectedVersion(request, current: current.version)
             let details = try await JSON.merge(current.details, patchFrom: request, context: context)
             let review = try await reviews.update(id, expectedVersion: expected, to: details, by: context.actor)
             return try JSON.response(review, etag: review.version)
@@ -45,7 +45,7 @@ struct ReviewController {
         group.post("reviews/:review/transitions") { request, context in
             let id = try context.parameters.id("review", entity: "review")
             let review = try await reviews.move(
-                id, expectedVersion: try ETag.optionalExpectedVersion(request),
+                id, expectedVersion: try await ETag.optionalExpectedVersion(request) { try await reviews.get(id, by: context.actor).version },
                 try await JSON.decode(TransitionRequest<ReviewStatus>.self, from: request, context: context, fields: ["to", "reason", "on"]),
                 by: context.actor)
             return try JSON.response(review, etag: review.version)

@@ -29,7 +29,7 @@ struct ReviewItemController {
         group.patch("reviews/:review/questions/:question") { request, context in
             let (id, reviewID) = (try questionID(context), try reviewID(context))
             let current = try await items.question(id, of: reviewID, by: context.actor)
-            let expected = try ETag.expectedVersion(request)
+            let expected = try ETag.expectedVersion(request, current: current.version)
             let details = try await JSON.merge(current.details, patchFrom: request, context: context)
             let question = try await items.updateQuestion(id, of: reviewID, expectedVersion: expected, to: details, by: context.actor)
             return try JSON.response(question, etag: question.version)
@@ -56,7 +56,7 @@ struct ReviewItemController {
         group.patch("reviews/:review/findings/:finding") { request, context in
             let (id, reviewID) = (try findingID(context), try reviewID(context))
             let current = try await items.finding(id, of: reviewID, by: context.actor)
-            let expected = try ETag.expectedVersion(request)
+            let expected = try ETag.expectedVersion(request, current: current.version)
             let details = try await JSON.merge(current.details, patchFrom: request, context: context)
             let finding = try await items.updateFinding(id, of: reviewID, expectedVersion: expected, to: details, by: context.actor)
             return try JSON.response(finding, etag: finding.version)

@@ -139,28 +139,106 @@ enum JSON {
     }
 }
 
-/// Optimistic locking over HTTP: the record's version is its ETag.
+/// Optimistic locking over HTTP: the record's version is its ETag (`"3"`), and `If-Match` is
+/// evaluated as RFC 9110 §13.1.1 says.
+///
+/// - No `If-Match`: `428` where an update needs one.
+/// - Not an `If-Match` at all (not `*` nor a list of entity tags): `400`.
+/// - `*`: matches whatever version the record has now.
+/// - A list of entity tags: matches when one of them names the current version by strong
+///   comparison. A well-formed tag that names no current version (an older version, a weak
+///   `W/"3"`, a tag this register never sends) is a precondition that fails: `412`, with the
+///   version the record is at now.
+///
+/// A record the person may not see answers `404` before any of this is looked at: the record is
+/// read (or the service checks access) before the precondition fails.
 enum ETag {
     static func header(_ version: Int) -> String { "\"\(version)\"" }
 
-    /// The version named by `If-Match`, required on every update.
-    static func expectedVersion(_ request: Request) throws -> Int {
+    /// The version an update must find, from `If-Match` (required). `current` is the version the
+    /// record has now, as just read by the caller (who may see it).
+    static func expectedVersion(_ request: Request, current: Int) throws -> Int {
         guard let value = request.headers[.ifMatch] else { throw RequestProblem.ifMatchRequired }
-        guard let version = optionalVersion(value) else { throw RequestProblem.badIfMatch(value) }
-        return version
+        guard let condition = IfMatch(value) else { throw RequestProblem.badIfMatch(value) }
+        return condition.expected(current: current)
     }
 
-    /// The version named by `If-Match` when one is sent (lifecycle moves may omit it).
-    static func optionalExpectedVersion(_ request: Request) throws -> Int? {
+    /// The version a lifecycle move must find when `If-Match` is sent (it may be left out; `*` asks
+    /// only that the record exists, which the move itself checks). A single tag is handed over as it
+    /// is; only a list needs `current`, the record's version read through the service (so a record
+    /// the person may not see is 404).
+    static func optionalExpectedVersion(_ request: Request, current: () async throws -> Int) async throws -> Int? {
         guard let value = request.headers[.ifMatch] else { return nil }
-        guard let version = optionalVersion(value) else { throw RequestProblem.badIfMatch(value) }
-        return version
+        guard let condition = IfMatch(value) else { throw RequestProblem.badIfMatch(value) }
+        switch condition {
+        case .any: return nil
+        case .tags(let tags) where tags.count == 1: return tags[0] ?? IfMatch.noVersion
+        case .tags: return condition.expected(current: try await current())
+        }
+    }
+}
+
+/// An `If-Match` field value, parsed by RFC 9110's grammar: `*`, or a comma-separated list of
+/// entity tags `[W/]"…"` (empty list elements ignored).
+enum IfMatch: Equatable {
+    case any
+    /// Each tag's version when it is a strong tag this register could have sent (`"3"`), nil for
+    /// any other well-formed tag (weak, or not a version): such a tag matches nothing.
+    case tags([Int?])
+
+    /// Nil when the value is not well formed.
+    init?(_ raw: String) {
+        let text = raw.trimmingCharacters(in: CharacterSet(charactersIn: " \t"))
+        if text == "*" {
+            self = .any
+            return
+        }
+        var tags: [Int?] = []
+        var rest = Substring(text)
+        while true {
+            rest = rest.drop(while: Self.isSpace)
+            if rest.first == "," {
+                rest.removeFirst()  // an empty list element
+                continue
+            }
+            guard !rest.isEmpty else { break }
+            let weak = rest.hasPrefix("W/")
+            if weak { rest.removeFirst(2) }
+            guard rest.first == "\"" else { return nil }
+            rest.removeFirst()
+            guard let close = rest.unicodeScalars.firstIndex(of: "\"") else { return nil }
+            let opaque = rest[..<close]
+            // etagc: "!", "#"…"~" and obs-text; no spaces, quotes or controls.
+            guard opaque.unicodeScalars.allSatisfy({ $0 == "!" || (0x23...0x7E).contains($0.value) || $0.value >= 0x80 }) else { return nil }
+            tags.append(weak ? nil : Self.version(opaque))
+            rest = rest[rest.index(after: close)...].drop(while: Self.isSpace)
+            guard rest.isEmpty || rest.first == "," else { return nil }
+        }
+        guard !tags.isEmpty else { return nil }
+        self = .tags(tags)
     }
 
-    private static func optionalVersion(_ raw: String) -> Int? {
-        var text = raw.trimmingCharacters(in: .whitespaces)
-        if text.hasPrefix("W/") { text.removeFirst(2) }
-        guard text.count >= 3, text.first == "\"", text.last == "\"" else { return nil }
-        return Int(text.dropFirst().dropLast()).flatMap { $0 > 0 ? $0 : nil }
+    /// The version to update from: `current` when the condition holds for it, else `noVersion`.
+    func expected(current: Int) -> Int {
+        switch self {
+        case .any: current
+        case .tags(let tags): tags.contains(current) ? current : Self.noVersion
+        }
     }
+
+    /// A version no record ever has (versions count from 1). Handed to the service when nothing in
+    /// If-Match can match, so that the service's access policy answers first (a partner or auditor
+    /// who may not change the record: 403), and then the store's own version check answers `412`
+    /// with the record's current version, as for any stale ETag (RFC 9110 §13.2.1: refusals found
+    /// before the preconditions take precedence over them).
+    static let noVersion = 0
+
+    /// The register's versions are positive whole numbers, written without leading zeros.
+    private static func version(_ opaque: Substring) -> Int? {
+        guard let first = opaque.first, first != "0", opaque.count <= 18, opaque.allSatisfy(\.isASCII), let n = Int(opaque), n > 0 else { return nil }
+        return n
+    }
+
+    /// Optional whitespace (OWS) around list elements.
+    private static func isSpace(_ c: Character) -> Bool { c == " " || c == "\t" }
 }

@@ -127,7 +127,9 @@ struct Problem: Encodable {
                     "if-match-required", .preconditionRequired, "If-Match is required",
                     "Send the ETag you read in an If-Match header, so a change made meanwhile by someone else is not overwritten.")
             case .badIfMatch(let value):
-                return make("bad-if-match", .badRequest, "If-Match is not an ETag of this register", "If-Match '\(value)' is not an ETag this register sent; GET the record and use its ETag.")
+                return make(
+                    "bad-if-match", .badRequest, "If-Match is not well formed",
+                    "If-Match '\(value)' is neither * nor a list of quoted ETags such as \"3\"; GET the record and use its ETag.")
             case .badQuery(let field, let message):
                 return make("validation", .unprocessableContent, "A query parameter is not valid", message, errors: [FieldError(field: field, message: message)])
             case .crossSite:

@@ -8,9 +8,11 @@ import RegisterDomain
 /// API alike) and the GETs that record something (evidence downloads, evidence packs, the audit
 /// export) must come from the register's own origin. Bearer-token calls are not a browser's and pass.
 struct SameOriginMiddleware<Context: RequestContext>: RouterMiddleware {
-    /// GETs with side effects: each is recorded in the audit trail.
+    /// GETs with side effects: each is recorded in the audit trail (every export: the reports, the
+    /// reports page's summary figures, the clocks report, evidence packs, the audit export).
     static func recordsARead(_ path: String) -> Bool {
-        path.hasSuffix("/reports/evidence-pack") || path.hasSuffix("/audit/export")
+        path == "/reports" || path.hasSuffix("/reports/compliance") || path.hasSuffix("/reports/summary") || path.hasSuffix("/reports/clocks")
+            || path.hasSuffix("/reports/evidence-pack") || path.hasSuffix("/audit/export")
             || (path.contains("/evidence/") && path.contains("/files/"))
     }
 

@@ -41,7 +41,7 @@ public struct AuditService: Sendable {
     }
 
     /// Starts an export: records it and takes the checkpoint that bounds what `exportEvents` sends.
-    public func beginExport(via channel: String, by actor: Actor) async throws -> Checkpoint {
+    public func beginExport(via channel: ExportChannel, by actor: Actor) async throws -> Checkpoint {
         try actor.require(.readAudit)
         return try await trail.beginExport(via: channel, context: actor.write)
     }

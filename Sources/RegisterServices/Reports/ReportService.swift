@@ -62,25 +62,45 @@ public struct ComplianceFilters: Sendable, Equatable {
 }
 
 /// Compliance reports, summary figures, the clocks report and evidence packs, for staff and auditors.
+///
+/// Every export is recorded in the audit trail here, for every face (API, pages, command line):
+/// each function below that hands a report out records an `ExportRecord` (which report, format,
+/// filters, as-at day, rows, face; never the data) before the first byte is sent.
 public struct ReportService: Sendable {
     let store: ReportStore
     let reviews: ReviewStore
     let clocks: ClockStore
     let pack: EvidencePack
+    let audit: AuditStore
     let clock: RegisterClock
     /// Names the filters in the printable report's heading.
     let names: FilterNames
 
-    /// The compliance report, ready to write: the actor's permission and the filters are checked
-    /// here, before anything is sent, so a refusal is a clear error and not a broken download.
-    public func compliance(_ filters: ComplianceFilters, format: ReportFormat, asAt: AsAt?, by actor: Actor) throws -> ComplianceExport {
+    /// Checks that the actor may take reports and that the filters are valid, reading nothing: what
+    /// the reports page shows next to its form before any download is asked for.
+    public func checkCompliance(_ filters: ComplianceFilters, by actor: Actor) throws {
         try actor.require(.readReports)
-        let heading = ReportHeading(asAt: asAt?.day, generatedAt: clock.now(), filters: filters.described)
-        let (names, store) = (self.names, self.store)
+        _ = try filters.filter()
+    }
+
+    /// The compliance report, ready to send: the permission and the filters are checked first, then
+    /// the rows are read into a private file (`ComplianceSnapshot`: one consistent snapshot, the
+    /// connection held only while PostgreSQL produces them), then the export is recorded. Sending it
+    /// touches no database, so a slow client holds no connection; a refusal comes before any byte.
+    public func compliance(
+        _ filters: ComplianceFilters, format: ReportFormat, asAt: AsAt?, via: ExportChannel, by actor: Actor
+    ) async throws -> ComplianceExport {
+        try actor.require(.readReports)
+        let filter = try filters.filter()
+        let today = clock.today()
+        var heading = ReportHeading(asAt: asAt?.day, generatedAt: clock.now(), filters: filters.described)
+        if format == .html { heading.filters = await names.describe(filters, reports: store, asAt: asAt) }
+        let snapshot = try await ComplianceSnapshot.take(store, filter: filter, asAt: asAt, today: today)
+        try await ExportRecord(.compliance, format: format.rawValue, via: via, filters: filters.described, asAt: asAt?.day, rows: snapshot.rows)
+            .record(in: audit, context: actor.write)
         return ComplianceExport(
-            store: store, filter: try filters.filter(), format: format, heading: heading, asAt: asAt, today: clock.today(),
-            fileName: "compliance-\(asAt?.day.description ?? clock.today().description).\(format.fileExtension)",
-            describe: { await names.describe(filters, reports: store, asAt: asAt) })
+            snapshot: snapshot, format: format, heading: heading,
+            fileName: "compliance-\(asAt?.day.description ?? today.description).\(format.fileExtension)")
     }
 
     /// One recommendation's assignments as they stood at the end of `asAt`'s day (rebuilt from the
@@ -94,13 +114,20 @@ public struct ReportService: Sendable {
         return rows
     }
 
-    public func summary(boardID: UUID?, asAt: AsAt?, by actor: Actor) async throws -> ComplianceSummary {
+    /// The summary figures, recorded as an export (its rows: the lines per review and per partner).
+    public func summary(boardID: UUID?, asAt: AsAt?, via: ExportChannel, by actor: Actor) async throws -> ComplianceSummary {
         try actor.require(.readReports)
-        return try await store.summary(boardID: boardID, asAt: asAt, today: clock.today())
+        let summary = try await store.summary(boardID: boardID, asAt: asAt, today: clock.today())
+        try await ExportRecord(
+            .summary, format: via == .page ? "html" : "json", via: via, filters: boardID.map { [("board", $0.uuidString.lowercased())] } ?? [],
+            asAt: asAt?.day, rows: summary.reviews.count + summary.partners.count
+        ).record(in: audit, context: actor.write)
+        return summary
     }
 
-    /// Every review's statutory clocks (a page of reviews), judged on the report's day.
-    public func clocks(_ filter: ReviewFilter, page: PageRequest, asAt: AsAt?, by actor: Actor) async throws -> Page<ReviewClocks> {
+    /// Every review's statutory clocks (a page of reviews), judged on the report's day; each page
+    /// taken is recorded as an export.
+    public func clocks(_ filter: ReviewFilter, page: PageRequest, asAt: AsAt?, via: ExportChannel, by actor: Actor) async throws -> Page<ReviewClocks> {
         try actor.require(.readReports)
         let reviews = try await reviews.list(filter, page: page, today: clock.today(), asAt: asAt)
         // A past report is judged on its day, with the reviews and pauses as they stood at its end.
@@ -108,15 +135,19 @@ public struct ReportService: Sendable {
         let items = reviews.items.map {
             ReviewClocks(reviewID: $0.id, reference: $0.details.reference, kind: $0.details.kind, regime: $0.details.regime, clocks: evaluated[$0.id] ?? [])
         }
+        let filters = [("kind", filter.kind?.rawValue), ("board", filter.boardID?.uuidString.lowercased()), ("after", page.after?.uuidString.lowercased())]
+            .compactMap { name, value in value.map { (name, $0) } }
+        try await ExportRecord(.clocks, format: via == .page ? "html" : "json", via: via, filters: filters, asAt: asAt?.day, rows: items.count)
+            .record(in: audit, context: actor.write)
         return Page(items: items, nextCursor: reviews.nextCursor)
     }
 
     /// A review's evidence pack (a ZIP in `folder`), recorded in the audit trail.
-    public func evidencePack(review: String, asAt: AsAt?, in folder: URL, by actor: Actor) async throws -> URL {
+    public func evidencePack(review: String, asAt: AsAt?, in folder: URL, via: ExportChannel, by actor: Actor) async throws -> URL {
         try actor.require(.readReports)
         return try await pack.build(
             reviewID: UUID(uuidString: review), reference: UUID(uuidString: review) == nil ? review : nil, asAt: asAt,
-            today: clock.today(), context: actor.write, in: folder)
+            today: clock.today(), via: via, context: actor.write, in: folder)
     }
 }
 
@@ -143,41 +174,34 @@ public struct ReviewClocks: Encodable, Sendable {
     }
 }
 
-/// A compliance report whose permission and filters have been checked, to be written as rows are read.
+/// A compliance report taken and recorded, to be written out from its snapshot.
 public struct ComplianceExport: Sendable {
-    let store: ReportStore
-    let filter: ReportFilter
+    let snapshot: ComplianceSnapshot
     public let format: ReportFormat
     let heading: ReportHeading
-    let asAt: AsAt?
-    let today: Day
     /// The file name it is offered under, `compliance-2026-03-31.csv`.
     public let fileName: String
-    /// The filters in words, for the printable report (names looked up once, before the first row).
-    let describe: @Sendable () async -> [(String, String)]
 
-    /// Writes the report, handing `emit` pieces of about 64 KiB as rows are read (constant memory
-    /// whatever the register's size). Returns the number of rows.
+    /// Lines in the report.
+    public var rows: Int { snapshot.rows }
+
+    /// Writes the report, handing `emit` pieces of about 64 KiB (constant memory whatever the
+    /// register's size), then removes the snapshot. Touches no database.
     ///
-    /// The printable report puts its totals first: they are counted in a first pass over the same
-    /// rows (a few counters, nothing kept), and the report says at its end if the second pass
-    /// listed a different number (the register changed in between).
-    @discardableResult
-    public func write(_ emit: (String) async throws -> Void) async throws -> Int {
+    /// The printable report puts its totals first: they are counted in a first pass over the
+    /// snapshot (a few counters, nothing kept), so they agree with the rows listed.
+    public func write(_ emit: (String) async throws -> Void) async throws {
+        defer { snapshot.discard() }
         var report: any ComplianceWriter
         if format == .html {
             var totals = ComplianceTotals()
-            try await store.compliance(filter, asAt: asAt, today: today) { totals.add($0) }
-            var named = heading
-            named.filters = await describe()
-            report = HTMLComplianceWriter(heading: named, totals: totals)
+            try await snapshot.replay { totals.add($0) }
+            report = HTMLComplianceWriter(heading: heading, totals: totals)
         } else {
             report = ComplianceReport.writer(format, heading: heading)
         }
         var pending = report.begin()
-        var rows = 0
-        try await store.compliance(filter, asAt: asAt, today: today) { row in
-            rows += 1
+        try await snapshot.replay { row in
             pending += report.row(row)
             if pending.utf8.count >= 64 * 1024 {
                 try await emit(pending)
@@ -186,7 +210,6 @@ public struct ComplianceExport: Sendable {
         }
         pending += report.end()
         try await emit(pending)
-        return rows
     }
 }
 

@@ -171,9 +171,10 @@ public struct RecommendationService: Sendable {
         return try await store.list(filter, page: page, today: clock.today(), asAt: asAt)
     }
 
+    /// A recommendation; its `overdue` counts only the late work the actor may see.
     public func get(_ id: UUID, asAt: AsAt? = nil, by actor: Actor) async throws -> Recommendation {
-        try await access.read(.recommendation(id), .readReviews, by: actor)
-        return try await store.get(id, today: clock.today(), asAt: asAt)
+        let reach = try await access.read(.recommendation(id), .readReviews, by: actor)
+        return try await store.get(id, today: clock.today(), asAt: asAt, reach: reach)
     }
 
     public func add(to reviewID: UUID, _ details: @autoclosure () async throws -> RecommendationDetails, by actor: Actor) async throws -> Recommendation {

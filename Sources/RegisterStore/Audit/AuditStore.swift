@@ -47,6 +47,18 @@ public struct StoredCheckpoint: Sendable, Equatable {
     }
 }
 
+/// A read the trail records: what was read (the event's table is `read:<what>`), which record or
+/// report (`key`), and the facts that say which (`detail`) — never the content that was read.
+public struct RecordedRead: Sendable, Equatable {
+    public var what: String
+    public var key: String
+    public var detail: [String: JSONValue]
+
+    public init(what: String, key: String, detail: [String: JSONValue]) {
+        (self.what, self.key, self.detail) = (what, key, detail)
+    }
+}
+
 /// The audit trail, read through the functions the audit owner grants (the service holds no
 /// privilege on the audit tables themselves).
 public struct AuditStore: Sendable {
@@ -112,11 +124,21 @@ public struct AuditStore: Sendable {
         }
     }
 
-    /// Records that someone looked at something (an export, an evidence file): an event of its own.
+    /// Records that someone looked at something (an export, an evidence file): an event of its own,
+    /// staged by `audit.record_read` and sealed when this short transaction commits, before a byte
+    /// of what was read is sent.
     public func recordRead(_ what: String, key: String, detail: String? = nil, context: WriteContext) async throws {
         try await database.write(context) { c in
             try await c.run("SELECT audit.record_read(\(what), \(key), \(detail)::jsonb)", logger: context.logger)
         }
+    }
+
+    /// Records `read` the same way, its detail encoded as JSON here (never pasted into text).
+    public func record(_ read: RecordedRead, context: WriteContext) async throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let detail = String(decoding: try encoder.encode(read.detail), as: UTF8.self)
+        try await recordRead(read.what, key: read.key, detail: detail, context: context)
     }
 
     private static func event(_ r: PostgresRandomAccessRow) throws -> AuditEvent {

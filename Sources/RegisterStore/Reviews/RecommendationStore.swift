@@ -93,8 +93,9 @@ public struct RecommendationStore: Sendable {
         }
     }
 
-    /// A recommendation as it is now, or as it stood at `asAt` (rebuilt from the audit trail).
-    public func get(_ id: UUID, today: Day, asAt: AsAt? = nil) async throws -> Recommendation {
+    /// A recommendation as it is now, or as it stood at `asAt` (rebuilt from the audit trail). Its
+    /// `overdue` counts only late work within `reach` (a partner's own assignments; 0013).
+    public func get(_ id: UUID, today: Day, asAt: AsAt? = nil, reach: Reach = .everything) async throws -> Recommendation {
         let found = try await database.read { c in
             if let asAt {
                 return try await Rows.first(
@@ -105,11 +106,12 @@ public struct RecommendationStore: Sendable {
                                   WHERE rf.recommendation_id = x.id ORDER BY rf.finding_id) AS finding_ids,
                             register.recommendation_overdue(x.status, x.target_date, EXISTS (
                                 SELECT 1 FROM register.assignments_at(\(asAt.sealedBefore)) a
-                                WHERE a.recommendation_id = x.id AND register.assignment_overdue(a.status, a.due_date, \(asAt.day))), \(asAt.day)) AS overdue
+                                WHERE a.recommendation_id = x.id AND (\(reach.partnerID)::uuid IS NULL OR a.partner_id = \(reach.partnerID))
+                                  AND register.assignment_overdue(a.status, a.due_date, \(asAt.day))), \(asAt.day)) AS overdue
                         FROM register.recommendations_at(\(asAt.sealedBefore)) x WHERE x.id = \(id)
                         """, logger: database.logger), Self.recommendation)
             }
-            return try await Self.fetch(id, today: today, on: c, logger: database.logger)
+            return try await Self.fetch(id, today: today, reach: reach, on: c, logger: database.logger)
         }
         guard let found else { throw DomainError.notFound("recommendation") }
         return found
@@ -117,6 +119,10 @@ public struct RecommendationStore: Sendable {
 
     /// Lists recommendations in the order they were recorded (id order), so the cursor (the last id
     /// shown) stays stable while others are added. `all(of:)` gives one review's in report order.
+    ///
+    /// Within a partner's reach, `overdue` (flag and filter) counts only their own late work, and the
+    /// `partner` filter looks only at assignments they may see: another organisation's id finds
+    /// nothing, exactly as an id that names no organisation.
     public func list(_ f: RecommendationFilter, page: PageRequest, today: Day, asAt: AsAt? = nil) async throws -> Page<Recommendation> {
         let at = asAt?.sealedBefore
         let today = asAt?.day ?? today
@@ -126,7 +132,8 @@ public struct RecommendationStore: Sendable {
                     """
                     WITH late_work AS MATERIALIZED (
                         SELECT DISTINCT a.recommendation_id FROM register.assignments_at(\(at)) a
-                        WHERE register.assignment_overdue(a.status, a.due_date, \(today))),
+                        WHERE (\(f.reach.partnerID)::uuid IS NULL OR a.partner_id = \(f.reach.partnerID))
+                          AND register.assignment_overdue(a.status, a.due_date, \(today))),
                     listed AS (
                         SELECT x.*, register.recommendation_overdue(
                                    x.status, x.target_date, x.id IN (SELECT recommendation_id FROM late_work), \(today)) AS overdue
@@ -148,7 +155,9 @@ public struct RecommendationStore: Sendable {
                       AND (\(f.dueBefore)::date IS NULL OR x.target_date <= \(f.dueBefore))
                       AND (\(f.text)::text IS NULL OR x.search @@ websearch_to_tsquery('english', \(f.text)))
                       AND (\(f.partnerID)::uuid IS NULL
-                           OR EXISTS (SELECT 1 FROM register.assignments a WHERE a.recommendation_id = x.id AND a.partner_id = \(f.partnerID)))
+                           OR EXISTS (SELECT 1 FROM register.assignments_at(\(at)) a
+                                      WHERE a.recommendation_id = x.id AND a.partner_id = \(f.partnerID)
+                                        AND (\(f.reach.partnerID)::uuid IS NULL OR a.partner_id = \(f.reach.partnerID))))
                       AND (\(f.reach.partnerID)::uuid IS NULL
                            OR EXISTS (SELECT 1 FROM register.assignments a WHERE a.recommendation_id = x.id AND a.partner_id = \(f.reach.partnerID)))
                       AND (\(page.after)::uuid IS NULL OR x.id > \(page.after))
@@ -168,7 +177,9 @@ public struct RecommendationStore: Sendable {
             return try await Rows.all(
                 c.query(
                     """
-                    SELECT \(unescaped: Self.columns), register.recommendation_overdue(x.status, x.target_date, register.has_overdue_work(x.id, \(today)), \(today)) AS overdue FROM register.recommendations x WHERE x.review_id = \(reviewID)
+                    SELECT \(unescaped: Self.columns),
+                           register.recommendation_overdue(x.status, x.target_date, register.has_overdue_work(x.id, \(today), \(reach.partnerID)), \(today)) AS overdue
+                    FROM register.recommendations x WHERE x.review_id = \(reviewID)
                       AND (\(reach.partnerID)::uuid IS NULL
                            OR EXISTS (SELECT 1 FROM register.assignments a WHERE a.recommendation_id = x.id AND a.partner_id = \(reach.partnerID)))
                     ORDER BY NULLIF(substring(x.number FROM '^[0-9]+'), '')::int NULLS LAST, x.number, x.id
@@ -220,9 +231,14 @@ public struct RecommendationStore: Sendable {
         }
     }
 
-    private static func fetch(_ id: UUID, today: Day, on c: PostgresConnection, logger: Logger) async throws -> Recommendation? {
+    private static func fetch(_ id: UUID, today: Day, reach: Reach = .everything, on c: PostgresConnection, logger: Logger) async throws -> Recommendation? {
         try await Rows.first(
-            c.query("SELECT \(unescaped: columns), register.recommendation_overdue(x.status, x.target_date, register.has_overdue_work(x.id, \(today)), \(today)) AS overdue FROM register.recommendations x WHERE x.id = \(id)", logger: logger),
+            c.query(
+                """
+                SELECT \(unescaped: columns),
+                       register.recommendation_overdue(x.status, x.target_date, register.has_overdue_work(x.id, \(today), \(reach.partnerID)), \(today)) AS overdue
+                FROM register.recommendations x WHERE x.id = \(id)
+                """, logger: logger),
             recommendation)
     }
 

@@ -92,6 +92,8 @@ public struct ReviewStore: Sendable {
     }
 
     /// Lists reviews as they are now, or as they stood at `asAt` (overdue then judged on that day).
+    /// Within a partner's reach the `overdue` filter looks only at the recommendations they work on
+    /// and at their own late work, as the recommendations' own flags do for them (0013).
     public func list(_ f: ReviewFilter, page: PageRequest, today: Day, asAt: AsAt? = nil) async throws -> Page<Review> {
         let at = asAt?.sealedBefore
         let today = asAt?.day ?? today
@@ -101,7 +103,8 @@ public struct ReviewStore: Sendable {
                     """
                     WITH late_work AS MATERIALIZED (
                         SELECT DISTINCT a.recommendation_id FROM register.assignments_at(\(at)) a
-                        WHERE \(f.overdue)::boolean IS NOT NULL AND register.assignment_overdue(a.status, a.due_date, \(today)))
+                        WHERE \(f.overdue)::boolean IS NOT NULL AND register.assignment_overdue(a.status, a.due_date, \(today))
+                          AND (\(f.reach.partnerID)::uuid IS NULL OR a.partner_id = \(f.reach.partnerID)))
                     SELECT \(unescaped: Self.columns) FROM register.reviews_at(\(at)) r
                     WHERE (\(f.kind?.rawValue)::text IS NULL OR r.kind = \(f.kind?.rawValue))
                       AND (\(f.status?.rawValue)::text IS NULL OR r.status = \(f.status?.rawValue))
@@ -113,6 +116,9 @@ public struct ReviewStore: Sendable {
                       AND (\(f.overdue)::boolean IS NULL OR \(f.overdue) = EXISTS (
                               SELECT 1 FROM register.recommendations_at(\(at)) x
                               WHERE x.review_id = r.id
+                                AND (\(f.reach.partnerID)::uuid IS NULL OR EXISTS (
+                                        SELECT 1 FROM register.assignments_at(\(at)) a
+                                        WHERE a.recommendation_id = x.id AND a.partner_id = \(f.reach.partnerID)))
                                 AND register.recommendation_overdue(
                                         x.status, x.target_date, x.id IN (SELECT recommendation_id FROM late_work), \(today))))
                       AND (\(f.reach.partnerID)::uuid IS NULL OR EXISTS (

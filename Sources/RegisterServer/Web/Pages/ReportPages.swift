@@ -19,7 +19,8 @@ struct ReportPages {
         group.get("reports/compliance") { request, context in
             let q = QueryParameters(request)
             let format = try q.vocabulary("format", ReportFormat.self) ?? .html
-            return try ReportController.compliance(services.reports, ReportController.filters(q), format: format, asAt: try q.asAt(), context: context)
+            return try await ReportController.compliance(
+                services.reports, ReportController.filters(q), format: format, asAt: try q.asAt(), via: .page, context: context)
         }
         group.get("reports/evidence-pack") { request, context in
             let q = QueryParameters(request)
@@ -28,7 +29,7 @@ struct ReportPages {
                 return try await page(request, context, packError: "Enter the reference of the review whose evidence pack you want")
             }
             do {
-                return try await ReportController.evidencePack(services.reports, review: review, asAt: try q.asAt(), context: context)
+                return try await ReportController.evidencePack(services.reports, review: review, asAt: try q.asAt(), via: .page, context: context)
             } catch DomainError.notFound {
                 return try await page(request, context, packError: "No review has the reference \(review): check it against the table of reviews")
             }
@@ -62,7 +63,7 @@ struct ReportPages {
         var errors: [FieldError] = []
         // The report's own check (the policy first, then every filter), as the downloads will make it.
         do {
-            _ = try services.reports.compliance(filters, format: .html, asAt: nil, by: actor)
+            try services.reports.checkCompliance(filters, by: actor)
         } catch let invalid as ValidationError {
             errors += invalid.errors
         }
@@ -117,7 +118,7 @@ struct ReportPages {
         // The summary figures, for the board and day chosen.
         let boardID = typed["board"].flatMap(UUID.init(uuidString:))
         if filtersValid, typed["board"] == nil || boardID != nil {
-            let summary = try await services.reports.summary(boardID: boardID, asAt: asAt, by: actor)
+            let summary = try await services.reports.summary(boardID: boardID, asAt: asAt, via: .page, by: actor)
             values["summary"] = summaryValues(summary)
         }
         let status: HTTPResponse.Status = packError != nil ? (packError!.hasPrefix("No review") ? .notFound : .unprocessableContent)
@@ -236,7 +237,7 @@ struct ReportPages {
         }
         let after = typed["after"].flatMap(UUID.init(uuidString:))
         // The policy first (readReports), whatever the filters say.
-        let page = try await services.reports.clocks(errors.isEmpty ? filter : ReviewFilter(), page: PageRequest(after: after, limit: 25), asAt: asAt, by: actor)
+        let page = try await services.reports.clocks(errors.isEmpty ? filter : ReviewFilter(), page: PageRequest(after: after, limit: 25), asAt: asAt, via: .page, by: actor)
         let boards = try await services.boards.list(PageRequest(limit: 200), by: actor).items
         var query = URLComponents()
         query.queryItems = ["kind", "board", "as_at"].compactMap { name in typed[name].map { URLQueryItem(name: name, value: $0) } }
