@@ -44,8 +44,13 @@ final class BoardsLock: Sendable {
     func waitForWaiter(_ db: TestDatabase) async throws {
         try await TestDatabase.withClient(db.owner) { client in
             for _ in 0..<200 {
+                // pg_locks covers the whole cluster, and every test database has the template's table ids.
                 let waiting = try await client.query(
-                    "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'register.boards'::regclass", logger: TestDatabase.logger
+                    """
+                    SELECT count(*) FROM pg_locks
+                     WHERE NOT granted AND relation = 'register.boards'::regclass
+                       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                    """, logger: TestDatabase.logger
                 ).collect()[0].decode(Int.self)
                 if waiting > 0 { return }
                 try await Task.sleep(for: .milliseconds(25))

@@ -65,6 +65,27 @@ struct MigrationTests {
         }
     }
 
+    @Test("a migration that runs longer than the statement timeout still completes, and the connection keeps its timeout after")
+    func migrationsRunWithoutTheStatementTimeout() async throws {
+        try await TestDatabase.with { db in
+            var owner = db.owner
+            owner.statementTimeout = .milliseconds(200)
+            owner.poolSize = 1
+            let migrations = try Migrator(folder: TestDatabase.schemaFolder).migrations + [
+                Migration(version: 9998, name: "slow", sql: "SELECT pg_sleep(0.6);")
+            ]
+            let client = PostgresClient(configuration: owner.clientConfiguration, backgroundLogger: TestDatabase.logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await client.run() }
+                defer { group.cancelAll() }
+                #expect(try await Migrator(migrations: migrations).migrate(client: client, logger: TestDatabase.logger) == [9998])
+                // The pool's one connection, back in the pool, has its statement timeout again.
+                let shown = try await client.query("SELECT current_setting('statement_timeout')", logger: TestDatabase.logger).collect()
+                #expect(try shown.first?.decode(String.self) == "200ms")
+            }
+        }
+    }
+
     @Test("the service's role may change rows but owns nothing and cannot change the schema")
     func appRole() async throws {
         try await TestDatabase.with { db in
