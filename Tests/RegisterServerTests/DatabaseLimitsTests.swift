@@ -104,7 +104,8 @@ struct DatabaseLimitsTests {
 
             let started = ContinuousClock.now
             let refused = try await Self.get(client, "/api/v1/me", token: token)
-            #expect(ContinuousClock.now - started < .seconds(2))
+            // Loose enough for a machine running every test at once; without the pool's wait limit it never answers.
+            #expect(ContinuousClock.now - started < .seconds(10))
             #expect(refused.status == .serviceUnavailable, "\(refused.text)")
             #expect(refused.isProblem)
             #expect(refused.json["type"] as? String == "urn:learning-register:problem:database-busy")
@@ -129,7 +130,7 @@ struct DatabaseLimitsTests {
             await lock.waitUntilTaken()
             let started = ContinuousClock.now
             let reply = try await Self.get(client, "/api/v1/boards", token: token)
-            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(ContinuousClock.now - started < .seconds(10))
             lock.release()
             try await locking
             #expect(reply.status == .serviceUnavailable, "\(reply.text)")
