@@ -114,6 +114,9 @@ struct SignInAuditTests {
                 headers: [.cookie: cookie, .requestID: "script:run=42"])
             #expect(board.status == .created)
             let boardRequest = try #require(board.headers[.requestID])
+            // A recorded read (an export) carries the client's id too.
+            let export = try await app.call(.get, "/api/v1/audit/export", headers: [.cookie: cookie, .requestID: "export-1"])
+            #expect(export.status == .ok)
             let problem = try await app.call(.get, "/api/v1/reviews?limit=0", headers: [.cookie: cookie, .requestID: "script:run=43"])
             #expect(problem.json["request_id"] as? String == problem.headers[.requestID])
             #expect(problem.headers[.requestID] != "script:run=43" && problem.headers[.clientRequestID] == "script:run=43")
@@ -128,6 +131,8 @@ struct SignInAuditTests {
             #expect(signIn["request_id"] as? String == ours && signIn["client_request_id"] as? String == "proxy-7f3a.1")
             let boardEvent = try #require(trail.first { $0["table"] as? String == "boards" })
             #expect(boardEvent["request_id"] as? String == boardRequest && boardEvent["client_request_id"] as? String == "script:run=42")
+            let read = try #require(trail.first { $0["op"] as? String == "READ" })
+            #expect(read["client_request_id"] as? String == "export-1" && read["request_id"] as? String == export.headers[.requestID])
             // Events of requests without one have exactly the keys they always had.
             let setup = try #require(trail.first { $0["request_id"] as? String == "setup" })
             #expect(Set(setup.keys) == ["table", "op", "key", "old", "new", "actor", "request_id", "db_user", "at"])
