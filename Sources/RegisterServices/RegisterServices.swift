@@ -38,7 +38,8 @@ public struct RegisterServices: Sendable {
         self.recommendations = RecommendationService(
             store: registry.recommendations, learning: registry.learning, history: history, access: access, clock: clock)
         self.assignments = AssignmentService(store: registry.assignments, access: access, clock: clock)
-        self.evidence = EvidenceService(store: registry.evidence, audit: registry.audit, access: access, clock: clock)
+        self.evidence = EvidenceService(
+            store: registry.evidence, audit: registry.audit, access: access, clock: clock, uploadPace: configuration.uploadPace)
         self.reports = ReportService(
             store: registry.reports, reviews: registry.reviews, clocks: registry.clocks,
             pack: EvidencePack(reports: registry.reports, evidence: registry.evidence, trail: trail), audit: registry.audit, clock: clock,

@@ -123,6 +123,7 @@ struct AccessMatrixTests {
             Endpoint(method: .get, path: { "/api/v1/evidence/\($0.evidence)" }, rule: reviewRead),
             Endpoint(method: .get, path: { "/api/v1/evidence/\($0.evidence)/files/\($0.file)" }, rule: reviewRead),
             Endpoint(method: .post, path: { "/api/v1/evidence/\($0.evidence)/decision" }, rule: reviewWrite, json: "{}"),
+            Endpoint(method: .post, path: { "/api/v1/assignments/\($0.assignment)/shares" }, rule: reviewWrite, json: "{}"),
             Endpoint(method: .get, path: { _ in "/api/v1/reports/compliance?format=csv" }, rule: reports),
             Endpoint(method: .get, path: { _ in "/api/v1/reports/summary" }, rule: reports),
             Endpoint(method: .get, path: { _ in "/api/v1/reports/clocks" }, rule: reports),

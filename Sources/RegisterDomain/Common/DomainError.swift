@@ -40,4 +40,7 @@ public enum DomainError: Error, Equatable, Sendable {
     case unsupportedFile(String)
     /// The server is receiving as many uploads as it takes at once; the request may be sent again shortly.
     case busy(String)
+    /// This person is already doing as much of this at once as one person may (429); they may try
+    /// again after `retryAfterSeconds`.
+    case tooManyAtOnce(String, retryAfterSeconds: Int)
 }

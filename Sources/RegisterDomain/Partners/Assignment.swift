@@ -143,14 +143,17 @@ public struct ProgressUpdate: Encodable, Sendable, Equatable {
     public var text: String
     public var authorID: UUID?
     public var createdAt: Date
+    /// The organisation that sent it.
+    public var from: Provenance
 
-    public init(id: UUID, assignmentID: UUID, happenedOn: Day, text: String, authorID: UUID?, createdAt: Date) {
+    public init(id: UUID, assignmentID: UUID, happenedOn: Day, text: String, authorID: UUID?, createdAt: Date, from: Provenance) {
         self.id = id
         self.assignmentID = assignmentID
         self.happenedOn = happenedOn
         self.text = text
         self.authorID = authorID
         self.createdAt = createdAt
+        self.from = from
     }
 
     enum CodingKeys: String, CodingKey {
@@ -160,6 +163,17 @@ public struct ProgressUpdate: Encodable, Sendable, Equatable {
         case text
         case authorID = "author_id"
         case createdAt = "created_at"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(assignmentID, forKey: .assignmentID)
+        try c.encode(happenedOn, forKey: .happenedOn)
+        try c.encode(text, forKey: .text)
+        try c.encode(authorID, forKey: .authorID)
+        try c.encode(createdAt, forKey: .createdAt)
+        try from.encode(into: encoder)
     }
 }
 

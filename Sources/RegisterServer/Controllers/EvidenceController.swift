@@ -31,6 +31,13 @@ struct EvidenceController {
             if result.replayed { headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
             return try JSON.response(result.evidence, status: .created, headers: headers)
         }
+        group.post("assignments/:assignment/shares") { request, context in
+            let assignmentID = try context.parameters.id("assignment", entity: "assignment")
+            let share = try await evidence.share(
+                on: assignmentID, try await JSON.decode(ShareRequest.self, from: request, context: context, fields: ShareRequest.fieldNames),
+                by: context.actor)
+            return try JSON.response(share, status: .created)
+        }
         group.get("evidence") { request, context in
             let q = QueryParameters(request)
             let filter = EvidenceFilter(
@@ -64,7 +71,7 @@ struct EvidenceController {
         headers[.contentSecurityPolicy] = "sandbox; default-src 'none'"
         headers[.cacheControl] = "private, no-store"
         let body = ResponseBody(contentLength: Int(file.sizeBytes)) { writer in
-            try await evidence.stream(file, by: actor) { chunk in try await writer.write(chunk) }
+            try await evidence.stream(file, of: id, by: actor) { chunk in try await writer.write(chunk) }
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: headers, body: body)

@@ -45,27 +45,33 @@ enum MultipartEvidence {
         var part = Part()
         var received = 0
         var ended = false
-        for try await buffer in request.body {
-            received += buffer.readableBytes
-            if received > maxBodyBytes { throw DomainError.tooLarge(limitBytes: Int64(upload.maxBytes)) }
-            do {
-                try parser.execute(buffer)
-            } catch {
-                throw ValidationError(field: "", message: "the upload is not well-formed multipart/form-data; send it again from the form or with curl -F")
-            }
-            for event in events.list {
-                switch event {
-                case .header(let name, let value):
-                    part.headers.append((name.lowercased(), value))
-                case .body(let bytes):
-                    try await part.consume(bytes, upload: upload)
-                case .end:
-                    try await part.finish(upload: upload, into: &fields)
-                    part = Part()
-                    ended = true
+        do {
+            // At the upload's pace: a client that sends too slowly is cut off (408), however little it sends.
+            try await upload.pace.receive(request.body) { buffer in
+                received += buffer.readableBytes
+                if received > maxBodyBytes { throw DomainError.tooLarge(limitBytes: Int64(upload.maxBytes)) }
+                do {
+                    try parser.execute(buffer)
+                } catch {
+                    throw ValidationError(field: "", message: "the upload is not well-formed multipart/form-data; send it again from the form or with curl -F")
                 }
+                for event in events.list {
+                    switch event {
+                    case .header(let name, let value):
+                        part.headers.append((name.lowercased(), value))
+                    case .body(let bytes):
+                        try await part.consume(bytes, upload: upload)
+                    case .end:
+                        try await part.finish(upload: upload, into: &fields)
+                        part = Part()
+                        ended = true
+                    }
+                }
+                events.list.removeAll(keepingCapacity: true)
             }
-            events.list.removeAll(keepingCapacity: true)
+        } catch let slow as UploadTooSlow {
+            throw RequestProblem.bodyTooSlow(
+                "The upload arrived too slowly and was ended (\(slow)). Nothing was stored; send it again, over a faster connection or as smaller files.")
         }
         guard ended, part.headers.isEmpty else {
             throw ValidationError(field: "", message: "the upload ended early; send it again")

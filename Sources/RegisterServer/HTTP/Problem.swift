@@ -20,6 +20,8 @@ public enum RequestProblem: Error, Equatable {
     case crossSite
     /// A page form without this session's CSRF token.
     case missingFormToken
+    /// A request body (an upload) that arrived too slowly and was ended: 408.
+    case bodyTooSlow(String)
 }
 
 /// An RFC 9457 problem document, sent as `application/problem+json`.
@@ -104,6 +106,9 @@ struct Problem: Encodable {
             case .busy(let detail):
                 headers[.retryAfter] = "30"
                 return make("busy", .serviceUnavailable, "The register is busy", detail)
+            case .tooManyAtOnce(let detail, let retryAfter):
+                headers[.retryAfter] = String(retryAfter)
+                return make("too-many-at-once", .tooManyRequests, "Too many at once", detail)
             }
         case let r as RequestProblem:
             switch r {
@@ -136,6 +141,9 @@ struct Problem: Encodable {
                 return make(
                     "cross-site", .forbidden, "Refused: sent from another site",
                     "The register only accepts changes and downloads sent from its own pages. Open the register's own page and try again.")
+            case .bodyTooSlow(let detail):
+                headers[.connection] = "close"
+                return make("upload-too-slow", .requestTimeout, "The upload was too slow", detail)
             case .missingFormToken:
                 return make(
                     "form-expired", .forbidden, "The form has expired",

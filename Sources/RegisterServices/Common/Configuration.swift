@@ -23,14 +23,18 @@ public struct AppConfiguration: Sendable {
     public var sessionHours: Int
     /// Signs audit checkpoints (read from `AUDIT_SIGNING_KEY_FILE`); checkpoints are unsigned without it.
     public var auditSigningKey: Curve25519.Signing.PrivateKey?
+    /// How slowly an evidence upload may arrive before it is ended (tests make it short).
+    public var uploadPace: UploadPace
 
     public init(
         database: DatabaseSettings, httpHost: String = "127.0.0.1", httpPort: Int = 8080, logLevel: String = "info",
         maxUploadBytes: Int = 25 * 1024 * 1024, secureCookies: Bool? = nil, sessionHours: Int = 8,
         auditSigningKey: Curve25519.Signing.PrivateKey? = nil, trustedProxies: [IPNetwork] = [],
-        passwordHashingSlots: Int = ProcessInfo.processInfo.activeProcessorCount, signInThrottle: SignInThrottle = .standard
+        passwordHashingSlots: Int = ProcessInfo.processInfo.activeProcessorCount, signInThrottle: SignInThrottle = .standard,
+        uploadPace: UploadPace = .standard
     ) {
         self.auditSigningKey = auditSigningKey
+        self.uploadPace = uploadPace
         self.database = database
         self.httpHost = httpHost
         self.httpPort = httpPort

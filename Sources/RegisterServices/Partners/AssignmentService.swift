@@ -67,9 +67,11 @@ public struct AssignmentService: Sendable {
         return try await store.dueDateRevisions(of: id)
     }
 
+    /// An assignment's progress updates: a partner sees those their organisation sent, and those a
+    /// coordinator shared with it after a reassignment.
     public func updates(of id: UUID, by actor: Actor) async throws -> [ProgressUpdate] {
-        try await access.read(.assignment(id), .readAssignments, by: actor)
-        return try await store.updates(of: id)
+        let reach = try await access.read(.assignment(id), .readAssignments, by: actor)
+        return try await store.updates(of: id, reach: reach)
     }
 
     public func addUpdate(to id: UUID, _ update: @autoclosure () async throws -> NewProgressUpdate, by actor: Actor) async throws -> ProgressUpdate {

@@ -10,6 +10,8 @@ public struct EvidenceService: Sendable {
     let audit: AuditStore
     let access: Access
     let clock: RegisterClock
+    /// How slowly an upload may arrive before it is ended.
+    let uploadPace: UploadPace
 
     public func list(_ filter: EvidenceFilter, page: PageRequest, by actor: Actor) async throws -> Page<Evidence> {
         var filter = filter
@@ -37,7 +39,7 @@ public struct EvidenceService: Sendable {
         try check()
         let today = clock.today()
         let result = try await store.submit(
-            to: assignmentID, idempotencyKey: idempotencyKey, maxBytes: maxBytes, today: today, context: actor.write
+            to: assignmentID, idempotencyKey: idempotencyKey, maxBytes: maxBytes, pace: uploadPace, today: today, context: actor.write
         ) { upload in try await receive(upload, today) }
         if !result.replayed {
             actor.logger.info("evidence received", metadata: ["evidence": "\(result.evidence.id)", "files": "\(result.evidence.files.count)"])
@@ -65,8 +67,30 @@ public struct EvidenceService: Sendable {
         return file
     }
 
-    /// The bytes of a file returned by `download`, in pieces.
-    public func stream(_ file: EvidenceFile, by actor: Actor, to write: (ByteBuffer) async throws -> Void) async throws {
-        try await store.streamFile(file.id, logger: actor.logger, to: write)
+    /// The bytes of a file returned by `download`, in pieces, re-hashed as they go: bytes that differ
+    /// from the SHA-256 recorded when the file arrived stop the stream with an error (logged with the
+    /// evidence) before its last piece, so a download never completes with the wrong bytes.
+    public func stream(_ file: EvidenceFile, of id: UUID, by actor: Actor, to write: (ByteBuffer) async throws -> Void) async throws {
+        do {
+            try await store.streamVerified(file, logger: actor.logger, to: write)
+        } catch let mismatch as StoredFileMismatch {
+            actor.logger.error(
+                "evidence file download stopped: the stored bytes differ from those recorded",
+                metadata: ["evidence": "\(id)", "file": "\(file.id)", "problem": "\(mismatch.problem)"])
+            throw mismatch
+        }
+    }
+
+    /// Lets the partner who has an assignment now see what another organisation sent on it before a
+    /// reassignment: one piece of evidence, or (no `evidence_id`) every submission and progress update.
+    /// A coordinator's decision, recorded in the audit trail.
+    public func share(on assignmentID: UUID, _ request: @autoclosure () async throws -> ShareRequest, by actor: Actor) async throws -> EvidenceShare {
+        try await access.write(.assignment(assignmentID), .assignPartners, visibleThrough: .readAssignments, by: actor)
+        let request = try await request()
+        let share = try await store.share(on: assignmentID, request, today: clock.today(), context: actor.write)
+        actor.logger.info(
+            "evidence shared with the assignment's partner",
+            metadata: ["assignment": "\(assignmentID)", "evidence": "\(request.evidenceID.map { "\($0)" } ?? "all")", "partner": "\(share.partnerID)"])
+        return share
     }
 }

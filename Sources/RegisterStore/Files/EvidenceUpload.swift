@@ -16,24 +16,65 @@ public final class EvidenceUpload {
     let folder: TemporaryFolder
     /// Most bytes of files one submission may carry (MAX_UPLOAD_BYTES).
     public let maxBytes: Int64
+    /// How slowly the upload may arrive before it is ended.
+    public let pace: UploadPace
     var totalBytes: Int64 = 0
     private(set) var received: [ReceivedFile] = []
+    private let personSlot: PersonSlot?
     private let slot: Slot
     /// Most files one submission may carry.
     public static let maxFiles = 20
     /// Most uploads one server receives at once: each may hold MAX_UPLOAD_BYTES in the temporary
     /// folder until it is stored. One more is refused (503, try again) rather than fill the disk.
     public static let maxInProgress = 16
+    /// Most uploads one person sends at once, so that nobody takes the server's places alone. One
+    /// more is refused (429, try again once one has finished).
+    public static let maxPerPerson = 3
 
-    init(maxBytes: Int64) throws {
+    /// `person` is whoever sends it; an upload made for no one (demo data) has no personal limit.
+    init(maxBytes: Int64, pace: UploadPace = .standard, person: UUID? = nil) throws {
+        self.personSlot = try person.map(PersonSlot.init)
         self.slot = try Slot()
         self.folder = try TemporaryFolder()
         self.maxBytes = maxBytes
+        self.pace = pace
+    }
+
+    /// One of a person's `maxPerPerson` places, held for as long as the upload exists.
+    final class PersonSlot {
+        static let inProgress = Mutex<[UUID: Int]>([:])
+        /// Set only once the place is taken (see `Slot.taken`).
+        let person: UUID
+
+        init(_ person: UUID) throws {
+            let taken = Self.inProgress.withLock { counts -> Bool in
+                guard counts[person, default: 0] < EvidenceUpload.maxPerPerson else { return false }
+                counts[person, default: 0] += 1
+                return true
+            }
+            guard taken else {
+                throw DomainError.tooManyAtOnce(
+                    "You are already sending \(EvidenceUpload.maxPerPerson) uploads, as many as one person may at once. Nothing was stored; send this one again when one of them has finished.",
+                    retryAfterSeconds: 10)
+            }
+            self.person = person
+        }
+
+        deinit {
+            Self.inProgress.withLock { counts in
+                let left = counts[person, default: 1] - 1
+                counts[person] = left > 0 ? left : nil
+            }
+        }
     }
 
     /// One of the `maxInProgress` places, held for as long as the upload exists.
     final class Slot {
         static let inProgress = Mutex(0)
+        /// Set only once the place is taken. An object whose every stored property is set runs its
+        /// `deinit` even when its initialiser then throws: without this, each refusal would give back a
+        /// place it never took, and the limit would creep up.
+        private let taken: Bool
 
         init() throws {
             let taken = Self.inProgress.withLock { count -> Bool in
@@ -44,6 +85,7 @@ public final class EvidenceUpload {
             guard taken else {
                 throw DomainError.busy("The register is receiving as many uploads as it takes at once (\(EvidenceUpload.maxInProgress)). Nothing was stored; send the evidence again in a minute.")
             }
+            self.taken = taken
         }
 
         deinit { Self.inProgress.withLock { $0 -= 1 } }

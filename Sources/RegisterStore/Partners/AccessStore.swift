@@ -20,7 +20,8 @@ public enum ScopedRecord: Sendable {
 }
 
 /// Answers "may this partner see this record?" in one place: a partner sees the assignments of
-/// their organisation, the evidence on them, and the recommendations and reviews they hang from.
+/// their organisation, the evidence their organisation sent on them or that was shared with it
+/// (`register.partner_sees_submission`), and the recommendations and reviews they hang from.
 public struct AccessStore: Sendable {
     let database: Database
 
@@ -50,9 +51,11 @@ public struct AccessStore: Sendable {
         case .assignment(let id):
             "SELECT EXISTS (SELECT 1 FROM register.assignments a WHERE a.id = \(id) AND a.partner_id = \(partner)) AS visible"
         case .evidence(let id):
+            // Evidence another organisation sent before a reassignment only once a coordinator shares it.
             """
             SELECT EXISTS (SELECT 1 FROM register.evidence e JOIN register.assignments a ON a.id = e.assignment_id
-                           WHERE e.id = \(id) AND a.partner_id = \(partner)) AS visible
+                           WHERE e.id = \(id) AND a.partner_id = \(partner)
+                             AND register.partner_sees_submission(\(partner), e.assignment_id, e.from_partner_id, e.id)) AS visible
             """
         }
     }

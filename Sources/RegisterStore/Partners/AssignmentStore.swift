@@ -201,13 +201,12 @@ public struct AssignmentStore: Sendable {
                 throw DomainError.notFound("assignment")
             }
             let updateID = UUID.v7()
-            let created = try await Rows.first(
-                c.query(
-                    """
-                    INSERT INTO register.progress_updates (id, assignment_id, happened_on, text, author_id, actor)
-                    VALUES (\(updateID), \(id), \(update.happenedOn ?? today), \(update.text), \(context.actor.userID), \(context.actor.auditName))
-                    RETURNING id, assignment_id, happened_on, text, author_id, created_at
-                    """, logger: context.logger), Self.progressUpdate)!
+            try await c.run(
+                """
+                INSERT INTO register.progress_updates (id, assignment_id, happened_on, text, author_id, actor)
+                VALUES (\(updateID), \(id), \(update.happenedOn ?? today), \(update.text), \(context.actor.userID), \(context.actor.auditName))
+                """, logger: context.logger)
+            let created = try await Self.updates(where: "u.id = \(updateID)", on: c, logger: context.logger)[0]
             if [.assigned, .returned].contains(current.state.status) {
                 try await Self.setStatus(id, .inProgress, connection: c, logger: context.logger)
                 try await RecommendationMoves.follow(assignmentsOf: current.state.recommendationID, today: today, connection: c, context: context)
@@ -216,14 +215,37 @@ public struct AssignmentStore: Sendable {
         }
     }
 
-    public func updates(of id: UUID) async throws -> [ProgressUpdate] {
+    /// An assignment's progress updates; within a partner's reach, those their organisation sent and
+    /// those shared with it.
+    public func updates(of id: UUID, reach: Reach) async throws -> [ProgressUpdate] {
         try await database.read { c in
-            try await Rows.all(
-                c.query(
-                    """
-                    SELECT id, assignment_id, happened_on, text, author_id, created_at FROM register.progress_updates
-                    WHERE assignment_id = \(id) ORDER BY happened_on, id
-                    """, logger: database.logger), Self.progressUpdate)
+            try await Self.updates(
+                where: """
+                    u.assignment_id = \(id)
+                    AND (\(reach.partnerID)::uuid IS NULL OR register.partner_sees_submission(\(reach.partnerID), u.assignment_id, u.from_partner_id, NULL))
+                    ORDER BY u.happened_on, u.id
+                    """, on: c, logger: database.logger)
+        }
+    }
+
+    private static func updates(where condition: PostgresQuery, on c: PostgresConnection, logger: Logger) async throws -> [ProgressUpdate] {
+        // The condition's placeholders ($1, $2…) keep their numbers: the text before it binds nothing.
+        let query = PostgresQuery(
+            unsafeSQL: """
+                SELECT u.id, u.assignment_id, u.happened_on, u.text, u.author_id, u.created_at, u.from_partner_id, fp.name AS from_partner_name,
+                       register.partner_sees_submission(a.partner_id, u.assignment_id, u.from_partner_id, NULL) AS visible_to_partner
+                FROM register.progress_updates u
+                JOIN register.assignments a ON a.id = u.assignment_id
+                JOIN register.partners fp ON fp.id = u.from_partner_id
+                WHERE
+                """ + " " + condition.sql, binds: condition.binds)
+        return try await Rows.all(c.query(query, logger: logger)) { r in
+            ProgressUpdate(
+                id: try r.get("id"), assignmentID: try r.get("assignment_id"), happenedOn: try r.get("happened_on"), text: try r.get("text"),
+                authorID: try r.get("author_id"), createdAt: try r.get("created_at"),
+                from: Provenance(
+                    partnerID: try r.get("from_partner_id"), partnerName: try r.get("from_partner_name"),
+                    visibleToPartner: try r.get("visible_to_partner")))
         }
     }
 
@@ -319,11 +341,5 @@ public struct AssignmentStore: Sendable {
                 """,
                 logger: logger),
             assignment)
-    }
-
-    private static func progressUpdate(_ r: PostgresRandomAccessRow) throws -> ProgressUpdate {
-        ProgressUpdate(
-            id: try r.get("id"), assignmentID: try r.get("assignment_id"), happenedOn: try r.get("happened_on"), text: try r.get("text"),
-            authorID: try r.get("author_id"), createdAt: try r.get("created_at"))
     }
 }

@@ -18,12 +18,6 @@ public struct EvidenceFilter: Sendable, Equatable {
     }
 }
 
-/// A stored file's description and where its bytes are.
-public struct StoredFile: Sendable, Equatable {
-    public var file: EvidenceFile
-    public var evidenceID: UUID
-}
-
 /// Evidence submissions, their files and the verdicts on them.
 public struct EvidenceStore: Sendable {
     let database: Database
@@ -32,10 +26,13 @@ public struct EvidenceStore: Sendable {
 
     private static let columns = """
         e.id, e.assignment_id, a.recommendation_id, a.partner_id, e.summary, e.kind, e.effective_date, e.received_at, e.submitted_by,
+        e.from_partner_id, fp.name AS from_partner_name,
+        register.partner_sees_submission(a.partner_id, e.assignment_id, e.from_partner_id, e.id) AS visible_to_partner,
         COALESCE(d.verdict, 'pending') AS verdict, d.decided_by, d.decided_at, d.reason
         """
     private static let from = """
         register.evidence e JOIN register.assignments a ON a.id = e.assignment_id
+        JOIN register.partners fp ON fp.id = e.from_partner_id
         LEFT JOIN register.evidence_decisions d ON d.evidence_id = e.id
         """
 
@@ -46,7 +43,7 @@ public struct EvidenceStore: Sendable {
     /// With an idempotency key, a retry of a submission already stored returns that submission
     /// (`replayed` true) and stores nothing new.
     public func submit(
-        to assignmentID: UUID, idempotencyKey: String?, maxBytes: Int64, today: Day, context: WriteContext,
+        to assignmentID: UUID, idempotencyKey: String?, maxBytes: Int64, pace: UploadPace = .standard, today: Day, context: WriteContext,
         receive: (EvidenceUpload) async throws -> EvidenceSubmission
     ) async throws -> (evidence: Evidence, replayed: Bool) {
         guard let submitter = context.actor.userID else { throw DomainError.forbidden("evidence is submitted by a signed-in person") }
@@ -56,7 +53,7 @@ public struct EvidenceStore: Sendable {
             try v.check()
             if let first = try await replay(idempotencyKey, submitter: submitter, assignmentID: assignmentID) { return (first, true) }
         }
-        let upload = try EvidenceUpload(maxBytes: maxBytes)
+        let upload = try EvidenceUpload(maxBytes: maxBytes, pace: pace, person: submitter)
         defer { upload.discard() }
         let submission = try await receive(upload)
         guard !upload.received.isEmpty else {
@@ -115,11 +112,13 @@ public struct EvidenceStore: Sendable {
     }
 
     /// Evidence in the order it was received (oldest first), so a list of pending evidence is a queue.
+    /// A partner's list holds what their organisation sent on its assignments, and what was shared with it.
     public func list(_ f: EvidenceFilter, page: PageRequest) async throws -> Page<Evidence> {
         let rows = try await database.read { c in
             try await Self.fetch(
                 where: """
-                    (\(f.reach.partnerID)::uuid IS NULL OR a.partner_id = \(f.reach.partnerID))
+                    (\(f.reach.partnerID)::uuid IS NULL OR (a.partner_id = \(f.reach.partnerID)
+                        AND register.partner_sees_submission(\(f.reach.partnerID), e.assignment_id, e.from_partner_id, e.id)))
                     AND (\(f.partnerID)::uuid IS NULL OR a.partner_id = \(f.partnerID))
                     AND (\(f.assignmentID)::uuid IS NULL OR e.assignment_id = \(f.assignmentID))
                     AND (\(f.verdict?.rawValue)::text IS NULL OR COALESCE(d.verdict, 'pending') = \(f.verdict?.rawValue))
@@ -172,14 +171,64 @@ public struct EvidenceStore: Sendable {
         return found
     }
 
-    /// Streams a file's bytes, chunk by chunk, to `write`.
+    /// Streams a file's bytes, piece by piece, to `write`, holding no database connection while
+    /// `write` waits (see `StoredFileReader`).
     public func streamFile(_ fileID: UUID, logger: Logger, to write: (ByteBuffer) async throws -> Void) async throws {
-        try await database.read { c in
-            for try await chunk in try await c.query(
-                "SELECT data FROM files.chunks WHERE file_id = \(fileID) ORDER BY seq", logger: logger
-            ).decode(ByteBuffer.self) {
-                try await write(chunk)
+        try await StoredFileReader(database: database).pieces(of: fileID, logger: logger, to: write)
+    }
+
+    /// The same, checked against the file's recorded size and SHA-256 as it goes: throws
+    /// `StoredFileMismatch` before the last piece when the bytes differ.
+    public func streamVerified(_ file: EvidenceFile, logger: Logger, to write: (ByteBuffer) async throws -> Void) async throws {
+        try await StoredFileReader(database: database).verified(file, logger: logger, to: write)
+    }
+
+    /// Shares with the partner who has an assignment now what another organisation sent on it: one
+    /// piece of evidence, or everything. Refused when there is nothing of another's left to share.
+    public func share(on assignmentID: UUID, _ request: ShareRequest, today: Day, context: WriteContext) async throws -> EvidenceShare {
+        try await database.write(context) { c in
+            // The assignment's lock: its partner cannot change (a reassignment) while this is recorded.
+            guard let assignment = try await AssignmentStore.fetch(assignmentID, today: today, on: c, logger: context.logger, lock: true) else {
+                throw DomainError.notFound("assignment")
             }
+            let partner = assignment.details.partnerID
+            let unseen: Int
+            if let evidenceID = request.evidenceID {
+                guard let evidence = try await Self.fetch([evidenceID], on: c, logger: context.logger).first, evidence.assignmentID == assignmentID else {
+                    throw ValidationError(field: "evidence_id", message: "evidence_id does not name evidence on this assignment")
+                }
+                unseen = evidence.from.visibleToPartner ? 0 : 1
+            } else {
+                unseen = try await Rows.first(
+                    c.query(
+                        """
+                        SELECT (SELECT count(*) FROM register.evidence e WHERE e.assignment_id = \(assignmentID)
+                                  AND NOT register.partner_sees_submission(\(partner), e.assignment_id, e.from_partner_id, e.id))
+                             + (SELECT count(*) FROM register.progress_updates u WHERE u.assignment_id = \(assignmentID)
+                                  AND NOT register.partner_sees_submission(\(partner), u.assignment_id, u.from_partner_id, NULL)) AS unseen
+                        """, logger: context.logger)
+                ) { try $0.get("unseen", as: Int.self) } ?? 0
+            }
+            guard unseen > 0 else {
+                throw DomainError.conflict(
+                    request.evidenceID == nil
+                        ? "\(assignment.state.partnerName) already sees everything on this assignment: it sent it, or it was shared already."
+                        : "\(assignment.state.partnerName) already sees this evidence: it sent it, or it was shared already.")
+            }
+            let id = UUID.v7()
+            return try await Rows.first(
+                c.query(
+                    """
+                    INSERT INTO register.evidence_shares (id, assignment_id, evidence_id, partner_id, shared_by)
+                    VALUES (\(id), \(assignmentID), \(request.evidenceID), \(partner), \(context.actor.auditName))
+                    RETURNING id, assignment_id, evidence_id, partner_id, shared_by, created_at
+                    """, logger: context.logger)
+            ) { r in
+                EvidenceShare(
+                    id: try r.get("id"), assignmentID: try r.get("assignment_id"), evidenceID: try r.get("evidence_id"),
+                    partnerID: try r.get("partner_id"), partnerName: assignment.state.partnerName, sharedBy: try r.get("shared_by"),
+                    createdAt: try r.get("created_at"))
+            }!
         }
     }
 
@@ -195,6 +244,9 @@ public struct EvidenceStore: Sendable {
                 id: try r.get("id"), assignmentID: try r.get("assignment_id"), recommendationID: try r.get("recommendation_id"),
                 partnerID: try r.get("partner_id"), summary: try r.get("summary"), kind: try r.get("kind"),
                 effectiveDate: try r.get("effective_date"), receivedAt: try r.get("received_at"), submittedBy: try r.get("submitted_by"),
+                from: Provenance(
+                    partnerID: try r.get("from_partner_id"), partnerName: try r.get("from_partner_name"),
+                    visibleToPartner: try r.get("visible_to_partner")),
                 files: [], verdict: try r.get("verdict"), decidedBy: try r.get("decided_by"), decidedAt: try r.get("decided_at"),
                 reason: try r.get("reason"))
         }

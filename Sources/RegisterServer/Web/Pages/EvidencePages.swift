@@ -53,7 +53,7 @@ struct EvidencePages {
         var items: [[String: Any]] = []
         for entry in pending.items {
             let evidence = try await services.evidence.get(entry.evidenceID, by: context.actor)
-            var values = Self.values(evidence, partner: entry.partnerName, mayDecide: true)
+            var values = Self.values(evidence, mayDecide: true)
             values["what"] = "\(entry.reviewReference) recommendation \(entry.recommendationNumber)"
             values["recommendationHref"] = "/recommendations/\(entry.recommendationID.uuidString.lowercased())"
             values["days"] = entry.daysWaiting
@@ -74,9 +74,11 @@ struct EvidencePages {
             status: errors.isEmpty ? .ok : .unprocessableContent)
     }
 
-    /// A submission as the queue and the recommendation's timeline show it.
-    static func values(_ evidence: Evidence, partner: String, mayDecide: Bool) -> [String: Any] {
+    /// A submission as the queue and the recommendation's timeline show it, labelled with the
+    /// organisation that sent it (after a reassignment, not the one that has the assignment now).
+    static func values(_ evidence: Evidence, mayDecide: Bool) -> [String: Any] {
         let id = evidence.id.uuidString.lowercased()
+        let partner = evidence.from.partnerName
         return [
             "id": id, "partner": partner, "summary": evidence.summary, "kind": evidence.kind.label,
             "effective": UKDate.long(evidence.effectiveDate), "when": UKDate.time(evidence.receivedAt),

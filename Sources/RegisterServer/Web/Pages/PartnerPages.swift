@@ -117,7 +117,7 @@ struct PartnerPages {
             "hasRevisions": !revisions.isEmpty,
             "updates": updates.reversed().map { ["on": UKDate.long($0.happenedOn), "text": $0.text, "when": UKDate.time($0.createdAt)] },
             "hasUpdates": !updates.isEmpty,
-            "submissions": submissions.reversed().map { EvidencePages.values($0, partner: assignment.state.partnerName, mayDecide: false) },
+            "submissions": submissions.reversed().map { EvidencePages.values($0, mayDecide: false) },
             "hasSubmissions": !submissions.isEmpty,
             "mayReport": mayReport, "updateForm": FormView(fields: updateFields, errors: errors).values,
             "maySubmit": maySubmit, "evidenceForm": FormView(fields: evidenceFields, errors: errors).values,

@@ -74,6 +74,27 @@ struct RecommendationPages {
                 }
             }
         }
+        group.post("recommendations/:recommendation/shares") { request, context in
+            let form = try await kit.form(request, context: context)
+            return try await kit.once(form, context: context) {
+                let id = try id(context)
+                var reader = FormReader(form)
+                let assignmentID = reader.uuid("assignment_id", message: "Choose the assignment")
+                let evidenceID = form["evidence_id"] == nil ? nil : reader.uuid("evidence_id", message: "Choose the evidence to share")
+                guard let assignmentID, reader.errors.isEmpty else {
+                    return try await show(id, request, context, errors: reader.errors.map { FieldError(field: "evidence", message: $0.message) })
+                }
+                do {
+                    let share = try await services.evidence.share(on: assignmentID, ShareRequest(evidenceID: evidenceID), by: context.actor)
+                    let what = evidenceID == nil ? "Earlier evidence and updates" : "Evidence"
+                    return kit.redirect(path(id) + "#evidence", banner: "\(what) shared with \(share.partnerName)")
+                } catch DomainError.conflict(let detail) {
+                    return try await show(id, request, context, errors: [FieldError(field: "evidence", message: detail)])
+                } catch let invalid as ValidationError {
+                    return try await show(id, request, context, errors: invalid.errors.map { FieldError(field: "evidence", message: $0.message) })
+                }
+            }
+        }
         group.post("recommendations/:recommendation/due-dates") { request, context in
             let form = try await kit.form(request, context: context)
             return try await kit.once(form, context: context) {
@@ -161,9 +182,13 @@ struct RecommendationPages {
         func byThen(_ date: Date) -> Bool { end.map { date < $0 } ?? true }
         var timeline: [[String: Any]] = []
         var assignmentRows: [[String: Any]] = []
+        // A coordinator shares with an assignment's partner what another organisation sent before a reassignment.
+        let mayShare = actor.may(.assignPartners) && asAt == nil
         for assignment in assignments {
             let updates = try await services.assignments.updates(of: assignment.id, by: actor)
             let evidence = try await services.evidence.list(EvidenceFilter(assignmentID: assignment.id), page: PageRequest(limit: 200), by: actor).items
+            let unseen = updates.filter { !$0.from.visibleToPartner }.count + evidence.filter { !$0.from.visibleToPartner }.count
+            let share: [String: Any] = ["assignmentID": assignment.id.uuidString.lowercased(), "partner": assignment.state.partnerName]
             if asAt == nil {
                 let revisions = try await services.assignments.dueDateRevisions(of: assignment.id, by: actor)
                 assignmentRows.append([
@@ -173,21 +198,28 @@ struct RecommendationPages {
                     "original": assignment.state.originalDueDate == assignment.details.dueDate ? "" : UKDate.long(assignment.state.originalDueDate),
                     "revisions": revisions.map { ["from": UKDate.long($0.fromDate), "to": UKDate.long($0.toDate), "reason": $0.reason] },
                     "tag": Tag.assignment(assignment.state.status, overdue: assignment.state.overdue),
+                    "unseen": unseen == 1 ? "1 item another organisation sent is" : "\(unseen) items other organisations sent are",
+                    "shareAll": (mayShare && unseen > 0 ? share : nil) as Any,
                 ])
             }
             for update in updates where byThen(update.createdAt) {
                 timeline.append([
                     "sort": update.createdAt.timeIntervalSince1970, "when": UKDate.time(update.createdAt),
-                    "title": "Progress update from \(assignment.state.partnerName)", "text": update.text, "isUpdate": true,
+                    "title": "Progress update from \(update.from.partnerName)", "text": update.text, "isUpdate": true,
                     "on": UKDate.long(update.happenedOn),
+                    "notShared": update.from.visibleToPartner ? "" : assignment.state.partnerName,
                 ])
             }
             for var item in evidence where byThen(item.receivedAt) {
                 if let decided = item.decidedAt, !byThen(decided) {
                     (item.verdict, item.decidedAt, item.reason) = (.pending, nil, nil)
                 }
-                timeline.append(EvidencePages.values(item, partner: assignment.state.partnerName, mayDecide: actor.may(.decideEvidence) && asAt == nil)
-                    .merging(["sort": item.receivedAt.timeIntervalSince1970, "isEvidence": true]))
+                timeline.append(EvidencePages.values(item, mayDecide: actor.may(.decideEvidence) && asAt == nil)
+                    .merging([
+                        "sort": item.receivedAt.timeIntervalSince1970, "isEvidence": true,
+                        "notShared": item.from.visibleToPartner ? "" : assignment.state.partnerName,
+                        "shareOne": (mayShare && !item.from.visibleToPartner ? share : nil) as Any,
+                    ]))
             }
         }
         if let asAt {
