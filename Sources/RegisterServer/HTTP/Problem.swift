@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import RegisterDomain
 import RegisterReports
 import RegisterServices
@@ -179,6 +180,11 @@ struct Problem: Encodable {
             return make(
                 "took-too-long", .serviceUnavailable, "The register took too long",
                 "The register stopped this request because it took too long. Nothing was changed; try again in a moment. If it keeps happening, ask for less at once (a narrower filter or a shorter period) or tell the system owner, quoting request id \(requestID).")
+        case is NIOTooManyBytesError:
+            // A JSON body or page form longer than its limit, found while it was being read.
+            return make(
+                "body-too-large", .contentTooLarge, "The request is too large",
+                "The request body is longer than the register takes here (a JSON body at most 1 MB, a page form 256 KB). Nothing was changed; send less text.")
         case let h as HTTPError:
             let detail = h.body ?? (h.status == .contentTooLarge ? "The request body is too large." : h.status.reasonPhrase)
             return make("http-\(h.status.code)", h.status, h.status.reasonPhrase, detail)
