@@ -150,16 +150,6 @@ struct Problem: Encodable {
                     "form-expired", .forbidden, "The form has expired",
                     "The form was not sent from this sign-in's own page (or it is from an earlier sign-in). Go back, reload the page and send it again.")
             }
-        case let chain as ChainProblem:
-            return make(
-                "audit-chain-broken", .conflict, "The audit trail does not verify",
-                "The audit trail failed verification (\(chain.description)), so no checkpoint or export was made. Tell the system owner: this needs investigating.")
-        case is DatabaseUnavailable:
-            // The database could not be reached or dropped the connection: try again shortly.
-            headers[.retryAfter] = "5"
-            return make("database-unavailable", .serviceUnavailable, "The register's database is unavailable", "The register cannot reach its database just now. Nothing was changed; try again in a moment.")
-        case is DatabaseBusy:
-            // Every pooled connection stayed in use for DATABASE_POOL_WAIT_MS: refused, not queued for ever.
         case SignInRefusal.throttled(let seconds):
             headers[.retryAfter] = String(seconds)
             return make(
@@ -170,6 +160,16 @@ struct Problem: Encodable {
             return make(
                 "sign-in-busy", .serviceUnavailable, "The register is busy",
                 "The register is checking as many passwords as it can at once. Nothing was changed; try again after Retry-After seconds.")
+        case let chain as ChainProblem:
+            return make(
+                "audit-chain-broken", .conflict, "The audit trail does not verify",
+                "The audit trail failed verification (\(chain.description)), so no checkpoint or export was made. Tell the system owner: this needs investigating.")
+        case is DatabaseUnavailable:
+            // The database could not be reached or dropped the connection: try again shortly.
+            headers[.retryAfter] = "5"
+            return make("database-unavailable", .serviceUnavailable, "The register's database is unavailable", "The register cannot reach its database just now. Nothing was changed; try again in a moment.")
+        case is DatabaseBusy:
+            // Every pooled connection stayed in use for DATABASE_POOL_WAIT_MS: refused, not queued for ever.
             headers[.retryAfter] = "2"
             return make(
                 "database-busy", .serviceUnavailable, "The register is busy",
