@@ -28,9 +28,10 @@ func buildRouter(_ services: RegisterServices) -> Router<RegisterRequestContext>
     let views = Views.load()
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: ClientAddressMiddleware(trustedProxies: configuration.trustedProxies))
+    // Outside the error handling, so error pages and problems carry the same headers as any answer.
+    router.add(middleware: SecurityHeadersMiddleware())
     // Errors become problem+json under /api and error pages elsewhere, keeping their status.
     router.add(middleware: ProblemMiddleware(errorPage: WebPages.errorPage(views: views)))
-    router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: SameOriginMiddleware())
     let cookies = Cookies(secure: configuration.secureCookies)
 
