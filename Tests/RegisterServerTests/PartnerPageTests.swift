@@ -4,7 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import RegisterDomain
 @testable import RegisterServer
-import RegisterStore
+@testable import RegisterStore
 import RegisterTestSupport
 import Testing
 
@@ -65,6 +65,24 @@ struct PartnerPageTests {
             #expect(first.status == .seeOther && again.status == .seeOther)
             #expect(first.headers[.location] == again.headers[.location])
             #expect(try await api.call(.get, "/api/v1/assignments/\(assignment)/evidence", as: .partner).items.count == before + 1)
+        }
+    }
+
+    @Test("a person already sending as many uploads as one may is told so next to the field, before the upload is read")
+    func tooManyUploadsAtOnce() async throws {
+        try await withAPI { api in
+            let world = try await PartnerWorld.make(api)
+            let (cookie, csrf) = try await partnerSession(api)
+            let me = try #require(try await api.call(.get, "/api/v1/me", as: .partner).json["id"] as? String)
+            var held: [EvidenceUpload.PersonSlot]? = try (0..<EvidenceUpload.maxPerPerson).map { _ in try EvidenceUpload.PersonSlot(UUID(uuidString: me)!) }
+            let fields = [("csrf_token", csrf), ("summary", "Audit of 40 referrals"), ("kind", "outcome"), ("effective_date", "01/11/2026")]
+            let refused = try await upload(api, to: world.own.assignment, cookie: cookie, fields: fields, file: ("audit.pdf", PartnerWorld.pdf))
+            #expect(refused.status == .tooManyRequests)
+            #expect(Int(refused.headers[.retryAfter] ?? "") ?? 0 > 0)
+            #expect(refused.text.contains("There is a problem") && refused.text.contains(#"id="files-error""#))
+            #expect(refused.text.contains("Nothing was stored") && refused.text.contains("Send evidence"))
+            #expect(held?.count == EvidenceUpload.maxPerPerson)
+            held = nil
         }
     }
 

@@ -196,6 +196,12 @@ struct PartnerPages {
                 id, request, context,
                 errors: [FieldError(field: "files", message: "The files must be \(size) or smaller in all. Nothing was stored: send fewer or smaller files")],
                 typedEvidence: typed, status: .contentTooLarge)
+        } catch DomainError.tooManyAtOnce(let detail, let retryAfter) {
+            var page = try await show(id, request, context, errors: [FieldError(field: "files", message: detail)], typedEvidence: typed, status: .tooManyRequests)
+            page.headers[.retryAfter] = String(retryAfter)
+            return page
+        } catch RequestProblem.bodyTooSlow(let detail) {
+            return try await show(id, request, context, errors: [FieldError(field: "files", message: detail)], typedEvidence: typed, status: .requestTimeout)
         }
     }
 }
