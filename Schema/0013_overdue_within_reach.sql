@@ -18,3 +18,6 @@ CREATE FUNCTION register.has_overdue_work(p_recommendation uuid, p_on date, p_pa
     $$;
 
 GRANT EXECUTE ON FUNCTION register.has_overdue_work(uuid, date, uuid) TO register_app, register_auditor;
+
+-- The two-argument form of 0009 is this one with no partner: dropped, so the rule has one definition.
+DROP FUNCTION register.has_overdue_work(uuid, date);

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import RegisterDomain
 @testable import RegisterServer
 import RegisterStore
@@ -31,6 +32,37 @@ struct EvidenceProvenanceTests {
                 for: user, lasting: 3600, context: WriteContext(actor: .system("tests"), requestID: "t", logger: TestDatabase.logger))
         }
         return ("lr_session=\(token.text)", CSRF.token(forSession: token.text))
+    }
+
+    @Test("work the earlier organisation was still sending when the reassignment committed is refused, never credited to the new one")
+    func lateWorkAfterReassignment() async throws {
+        try await withAPI { api in
+            let world = try await Self.reassigned(api)
+            let assignment = try #require(UUID(uuidString: world.other.assignment))
+            // The earlier organisation's person passed the access check before the reassignment; their
+            // upload or update reaches the database only after it.
+            let id = try #require(try await api.call(.get, "/api/v1/me", as: nil, token: api.otherPartnerToken).json["id"] as? String)
+            let before = try await api.call(.get, "/api/v1/assignments/\(world.other.assignment)/evidence", as: .coordinator).items.count
+            try await api.db.withDatabase { database in
+                let late = WriteContext(
+                    actor: Principal(user: try await AccountStore(database: database).user(UUID(uuidString: id)!)), requestID: "late", logger: TestDatabase.logger)
+                await #expect(throws: DomainError.notFound("assignment")) {
+                    _ = try await AssignmentStore(database: database).addUpdate(
+                        to: assignment, NewProgressUpdate(text: "Training delivered"), today: Day(iso: "2026-02-01")!, context: late)
+                }
+                await #expect(throws: DomainError.notFound("assignment")) {
+                    _ = try await EvidenceStore(database: database).submit(
+                        to: assignment, idempotencyKey: nil, maxBytes: 1 << 20, today: Day(iso: "2026-02-01")!, context: late
+                    ) { upload in
+                        let file = try upload.beginFile(named: "audit.pdf")
+                        try await file.write(ByteBuffer(bytes: PartnerWorld.pdf))
+                        _ = try await file.finish()
+                        return EvidenceSubmission(summary: "Audit", kind: .outcome, effectiveDate: Day(iso: "2026-01-31")!)
+                    }
+                }
+            }
+            #expect(try await api.call(.get, "/api/v1/assignments/\(world.other.assignment)/evidence", as: .coordinator).items.count == before)
+        }
     }
 
     @Test("after a reassignment the receiving partner sees the assignment and its status, not the earlier organisation's files and updates")

@@ -11,6 +11,8 @@ public struct AccountService: Sendable {
     /// The cap on concurrent bcrypt work that every password check and hash goes through.
     let passwords: PasswordGate
     let throttle: SignInThrottle
+    /// Shared by every copy of the service: one password check per account at a time.
+    let underway = SignInsUnderway()
 
     /// A sign-in that worked: the person and their new session's secret (the cookie's value).
     public struct SignedIn: Sendable {
@@ -73,7 +75,8 @@ public struct AccountService: Sendable {
         let normalised = email.trimmingCharacters(in: .whitespaces).lowercased()
         let attempt = AccountStore.SignInAttempt(
             email: Self.looksLikeEmail(normalised) ? normalised : nil, clientAddress: source.clientAddress?.description,
-            accountSubject: SignInThrottle.subject(.account, String(normalised.prefix(1000))),
+            accountSubject: SignInThrottle.subject(.account, "\(normalised.prefix(1000))\u{0}\(source.clientAddress?.throttleKey ?? "")"),
+            accountEverywhereSubject: SignInThrottle.subject(.account, String(normalised.prefix(1000))),
             addressSubject: source.clientAddress.map { SignInThrottle.subject(.address, $0.throttleKey) })
         var metadata: Logger.Metadata = [
             "email": "\(attempt.email ?? "(not an e-mail address)")", "client_address": "\(attempt.clientAddress ?? "unknown")",
@@ -82,6 +85,9 @@ public struct AccountService: Sendable {
         let tally = try await store.failures(of: attempt, within: throttle.window)
         let waits = [
             tally.account.flatMap { throttle.retryAfter(.init(count: $0.count, secondsSinceLast: $0.secondsSinceLast), scope: .account) },
+            tally.accountEverywhere.flatMap {
+                throttle.retryAfter(.init(count: $0.count, secondsSinceLast: $0.secondsSinceLast), scope: .accountEverywhere)
+            },
             tally.address.flatMap { throttle.retryAfter(.init(count: $0.count, secondsSinceLast: $0.secondsSinceLast), scope: .address) },
         ].compactMap { $0 }
         if let wait = waits.max() {
@@ -92,6 +98,11 @@ public struct AccountService: Sendable {
             throw SignInRefusal.throttled(retryAfterSeconds: wait)
         }
 
+        guard underway.begin(attempt.accountEverywhereSubject) else {
+            logger.notice("sign-in refused: the account's password is being checked already", metadata: metadata)
+            throw SignInRefusal.throttled(retryAfterSeconds: 1)
+        }
+        defer { underway.end(attempt.accountEverywhereSubject) }
         let found = plausible ? try await store.credentials(email: email) : nil
         let matches = try await passwords.verify(password, hash: found?.bcrypt ?? Passwords.decoy)
         guard let found, matches, found.mayUseRegister else {
@@ -113,7 +124,7 @@ public struct AccountService: Sendable {
     /// Whether what was typed as an e-mail address is one, and so may be written to the log and
     /// the trail (a password typed in the wrong field must not be).
     static func looksLikeEmail(_ text: String) -> Bool {
-        text.count <= 254 && text.range(of: "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+\\z", options: .regularExpression) != nil
+        text.unicodeScalars.count <= 254 && text.range(of: "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+\\z", options: .regularExpression) != nil
             && !Validator.hasControlCharacters(text)
     }
 

@@ -142,14 +142,17 @@ public struct AccountStore: Sendable {
         public var email: String?
         /// The client's address, as text.
         public var clientAddress: String?
-        /// The keys its failures are counted under (SHA-256s of the account and of the address).
+        /// The keys its failures are counted under (SHA-256s): the account from this address, the
+        /// account from everywhere, and the address.
         public var accountSubject: Data
+        public var accountEverywhereSubject: Data
         public var addressSubject: Data?
 
-        public init(email: String?, clientAddress: String?, accountSubject: Data, addressSubject: Data?) {
+        public init(email: String?, clientAddress: String?, accountSubject: Data, accountEverywhereSubject: Data, addressSubject: Data?) {
             self.email = email
             self.clientAddress = clientAddress
             self.accountSubject = accountSubject
+            self.accountEverywhereSubject = accountEverywhereSubject
             self.addressSubject = addressSubject
         }
     }
@@ -160,22 +163,28 @@ public struct AccountStore: Sendable {
         public var secondsSinceLast: Double
     }
 
-    /// The failures of the attempt's account and address in the last `window` seconds (absent: none).
-    public func failures(of attempt: SignInAttempt, within window: Int) async throws -> (account: FailureTally?, address: FailureTally?) {
+    /// The failures of the attempt's account (from its address, and from everywhere) and of its
+    /// address in the last `window` seconds (absent: none).
+    public func failures(
+        of attempt: SignInAttempt, within window: Int
+    ) async throws -> (account: FailureTally?, accountEverywhere: FailureTally?, address: FailureTally?) {
         let rows = try await database.read { c in
             try await Rows.all(
                 c.query(
                     """
-                    SELECT scope, count(*)::int AS n, extract(epoch FROM clock_timestamp() - max(failed_at))::float8 AS since
+                    SELECT subject, count(*)::int AS n, extract(epoch FROM clock_timestamp() - max(failed_at))::float8 AS since
                     FROM auth.sign_in_failures
-                    WHERE ((scope = 'account' AND subject = \(attempt.accountSubject)) OR (scope = 'address' AND subject = \(attempt.addressSubject)))
+                    WHERE ((scope = 'account' AND subject IN (\(attempt.accountSubject), \(attempt.accountEverywhereSubject)))
+                           OR (scope = 'address' AND subject = \(attempt.addressSubject)))
                       AND failed_at > clock_timestamp() - make_interval(secs => \(window))
-                    GROUP BY scope
+                    GROUP BY subject
                     """, logger: database.logger)
-            ) { (try $0.get("scope", as: String.self), FailureTally(count: try $0.get("n"), secondsSinceLast: try $0.get("since"))) }
+            ) { (try $0.get("subject", as: Data.self), FailureTally(count: try $0.get("n"), secondsSinceLast: try $0.get("since"))) }
         }
-        let byScope = Dictionary(rows, uniquingKeysWith: { first, _ in first })
-        return (byScope["account"], byScope["address"])
+        let bySubject = Dictionary(rows, uniquingKeysWith: { first, _ in first })
+        return (
+            bySubject[attempt.accountSubject], bySubject[attempt.accountEverywhereSubject], attempt.addressSubject.flatMap { bySubject[$0] }
+        )
     }
 
     /// Records a failed sign-in in one transaction: counted against its account and address (pruning
@@ -186,7 +195,9 @@ public struct AccountStore: Sendable {
             try await c.run(
                 """
                 INSERT INTO auth.sign_in_failures (scope, subject)
-                SELECT s.scope, s.subject FROM (VALUES ('account', \(attempt.accountSubject)), ('address', \(attempt.addressSubject))) AS s (scope, subject)
+                SELECT s.scope, s.subject
+                FROM (VALUES ('account', \(attempt.accountSubject)), ('account', \(attempt.accountEverywhereSubject)), ('address', \(attempt.addressSubject)))
+                     AS s (scope, subject)
                 WHERE s.subject IS NOT NULL
                 """, logger: context.logger)
             try await c.run(
@@ -221,7 +232,10 @@ public struct AccountStore: Sendable {
             try await c.run("DELETE FROM auth.sessions WHERE user_id = \(user.id) AND expires_at < now()", logger: context.logger)
             if let attempt {
                 try await c.run(
-                    "DELETE FROM auth.sign_in_failures WHERE scope = 'account' AND subject = \(attempt.accountSubject)", logger: context.logger)
+                    """
+                    DELETE FROM auth.sign_in_failures
+                    WHERE scope = 'account' AND subject IN (\(attempt.accountSubject), \(attempt.accountEverywhereSubject))
+                    """, logger: context.logger)
             }
             try await c.run(
                 """

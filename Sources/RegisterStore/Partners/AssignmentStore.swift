@@ -197,9 +197,8 @@ public struct AssignmentStore: Sendable {
     public func addUpdate(to id: UUID, _ update: NewProgressUpdate, today: Day, context: WriteContext) async throws -> ProgressUpdate {
         try update.validate(today: today)
         return try await database.write(context) { c in
-            guard let current = try await Self.fetch(id, today: today, on: c, logger: context.logger, lock: true) else {
-                throw DomainError.notFound("assignment")
-            }
+            guard let current = try await Self.fetch(id, today: today, on: c, logger: context.logger, lock: true), Self.stillHeld(current, by: context.actor)
+            else { throw DomainError.notFound("assignment") }
             let updateID = UUID.v7()
             try await c.run(
                 """
@@ -213,6 +212,14 @@ public struct AssignmentStore: Sendable {
             }
             return created
         }
+    }
+
+    /// Whether a partner's work may still be recorded on the assignment, read under its lock: the
+    /// access check ran before an upload's bytes arrived, and a reassignment may have committed since.
+    /// Work is credited to the organisation that holds the assignment, so it must be the sender's own
+    /// (staff act for the partnership and are not bound to one organisation).
+    static func stillHeld(_ assignment: Assignment, by actor: Principal) -> Bool {
+        actor.partnerID.map { $0 == assignment.details.partnerID } ?? true
     }
 
     /// An assignment's progress updates; within a partner's reach, those their organisation sent and

@@ -63,9 +63,9 @@ public struct EvidenceStore: Sendable {
             let evidence = try await database.write(context) { c in
                 // The assignment's lock first: two submissions to one assignment then take their turns
                 // instead of each holding a key lock the other's status change waits for (a deadlock).
-                guard let assignment = try await AssignmentStore.fetch(assignmentID, today: today, on: c, logger: context.logger, lock: true) else {
-                    throw DomainError.notFound("assignment")
-                }
+                guard let assignment = try await AssignmentStore.fetch(assignmentID, today: today, on: c, logger: context.logger, lock: true),
+                    AssignmentStore.stillHeld(assignment, by: context.actor)
+                else { throw DomainError.notFound("assignment") }
                 let id = UUID.v7()
                 try await c.run(
                     """
