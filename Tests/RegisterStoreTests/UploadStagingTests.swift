@@ -172,19 +172,21 @@ struct UploadStagingTests {
 
     @Test("a server receives at most maxInProgress uploads at once; one more is told to come back")
     func slots() throws {
-        var held: [EvidenceUpload] = []
-        var refusal: DomainError?
-        // Other tests running in this process may hold a few places: fill what is left.
-        while refusal == nil, held.count <= EvidenceUpload.maxInProgress {
-            do { held.append(try EvidenceUpload(maxBytes: 1)) } catch let error as DomainError { refusal = error }
+        // A set of places of its own, as the server's would be: other tests in this process upload meanwhile.
+        let places = EvidenceUpload.UploadPlaces(limit: EvidenceUpload.maxInProgress)
+        var held = try (0..<EvidenceUpload.maxInProgress).map { _ in try EvidenceUpload(maxBytes: 1, places: places) }
+        #expect(throws: DomainError.self) { _ = try EvidenceUpload(maxBytes: 1, places: places) }
+        do {
+            _ = try EvidenceUpload(maxBytes: 1, places: places)
+        } catch DomainError.busy(let message) {
+            #expect(message.contains("send the evidence again"))
         }
-        #expect(held.count <= EvidenceUpload.maxInProgress && held.count > 0)
-        guard case .busy(let message) = refusal else { Issue.record("no refusal once full: \(String(describing: refusal))"); return }
-        #expect(message.contains("send the evidence again"))
-        // Places are given back when uploads end.
+        // A refusal gives back no place it never took, and places come back when uploads end.
+        #expect(places.taken.withLock { $0 } == EvidenceUpload.maxInProgress)
         let folders = held.map(\.folder.url)
         held.removeAll()
         #expect(folders.allSatisfy { !FileManager.default.fileExists(atPath: $0.path) })
-        #expect(EvidenceUpload.Slot.inProgress.withLock { $0 } < EvidenceUpload.maxInProgress)
+        #expect(places.taken.withLock { $0 } == 0)
+        _ = try EvidenceUpload(maxBytes: 1, places: places)
     }
 }

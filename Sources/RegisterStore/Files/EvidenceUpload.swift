@@ -32,9 +32,11 @@ public final class EvidenceUpload {
     public static let maxPerPerson = 3
 
     /// `person` is whoever sends it; an upload made for no one (demo data) has no personal limit.
-    init(maxBytes: Int64, pace: UploadPace = .standard, person: UUID? = nil) throws {
+    /// `places` are the server's (tests give one upload a set of its own, so as not to take the
+    /// places of other tests running in the same process).
+    init(maxBytes: Int64, pace: UploadPace = .standard, person: UUID? = nil, places: UploadPlaces = .server) throws {
         self.personSlot = try person.map(PersonSlot.init)
-        self.slot = try Slot()
+        self.slot = try Slot(places)
         self.folder = try TemporaryFolder()
         self.maxBytes = maxBytes
         self.pace = pace
@@ -68,27 +70,35 @@ public final class EvidenceUpload {
         }
     }
 
-    /// One of the `maxInProgress` places, held for as long as the upload exists.
+    /// The places uploads take on one server: at most `limit` at once.
+    final class UploadPlaces: Sendable {
+        static let server = UploadPlaces(limit: EvidenceUpload.maxInProgress)
+        let limit: Int
+        let taken = Mutex(0)
+
+        init(limit: Int) { self.limit = limit }
+    }
+
+    /// One of the server's places, held for as long as the upload exists.
     final class Slot {
-        static let inProgress = Mutex(0)
         /// Set only once the place is taken. An object whose every stored property is set runs its
         /// `deinit` even when its initialiser then throws: without this, each refusal would give back a
         /// place it never took, and the limit would creep up.
-        private let taken: Bool
+        private let places: UploadPlaces
 
-        init() throws {
-            let taken = Self.inProgress.withLock { count -> Bool in
-                guard count < EvidenceUpload.maxInProgress else { return false }
+        init(_ places: UploadPlaces) throws {
+            let taken = places.taken.withLock { count -> Bool in
+                guard count < places.limit else { return false }
                 count += 1
                 return true
             }
             guard taken else {
-                throw DomainError.busy("The register is receiving as many uploads as it takes at once (\(EvidenceUpload.maxInProgress)). Nothing was stored; send the evidence again in a minute.")
+                throw DomainError.busy("The register is receiving as many uploads as it takes at once (\(places.limit)). Nothing was stored; send the evidence again in a minute.")
             }
-            self.taken = taken
+            self.places = places
         }
 
-        deinit { Self.inProgress.withLock { $0 -= 1 } }
+        deinit { places.taken.withLock { $0 -= 1 } }
     }
 
     /// Starts the next file. `name` is the name the partner's computer gave it (any folder part is dropped).
