@@ -64,7 +64,7 @@ struct SignInThrottleTests {
 
     @Test("a client address's failures are counted across accounts; X-Forwarded-For counts only from a trusted proxy")
     func perAddress() async throws {
-        let tight = SignInThrottle(freeFailuresPerAccount: 50, freeFailuresPerAddress: 2)
+        let tight = SignInThrottle(freeFailuresPerAccount: 50, freeFailuresPerAddress: 2, firstWait: 60)
         // Not trusted: whatever X-Forwarded-For says, every attempt comes from the test's own address.
         try await withSignInApp({ $0.signInThrottle = tight }, live: true) { app in
             for n in 1...3 {

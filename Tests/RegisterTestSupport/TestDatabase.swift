@@ -41,7 +41,12 @@ public struct TestDatabase: Sendable {
         guard let owner = env["TEST_OWNER_URL"], let app = env["TEST_APP_URL"], let template = env["TEST_TEMPLATE_DATABASE"] else {
             throw NotConfigured()
         }
-        return (try DatabaseSettings(url: owner), try DatabaseSettings(url: app), template)
+        // The service's settings as production has them, but a longer wait for a connection: with
+        // every suite running at once on a small machine, connections open slowly, and a test that
+        // means to meet the pool's limit sets its own wait.
+        var service = try DatabaseSettings(url: app)
+        service.poolWait = .seconds(60)
+        return (try DatabaseSettings(url: owner), service, template)
     }
 
     /// Runs `body` with a fresh database, migrated, dropped afterwards.
