@@ -41,11 +41,13 @@ public struct TestDatabase: Sendable {
         guard let owner = env["TEST_OWNER_URL"], let app = env["TEST_APP_URL"], let template = env["TEST_TEMPLATE_DATABASE"] else {
             throw NotConfigured()
         }
-        // The service's settings as production has them, but a longer wait for a connection: with
-        // every suite running at once on a small machine, connections open slowly, and a test that
-        // means to meet the pool's limit sets its own wait.
+        // The service's settings as production has them, but a small pool with a longer wait: every
+        // suite runs at once, and hundreds of test applications with 20 connections each would crowd
+        // the test cluster's connections until some wait past any timeout. A test that means to meet
+        // the pool's limits sets its own.
         var service = try DatabaseSettings(url: app)
-        service.poolWait = .seconds(60)
+        service.poolSize = 4
+        service.poolWait = .seconds(15)
         return (try DatabaseSettings(url: owner), service, template)
     }
 
