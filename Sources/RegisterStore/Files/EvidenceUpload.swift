@@ -32,9 +32,9 @@ public final class EvidenceUpload {
     public static let maxPerPerson = 3
 
     /// `person` is whoever sends it; an upload made for no one (demo data) has no personal limit.
-    /// `places` are the server's (tests give one upload a set of its own, so as not to take the
-    /// places of other tests running in the same process).
-    init(maxBytes: Int64, pace: UploadPace = .standard, person: UUID? = nil, places: UploadPlaces = .server) throws {
+    /// `places` are the running service's (its `EvidenceStore` holds them); an upload made on its
+    /// own (demo data, tests) has a set of its own.
+    init(maxBytes: Int64, pace: UploadPace = .standard, person: UUID? = nil, places: UploadPlaces = UploadPlaces(limit: maxInProgress)) throws {
         self.personSlot = try person.map(PersonSlot.init)
         self.slot = try Slot(places)
         self.folder = try TemporaryFolder()
@@ -72,7 +72,6 @@ public final class EvidenceUpload {
 
     /// The places uploads take on one server: at most `limit` at once.
     final class UploadPlaces: Sendable {
-        static let server = UploadPlaces(limit: EvidenceUpload.maxInProgress)
         let limit: Int
         let taken = Mutex(0)
 

@@ -21,6 +21,8 @@ public struct EvidenceFilter: Sendable, Equatable {
 /// Evidence submissions, their files and the verdicts on them.
 public struct EvidenceStore: Sendable {
     let database: Database
+    /// The places uploads take on this server (one store per running service).
+    let uploadPlaces = EvidenceUpload.UploadPlaces(limit: EvidenceUpload.maxInProgress)
 
     public init(database: Database) { self.database = database }
 
@@ -53,7 +55,7 @@ public struct EvidenceStore: Sendable {
             try v.check()
             if let first = try await replay(idempotencyKey, submitter: submitter, assignmentID: assignmentID) { return (first, true) }
         }
-        let upload = try EvidenceUpload(maxBytes: maxBytes, pace: pace, person: submitter)
+        let upload = try EvidenceUpload(maxBytes: maxBytes, pace: pace, person: submitter, places: uploadPlaces)
         defer { upload.discard() }
         let submission = try await receive(upload)
         guard !upload.received.isEmpty else {
