@@ -10,6 +10,7 @@ import RegisterDomain
 import RegisterServices
 import RegisterStore
 import RegisterTestSupport
+import Testing
 
 /// A response as the tests read it.
 struct Reply {
@@ -115,5 +116,19 @@ func withAPI(maxUploadBytes: Int = 25 * 1024 * 1024, _ body: @Sendable @escaping
                         otherPartnerToken: setup.3, db: db))
             }
         }
+    }
+}
+
+extension APIHarness {
+    /// A browser's sign-in for the pages: the session cookie of the person with this e-mail address,
+    /// and the CSRF token their page forms carry.
+    func pageSession(email: String) async throws -> (cookie: String, csrf: String) {
+        let token = try await db.withDatabase { database in
+            let accounts = AccountStore(database: database)
+            let user = try #require(try await accounts.credentials(email: email)).user
+            return try await accounts.startSession(
+                for: user, lasting: 3600, context: WriteContext(actor: .system("tests"), requestID: "t", logger: TestDatabase.logger))
+        }
+        return ("lr_session=\(token.text)", CSRF.token(forSession: token.text))
     }
 }

@@ -33,13 +33,8 @@ struct AdminPageTests {
     }
 
     static func visitor(_ api: APIHarness, _ email: String) async throws -> Visitor {
-        let token = try await api.db.withDatabase { database in
-            let accounts = AccountStore(database: database)
-            let user = try #require(try await accounts.credentials(email: email)).user
-            return try await accounts.startSession(
-                for: user, lasting: 3600, context: WriteContext(actor: .system("tests"), requestID: "t", logger: TestDatabase.logger))
-        }
-        return Visitor(cookie: "lr_session=\(token.text)", csrf: CSRF.token(forSession: token.text), api: api)
+        let (cookie, csrf) = try await api.pageSession(email: email)
+        return Visitor(cookie: cookie, csrf: csrf, api: api)
     }
 
     static func userID(_ api: APIHarness, _ role: Role) async throws -> String {

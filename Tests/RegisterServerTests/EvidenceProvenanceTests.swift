@@ -25,13 +25,7 @@ struct EvidenceProvenanceTests {
     }
 
     private static func session(_ api: APIHarness, email: String) async throws -> (cookie: String, csrf: String) {
-        let token = try await api.db.withDatabase { database in
-            let accounts = AccountStore(database: database)
-            let user = try #require(try await accounts.credentials(email: email)).user
-            return try await accounts.startSession(
-                for: user, lasting: 3600, context: WriteContext(actor: .system("tests"), requestID: "t", logger: TestDatabase.logger))
-        }
-        return ("lr_session=\(token.text)", CSRF.token(forSession: token.text))
+        try await api.pageSession(email: email)
     }
 
     @Test("work the earlier organisation was still sending when the reassignment committed is refused, never credited to the new one")

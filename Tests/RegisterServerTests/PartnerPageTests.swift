@@ -12,13 +12,7 @@ import Testing
 @Suite("partner pages")
 struct PartnerPageTests {
     private func partnerSession(_ api: APIHarness) async throws -> (cookie: String, csrf: String) {
-        let token = try await api.db.withDatabase { database in
-            let accounts = AccountStore(database: database)
-            let user = try #require(try await accounts.credentials(email: "partner@example.org")).user
-            return try await accounts.startSession(
-                for: user, lasting: 3600, context: WriteContext(actor: .system("tests"), requestID: "t", logger: TestDatabase.logger))
-        }
-        return ("lr_session=\(token.text)", CSRF.token(forSession: token.text))
+        try await api.pageSession(email: "partner@example.org")
     }
 
     /// The evidence form as a browser sends it.

@@ -14,13 +14,7 @@ import Testing
 struct WebPageTests {
     /// A signed-in coordinator's cookie and the CSRF token of their session.
     private func session(_ api: APIHarness, role: Role = .coordinator) async throws -> (cookie: String, csrf: String) {
-        let token = try await api.db.withDatabase { database in
-            let accounts = AccountStore(database: database)
-            let user = try #require(try await accounts.credentials(email: "\(role.rawValue)@example.org")).user
-            return try await accounts.startSession(
-                for: user, lasting: 3600, context: WriteContext(actor: .system("tests"), requestID: "t", logger: TestDatabase.logger))
-        }
-        return ("lr_session=\(token.text)", CSRF.token(forSession: token.text))
+        try await api.pageSession(email: "\(role.rawValue)@example.org")
     }
 
     @Test("a page asks a signed-out person to sign in and remembers where they were going")

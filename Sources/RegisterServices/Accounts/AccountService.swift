@@ -83,13 +83,8 @@ public struct AccountService: Sendable {
         ]
 
         let tally = try await store.failures(of: attempt, within: throttle.window)
-        let waits = [
-            tally.account.flatMap { throttle.retryAfter(.init(count: $0.count, secondsSinceLast: $0.secondsSinceLast), scope: .account) },
-            tally.accountEverywhere.flatMap {
-                throttle.retryAfter(.init(count: $0.count, secondsSinceLast: $0.secondsSinceLast), scope: .accountEverywhere)
-            },
-            tally.address.flatMap { throttle.retryAfter(.init(count: $0.count, secondsSinceLast: $0.secondsSinceLast), scope: .address) },
-        ].compactMap { $0 }
+        let waits = [(tally.account, .account), (tally.accountEverywhere, .accountEverywhere), (tally.address, .address)]
+            .compactMap { (failures: SignInThrottle.Failures?, scope: SignInThrottle.Scope) in failures.flatMap { throttle.retryAfter($0, scope: scope) } }
         if let wait = waits.max() {
             // Not recorded in the trail: a refusal costs no password check, and a flood of them must
             // not become a flood of audit events. The failures that led here are recorded.

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import RegisterStore
 import Synchronization
 
 /// How repeated failed sign-ins are slowed, then refused (429 with `Retry-After`), per account and
@@ -51,16 +52,8 @@ public struct SignInThrottle: Sendable, Equatable {
         case account, accountEverywhere = "account everywhere", address
     }
 
-    /// A subject's failures in the window, and how long ago the last one was.
-    public struct Failures: Sendable, Equatable {
-        public var count: Int
-        public var secondsSinceLast: Double
-
-        public init(count: Int, secondsSinceLast: Double) {
-            self.count = count
-            self.secondsSinceLast = secondsSinceLast
-        }
-    }
+    /// A subject's failures in the window, and how long ago the last one was (as the store counts them).
+    public typealias Failures = AccountStore.FailureTally
 
     /// How many more whole seconds a subject with these failures must wait; nil when it may try now.
     public func retryAfter(_ failures: Failures, scope: Scope) -> Int? {

@@ -161,6 +161,11 @@ public struct AccountStore: Sendable {
     public struct FailureTally: Sendable, Equatable {
         public var count: Int
         public var secondsSinceLast: Double
+
+        public init(count: Int, secondsSinceLast: Double) {
+            self.count = count
+            self.secondsSinceLast = secondsSinceLast
+        }
     }
 
     /// The failures of the attempt's account (from its address, and from everywhere) and of its
