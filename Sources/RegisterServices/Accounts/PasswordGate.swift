@@ -1,4 +1,5 @@
 import Foundation
+import RegisterStore
 
 /// A cap on how many passwords are hashed or checked at once.
 ///
@@ -8,80 +9,19 @@ import Foundation
 /// beyond that the work is refused at once with `PasswordWorkBusy` (503 with `Retry-After`), which
 /// costs nothing.
 public struct PasswordGate: Sendable {
-    private let slots: Slots
+    private let gate: Gate
 
     /// `slots` at once; twice as many may wait, each for at most `patience`.
     public init(slots: Int, patience: Duration = .seconds(2)) {
-        self.slots = Slots(capacity: max(1, slots), queueLength: 2 * max(1, slots), patience: patience)
+        gate = Gate(size: max(1, slots), patience: patience, maxWaiting: 2 * max(1, slots)) { _ in PasswordWorkBusy() }
     }
 
     public func verify(_ password: String, hash: String) async throws -> Bool {
-        try await run { try await Passwords.verify(password, hash: hash) }
+        try await gate.run { try await Passwords.verify(password, hash: hash) }
     }
 
     public func hash(_ password: String) async throws -> String {
-        try await run { try await Passwords.hash(password) }
-    }
-
-    private func run<T: Sendable>(_ work: @Sendable () async throws -> T) async throws -> T {
-        try await slots.acquire()
-        do {
-            let result = try await work()
-            await slots.release()
-            return result
-        } catch {
-            await slots.release()
-            throw error
-        }
-    }
-
-    /// The slots and the queue of those waiting for one, first come first served.
-    private actor Slots {
-        let capacity: Int
-        let queueLength: Int
-        let patience: Duration
-        private var inUse = 0
-        private var waiting: [(id: UInt64, turn: CheckedContinuation<Bool, Never>)] = []
-        private var nextID: UInt64 = 0
-
-        init(capacity: Int, queueLength: Int, patience: Duration) {
-            self.capacity = capacity
-            self.queueLength = queueLength
-            self.patience = patience
-        }
-
-        func acquire() async throws {
-            if inUse < capacity {
-                inUse += 1
-                return
-            }
-            guard waiting.count < queueLength else { throw PasswordWorkBusy() }
-            let id = nextID
-            nextID += 1
-            let patience = self.patience
-            let granted = await withCheckedContinuation { (turn: CheckedContinuation<Bool, Never>) in
-                waiting.append((id, turn))
-                Task { [weak self] in
-                    try? await Task.sleep(for: patience)
-                    await self?.giveUp(id)
-                }
-            }
-            if !granted { throw PasswordWorkBusy() }
-        }
-
-        /// A slot freed: handed straight to the first in the queue, if anyone waits.
-        func release() {
-            if waiting.isEmpty {
-                inUse -= 1
-            } else {
-                waiting.removeFirst().turn.resume(returning: true)
-            }
-        }
-
-        private func giveUp(_ id: UInt64) {
-            guard let index = waiting.firstIndex(where: { $0.id == id }) else { return }
-            waiting.remove(at: index).turn.resume(returning: false)
-        }
+        try await gate.run { try await Passwords.hash(password) }
     }
 }
 

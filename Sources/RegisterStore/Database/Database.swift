@@ -26,7 +26,7 @@ public struct Database: Sendable {
     public let client: PostgresClient
     let logger: Logger
     /// Every lease of a connection goes through it, so that none waits longer than `poolWait`.
-    let gate: PoolGate
+    let gate: Gate
 
     /// `poolSize` must be the client's `maximumConnections` (`DatabaseSettings.clientConfiguration`
     /// makes both from one setting); a request waits at most `poolWait` for a connection.
@@ -36,7 +36,7 @@ public struct Database: Sendable {
     ) {
         self.client = client
         self.logger = logger
-        self.gate = PoolGate(size: poolSize, patience: poolWait)
+        self.gate = Gate(size: poolSize, patience: poolWait) { waited in DatabaseBusy(waited: waited) }
     }
 
     /// The register over a client made from `settings`.

@@ -1,13 +1,15 @@
 import Synchronization
 
-/// The line for the pool's connections, with a limit on how long anyone stands in it.
+/// A line for a limited resource, first come first served, with a limit on how long anyone
+/// stands in it (and, optionally, on how many may stand in it at all).
 ///
-/// PostgresNIO's pool keeps a request for a connection waiting for as long as it takes: it has no
-/// lease timeout. In front of it, this admits at most `size` requests at once (the pool's size, so
-/// an admitted request always finds a connection free or being opened) and refuses one that has
-/// waited `patience` for a place. While slow work holds every connection, a request is answered
-/// 503 at once rather than left hanging, and the people behind it are not stuck behind it either.
-final class PoolGate: Sendable {
+/// It admits at most `size` at once and refuses one that has waited `patience` for a place (or
+/// finds the line already `maxWaiting` long) with the error `refusal` makes, so that while slow
+/// work holds every place a newcomer is answered at once rather than left hanging. Two things
+/// stand behind one: the database pool (PostgresNIO's pool has no lease timeout; a gate of the
+/// pool's size in front of it, so an admitted request always finds a connection free or being
+/// opened) and the cap on concurrent password hashing.
+public final class Gate: Sendable {
     private struct Waiting {
         var ticket: UInt64
         var continuation: CheckedContinuation<Void, any Error>
@@ -23,25 +25,33 @@ final class PoolGate: Sendable {
 
     let size: Int
     let patience: Duration
+    /// How many may wait at once; nil for no limit.
+    let maxWaiting: Int?
+    /// The error a refused newcomer gets, given how long it waited.
+    private let refusal: @Sendable (Duration) -> any Error
     private let state: Mutex<State>
 
-    init(size: Int, patience: Duration) {
-        precondition(size > 0, "a pool needs at least one connection")
+    public init(size: Int, patience: Duration, maxWaiting: Int? = nil, refusal: @escaping @Sendable (Duration) -> any Error) {
+        precondition(size > 0, "a gate needs at least one place")
         self.size = size
         self.patience = patience
+        self.maxWaiting = maxWaiting
+        self.refusal = refusal
         self.state = Mutex(State(free: size))
     }
 
     /// Takes a place, first come first served, waiting at most `patience` (the gate's own unless
-    /// given). Throws `DatabaseBusy` when none came free in time, `CancellationError` when the task
-    /// is cancelled while it waits. Every place taken must be given back with `leave()`.
-    func enter(patience: Duration? = nil) async throws {
+    /// given). Throws the gate's refusal when none came free in time or the line is full,
+    /// `CancellationError` when the task is cancelled while it waits. Every place taken must be
+    /// given back with `leave()`.
+    public func enter(patience: Duration? = nil) async throws {
         let patience = patience ?? self.patience
-        let ticket: UInt64? = state.withLock { state in
+        let ticket = try state.withLock { state throws -> UInt64? in
             if state.free > 0 && state.line.isEmpty {
                 state.free -= 1
                 return nil
             }
+            if let maxWaiting, state.line.count >= maxWaiting { throw refusal(.zero) }
             state.lastTicket += 1
             return state.lastTicket
         }
@@ -60,7 +70,7 @@ final class PoolGate: Sendable {
                     if Task.isCancelled { return CancellationError() }
                     let timer = Task { [self] in
                         do { try await Task.sleep(for: patience) } catch { return }
-                        self.refuse(ticket, with: DatabaseBusy(waited: patience))
+                        self.refuse(ticket, with: self.refusal(patience))
                     }
                     state.line.append(Waiting(ticket: ticket, continuation: continuation, timer: timer))
                     return nil
@@ -73,7 +83,7 @@ final class PoolGate: Sendable {
     }
 
     /// Gives a place back: to the first in line, or to the next to come.
-    func leave() {
+    public func leave() {
         let next: Waiting? = state.withLock { state in
             if state.line.isEmpty {
                 state.free = min(state.free + 1, size)
@@ -95,5 +105,12 @@ final class PoolGate: Sendable {
         guard let waiting else { return }
         waiting.timer.cancel()
         waiting.continuation.resume(throwing: error)
+    }
+
+    /// Runs `work` in a place of the gate, and gives the place back however it ends.
+    public func run<T: Sendable>(_ work: @Sendable () async throws -> T) async throws -> T {
+        try await enter()
+        defer { leave() }
+        return try await work()
     }
 }
