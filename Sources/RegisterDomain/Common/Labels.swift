@@ -13,6 +13,10 @@ extension ReviewKind: Labelled {
         case .sar: "Safeguarding adults review"
         case .dhr: "Domestic homicide review"
         case .learningReview: "Learning review"
+        case .improvementPlan: "Improvement plan"
+        case .inspectionActionPlan: "Inspection action plan"
+        case .thematicAudit: "Thematic audit"
+        case .scrutinyInquiry: "Scrutiny inquiry"
         }
     }
 }
@@ -28,6 +32,7 @@ extension Regime: Labelled {
         case .careAct2014: "Care Act 2014"
         case .dhr2016: "Domestic homicide review guidance 2016"
         case .dhr2024: "Domestic homicide review guidance 2024"
+        case .local: "Local arrangements (no statutory guidance)"
         }
     }
 }

@@ -17,6 +17,11 @@ extension Lifecycle {
             throw DomainError.transitionNotAllowed(
                 entity: Self.entityName, from: rawValue, to: target.rawValue, allowed: next.map(\.rawValue))
         }
+        return try self.reason(to: target, given: reason)
+    }
+
+    /// The reason a move to `target` needs (trimmed; nil when none was given and none is needed), for a move already found allowed.
+    public func reason(to target: Self, given reason: String?) throws -> String? {
         let trimmed = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
         let given = (trimmed?.isEmpty ?? true) ? nil : trimmed
         if needsReason(to: target), given == nil {

@@ -39,3 +39,35 @@ public enum ReviewStatus: String, Lifecycle {
         }
     }
 }
+
+extension ReviewStatus {
+    /// Where a newly recorded source of this kind starts: a review at its notification, another
+    /// source (a plan, an audit, an inquiry) already being delivered.
+    public static func initial(for kind: ReviewKind) -> ReviewStatus {
+        kind.isReview ? .notified : .inProgress
+    }
+
+    /// The states allowed to follow this one for a source of `kind`. Sources other than reviews are
+    /// never notified, commissioned or published as reviews are: they are delivered, monitored and
+    /// closed (and reopened, with a reason).
+    public func next(for kind: ReviewKind) -> [ReviewStatus] {
+        if kind.isReview { return next }
+        switch self {
+        case .inProgress: return [.monitoring, .closed]
+        case .monitoring: return [.closed]
+        case .closed: return [.monitoring]
+        default: return []
+        }
+    }
+
+    /// Checks a move for a source of `kind`, returning the trimmed reason (see `Lifecycle.transition`).
+    public func transition(to target: ReviewStatus, reason: String?, kind: ReviewKind) throws -> String? {
+        guard next(for: kind).contains(target) else {
+            throw DomainError.transitionNotAllowed(
+                entity: kind.isReview ? Self.entityName : "source", from: rawValue, to: target.rawValue,
+                allowed: next(for: kind).map(\.rawValue))
+        }
+        return try self.reason(to: target, given: reason)
+    }
+}
+

@@ -11,7 +11,9 @@ struct PartnerController {
         group.get("partners") { request, context in
             let q = QueryParameters(request)
             return try JSON.response(
-                try await partners.list(try q.page(), sector: try q.vocabulary("sector", Sector.self), active: try q.bool("active"), by: context.actor))
+                try await partners.list(
+                    try q.page(), sector: try q.vocabulary("sector", Sector.self), active: try q.bool("active"),
+                    kind: try q.vocabulary("kind", HolderKind.self), boardID: try q.uuid("board_id"), by: context.actor))
         }
         group.post("partners") { request, context in
             let partner = try await partners.record(try await JSON.decodeDraft(PartnerDetails.self, from: request, context: context), by: context.actor)

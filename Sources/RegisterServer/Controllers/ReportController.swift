@@ -24,7 +24,9 @@ struct ReportController {
         }
         group.get("reports/clocks") { request, context in
             let q = QueryParameters(request)
-            let filter = ReviewFilter(kind: try q.vocabulary("kind", ReviewKind.self), boardID: try q.uuid("board"))
+            let filter = ReviewFilter(
+                kind: try q.vocabulary("kind", ReviewKind.self), boardID: try q.uuid("board"), isReview: try q.bool("case_review"),
+                comesDownBy: try q.day("comes_down_by"))
             return try JSON.response(try await reports.clocks(filter, page: try q.page(), asAt: try q.asAt(), via: .api, by: context.actor))
         }
         group.get("reports/evidence-pack") { request, context in

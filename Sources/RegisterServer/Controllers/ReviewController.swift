@@ -13,7 +13,7 @@ struct ReviewController {
             let filter = ReviewFilter(
                 kind: try q.vocabulary("kind", ReviewKind.self), status: try q.vocabulary("status", ReviewStatus.self),
                 boardID: try q.uuid("board"), theme: try q.text("theme", max: 60), overdue: try q.bool("overdue"),
-                text: try q.text("q"))
+                text: try q.text("q"), isReview: try q.bool("case_review"))
             let page = try q.page()
             return try JSON.response(try await reviews.list(filter, page: page, asAt: try q.asAt(), by: context.actor))
         }

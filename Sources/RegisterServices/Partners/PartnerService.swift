@@ -2,12 +2,15 @@ import Foundation
 import RegisterDomain
 import RegisterStore
 
-/// Partner organisations: managed by admins, read by staff; a partner user sees only their own.
+/// Holders of actions — partner organisations and the partnership's own business unit and subgroups:
+/// managed by admins, read by staff; a partner user sees only their own.
 public struct PartnerService: Sendable {
     let store: PartnerStore
 
-    public func list(_ page: PageRequest, sector: Sector? = nil, active: Bool? = nil, by actor: Actor) async throws -> Page<Partner> {
-        try await store.list(page, reach: try actor.reach(.readPartners), sector: sector, active: active)
+    public func list(
+        _ page: PageRequest, sector: Sector? = nil, active: Bool? = nil, kind: HolderKind? = nil, boardID: UUID? = nil, by actor: Actor
+    ) async throws -> Page<Partner> {
+        try await store.list(page, reach: try actor.reach(.readPartners), sector: sector, active: active, kind: kind, boardID: boardID)
     }
 
     /// Every active partner, by name: for choosing one in a form.
@@ -81,6 +84,12 @@ public struct BoardService: Sendable {
     public func get(_ id: UUID, by actor: Actor) async throws -> Board {
         try actor.require(.readBoards)
         return try await boards.get(id)
+    }
+
+    /// A board by id or code, for the command line.
+    public func find(_ idOrCode: String, by actor: Actor) async throws -> Board {
+        try actor.require(.readBoards)
+        return try await boards.find(idOrCode)
     }
 
     public func record(_ details: @autoclosure () async throws -> BoardDetails, by actor: Actor) async throws -> Board {

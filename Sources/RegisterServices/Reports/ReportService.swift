@@ -133,9 +133,14 @@ public struct ReportService: Sendable {
         // A past report is judged on its day, with the reviews and pauses as they stood at its end.
         let evaluated = try await clocks.clocks(of: reviews.items, today: asAt?.day ?? clock.today(), asAt: asAt)
         let items = reviews.items.map {
-            ReviewClocks(reviewID: $0.id, reference: $0.details.reference, kind: $0.details.kind, regime: $0.details.regime, clocks: evaluated[$0.id] ?? [])
+            ReviewClocks(
+                reviewID: $0.id, reference: $0.details.reference, kind: $0.details.kind, regime: $0.details.regime, clocks: evaluated[$0.id] ?? [],
+                publishedOn: $0.details.publishedOn, onlineUntil: $0.state.onlineUntil, takenDownOn: $0.details.takenDownOn)
         }
-        let filters = [("kind", filter.kind?.rawValue), ("board", filter.boardID?.uuidString.lowercased()), ("after", page.after?.uuidString.lowercased())]
+        let filters = [
+            ("kind", filter.kind?.rawValue), ("board", filter.boardID?.uuidString.lowercased()), ("comes_down_by", filter.comesDownBy?.description),
+            ("after", page.after?.uuidString.lowercased()),
+        ]
             .compactMap { name, value in value.map { (name, $0) } }
         try await ExportRecord(.clocks, format: via == .page ? "html" : "json", via: via, filters: filters, asAt: asAt?.day, rows: items.count)
             .record(in: audit, context: actor.write)
@@ -151,17 +156,38 @@ public struct ReportService: Sendable {
     }
 }
 
-/// One review's statutory clocks, for the clocks report.
+/// One review's statutory clocks, and how long its published report must stay online, for the clocks report.
 public struct ReviewClocks: Encodable, Sendable {
     public var reviewID: UUID
     public var reference: String
     public var kind: ReviewKind
     public var regime: Regime
     public var clocks: [StatutoryClock]
+    public var publishedOn: Day?
+    /// The first day the report may come down (see `ReviewState.onlineUntil`).
+    public var onlineUntil: Day?
+    public var takenDownOn: Day?
+
+    public init(
+        reviewID: UUID, reference: String, kind: ReviewKind, regime: Regime, clocks: [StatutoryClock],
+        publishedOn: Day? = nil, onlineUntil: Day? = nil, takenDownOn: Day? = nil
+    ) {
+        self.reviewID = reviewID
+        self.reference = reference
+        self.kind = kind
+        self.regime = regime
+        self.clocks = clocks
+        self.publishedOn = publishedOn
+        self.onlineUntil = onlineUntil
+        self.takenDownOn = takenDownOn
+    }
 
     enum CodingKeys: String, CodingKey {
         case reviewID = "review_id"
         case reference, kind, regime, clocks
+        case publishedOn = "published_on"
+        case onlineUntil = "online_until"
+        case takenDownOn = "taken_down_on"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -171,6 +197,9 @@ public struct ReviewClocks: Encodable, Sendable {
         try c.encode(kind, forKey: .kind)
         try c.encode(regime, forKey: .regime)
         try c.encode(clocks, forKey: .clocks)
+        try c.encode(publishedOn, forKey: .publishedOn)
+        try c.encode(onlineUntil, forKey: .onlineUntil)
+        try c.encode(takenDownOn, forKey: .takenDownOn)
     }
 }
 

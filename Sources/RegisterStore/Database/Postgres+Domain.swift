@@ -42,6 +42,7 @@ extension ReviewStatus: PostgresDecodable {}
 extension RecommendationStatus: PostgresDecodable {}
 extension Role: PostgresDecodable {}
 extension Sector: PostgresDecodable {}
+extension HolderKind: PostgresDecodable {}
 extension AssignmentRole: PostgresDecodable {}
 extension AssignmentStatus: PostgresDecodable {}
 extension EvidenceKind: PostgresDecodable {}

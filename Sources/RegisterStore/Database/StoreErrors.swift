@@ -72,6 +72,8 @@ enum StoreErrors {
         case "users_email_unique": return .duplicate(field: "email", value: value)
         case "boards_code_key": return .duplicate(field: "code", value: value)
         case "partners_name_unique": return .duplicate(field: "name", value: value)
+        // The detail names the board; the person needs to know a business unit already exists there.
+        case "partners_one_business_unit": return .duplicate(field: "kind", value: "business_unit")
         default: return .duplicate(field: constraint, value: value)
         }
     }

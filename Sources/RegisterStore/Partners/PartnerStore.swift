@@ -2,18 +2,20 @@ import Foundation
 import PostgresNIO
 import RegisterDomain
 
-/// Partner organisations.
+/// Holders of actions: partner organisations, and the partnership's own business unit and subgroups.
 public struct PartnerStore: Sendable {
     let database: Database
 
     public init(database: Database) { self.database = database }
 
-    private static let columns = "id, name, sector, active, version, created_at, updated_at"
+    private static let columns = "id, name, sector, active, kind, board_id, remit, version, created_at, updated_at"
 
     private static func partner(_ r: PostgresRandomAccessRow) throws -> Partner {
         Partner(
             id: try r.get("id"), version: try r.get("version"), createdAt: try r.get("created_at"), updatedAt: try r.get("updated_at"),
-            details: PartnerDetails(name: try r.get("name"), sector: try r.get("sector"), active: try r.get("active")))
+            details: PartnerDetails(
+                name: try r.get("name"), sector: try r.get("sector"), active: try r.get("active"), kind: try r.get("kind"),
+                boardID: try r.get("board_id"), remit: try r.get("remit")))
     }
 
     public func create(_ details: PartnerDetails, context: WriteContext) async throws -> Partner {
@@ -22,8 +24,10 @@ public struct PartnerStore: Sendable {
             try await Rows.first(
                 c.query(
                     """
-                    INSERT INTO register.partners (id, name, sector, active)
-                    VALUES (\(UUID.v7()), \(details.name.trimmingCharacters(in: .whitespaces)), \(details.sector.rawValue), \(details.active ?? true))
+                    INSERT INTO register.partners (id, name, sector, active, kind, board_id, remit)
+                    VALUES (
+                        \(UUID.v7()), \(details.name.trimmingCharacters(in: .whitespaces)), \(details.sector.rawValue), \(details.active ?? true),
+                        \(details.kind.rawValue), \(details.boardID), \(details.remit))
                     RETURNING \(unescaped: Self.columns)
                     """, logger: context.logger), Self.partner)!
         }
@@ -55,7 +59,9 @@ public struct PartnerStore: Sendable {
         return found
     }
 
-    public func list(_ page: PageRequest, reach: Reach = .everything, sector: Sector? = nil, active: Bool? = nil) async throws -> Page<Partner> {
+    public func list(
+        _ page: PageRequest, reach: Reach = .everything, sector: Sector? = nil, active: Bool? = nil, kind: HolderKind? = nil, boardID: UUID? = nil
+    ) async throws -> Page<Partner> {
         let rows = try await database.read { c in
             try await Rows.all(
                 c.query(
@@ -64,6 +70,8 @@ public struct PartnerStore: Sendable {
                     WHERE (\(reach.partnerID)::uuid IS NULL OR id = \(reach.partnerID))
                       AND (\(sector?.rawValue)::text IS NULL OR sector = \(sector?.rawValue))
                       AND (\(active)::boolean IS NULL OR active = \(active))
+                      AND (\(kind?.rawValue)::text IS NULL OR kind = \(kind?.rawValue))
+                      AND (\(boardID)::uuid IS NULL OR board_id = \(boardID))
                       AND (\(page.after)::uuid IS NULL OR id > \(page.after))
                     ORDER BY id LIMIT \(page.limit + 1)
                     """, logger: database.logger), Self.partner)
@@ -79,7 +87,8 @@ public struct PartnerStore: Sendable {
                     """
                     UPDATE register.partners
                     SET name = \(details.name.trimmingCharacters(in: .whitespaces)), sector = \(details.sector.rawValue),
-                        active = \(details.active ?? true), version = version + 1, updated_at = now()
+                        active = \(details.active ?? true), kind = \(details.kind.rawValue), board_id = \(details.boardID),
+                        remit = \(details.remit), version = version + 1, updated_at = now()
                     WHERE id = \(id) AND version = \(expectedVersion)
                     RETURNING \(unescaped: Self.columns)
                     """, logger: context.logger), Self.partner)

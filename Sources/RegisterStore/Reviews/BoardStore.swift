@@ -40,6 +40,18 @@ public struct BoardStore: Sendable {
         return board
     }
 
+    /// A board by id or by its code (such as `coventry-lscb`), for the command line.
+    public func find(_ idOrCode: String) async throws -> Board {
+        if let id = UUID(uuidString: idOrCode) { return try await get(id) }
+        let found = try await database.read { c in
+            try await Rows.first(
+                c.query("SELECT \(unescaped: Self.columns) FROM register.boards WHERE code = \(idOrCode.lowercased())", logger: database.logger),
+                Self.board)
+        }
+        guard let found else { throw DomainError.notFound("board") }
+        return found
+    }
+
     public func list(_ page: PageRequest) async throws -> Page<Board> {
         let rows = try await database.read { c in
             try await Rows.all(

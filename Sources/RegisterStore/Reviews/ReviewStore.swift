@@ -15,14 +15,20 @@ public struct ReviewFilter: Sendable, Equatable {
     public var text: String?
     /// Only reviews notified in this year (or, not yet notified, recorded in it).
     public var year: Int?
+    /// Only case reviews (true) or only other sources — plans, audits, inquiries — (false).
+    public var isReview: Bool?
+    /// Only published reports not yet taken down that may come down on or before this day.
+    public var comesDownBy: Day?
     /// The reach of the person asking: a partner user sees only reviews with work assigned to them.
     public var reach: Reach
 
     public init(
         kind: ReviewKind? = nil, status: ReviewStatus? = nil, boardID: UUID? = nil, theme: String? = nil, overdue: Bool? = nil, text: String? = nil,
-        year: Int? = nil, reach: Reach = .everything
+        year: Int? = nil, isReview: Bool? = nil, comesDownBy: Day? = nil, reach: Reach = .everything
     ) {
         self.year = year
+        self.isReview = isReview
+        self.comesDownBy = comesDownBy
         self.reach = reach
         self.kind = kind
         self.status = status
@@ -42,7 +48,8 @@ public struct ReviewStore: Sendable {
     private static let columns = """
         id, reference, title, kind, board_id, regime, subjects, summary, themes, incident_known_on, notified_on,
         rapid_review_due_on, rapid_review_completed_on, decision_on, published_on, publication_url, closed_on,
-        lead_reviewer, parent_review_id, status, status_reason, version, created_at, updated_at
+        lead_reviewer, parent_review_id, publication_delay_reason, publication_expected_on, taken_down_on, online_until,
+        status, status_reason, version, created_at, updated_at
         """
 
     static func review(_ r: PostgresRandomAccessRow) throws -> Review {
@@ -56,8 +63,10 @@ public struct ReviewStore: Sendable {
                 rapidReviewDueOn: try r.get("rapid_review_due_on"), rapidReviewCompletedOn: try r.get("rapid_review_completed_on"),
                 decisionOn: try r.get("decision_on"), publishedOn: try r.get("published_on"),
                 publicationURL: try r.get("publication_url"), closedOn: try r.get("closed_on"),
-                leadReviewer: try r.get("lead_reviewer"), parentReviewID: try r.get("parent_review_id")),
-            state: ReviewState(status: try r.get("status"), statusReason: try r.get("status_reason")))
+                leadReviewer: try r.get("lead_reviewer"), parentReviewID: try r.get("parent_review_id"),
+                publicationDelayReason: try r.get("publication_delay_reason"), publicationExpectedOn: try r.get("publication_expected_on"),
+                takenDownOn: try r.get("taken_down_on")),
+            state: ReviewState(status: try r.get("status"), statusReason: try r.get("status_reason"), onlineUntil: try r.get("online_until")))
     }
 
     public func create(_ d: ReviewDetails, context: WriteContext) async throws -> Review {
@@ -69,12 +78,13 @@ public struct ReviewStore: Sendable {
                     INSERT INTO register.reviews (
                         id, reference, title, kind, board_id, regime, subjects, summary, themes, incident_known_on, notified_on,
                         rapid_review_due_on, rapid_review_completed_on, decision_on, published_on, publication_url, closed_on,
-                        lead_reviewer, parent_review_id)
+                        lead_reviewer, parent_review_id, publication_delay_reason, publication_expected_on, taken_down_on, status)
                     VALUES (
                         \(UUID.v7()), \(d.reference), \(d.title), \(d.kind.rawValue), \(d.boardID), \(d.regime.rawValue), \(d.subjects),
                         \(d.summary), \(d.themes ?? []), \(d.incidentKnownOn), \(d.notifiedOn), \(d.rapidReviewDueOn),
                         \(d.rapidReviewCompletedOn), \(d.decisionOn), \(d.publishedOn), \(d.publicationURL), \(d.closedOn),
-                        \(d.leadReviewer), \(d.parentReviewID))
+                        \(d.leadReviewer), \(d.parentReviewID), \(d.publicationDelayReason), \(d.publicationExpectedOn), \(d.takenDownOn),
+                        \(ReviewStatus.initial(for: d.kind).rawValue))
                     RETURNING \(unescaped: Self.columns)
                     """, logger: context.logger), Self.review)!
         }
@@ -112,6 +122,8 @@ public struct ReviewStore: Sendable {
                       AND (\(f.theme)::text IS NULL OR r.themes @> ARRAY[\(f.theme)::text])
                       AND (\(f.text)::text IS NULL OR r.search @@ websearch_to_tsquery('english', \(f.text))
                            OR lower(r.reference) = lower(\(f.text)))
+                      AND (\(f.isReview)::boolean IS NULL OR register.is_review_kind(r.kind) = \(f.isReview))
+                      AND (\(f.comesDownBy)::date IS NULL OR (r.online_until <= \(f.comesDownBy) AND r.taken_down_on IS NULL))
                       AND (\(f.year)::int IS NULL OR extract(year FROM coalesce(r.notified_on, (r.created_at AT TIME ZONE 'Europe/London')::date)) = \(f.year))
                       AND (\(f.overdue)::boolean IS NULL OR \(f.overdue) = EXISTS (
                               SELECT 1 FROM register.recommendations_at(\(at)) x
@@ -147,6 +159,17 @@ public struct ReviewStore: Sendable {
             throw ValidationError(field: "parent_review_id", message: "a review cannot be its own parent")
         }
         return try await database.write(context) { c in
+            // A case review and another source live different lives (statuses, clocks): one never becomes the other.
+            let kind = try await Rows.first(
+                c.query("SELECT kind FROM register.reviews WHERE id = \(id) FOR UPDATE", logger: context.logger)
+            ) { try $0.get("kind", as: ReviewKind.self) }
+            if let kind, kind.isReview != d.kind.isReview {
+                throw ValidationError(
+                    field: "kind",
+                    message: kind.isReview
+                        ? "a case review cannot become \(d.kind.rawValue): record the plan, audit or inquiry as a source of its own"
+                        : "a \(kind.rawValue) cannot become a case review: record the review as a source of its own")
+            }
             let updated = try await Rows.first(
                 c.query(
                     """
@@ -157,7 +180,8 @@ public struct ReviewStore: Sendable {
                         rapid_review_due_on = \(d.rapidReviewDueOn), rapid_review_completed_on = \(d.rapidReviewCompletedOn),
                         decision_on = \(d.decisionOn), published_on = \(d.publishedOn), publication_url = \(d.publicationURL),
                         closed_on = \(d.closedOn), lead_reviewer = \(d.leadReviewer), parent_review_id = \(d.parentReviewID),
-                        version = version + 1, updated_at = now()
+                        publication_delay_reason = \(d.publicationDelayReason), publication_expected_on = \(d.publicationExpectedOn),
+                        taken_down_on = \(d.takenDownOn), version = version + 1, updated_at = now()
                     WHERE id = \(id) AND version = \(expectedVersion)
                     RETURNING \(unescaped: Self.columns)
                     """, logger: context.logger), Self.review)
@@ -172,11 +196,11 @@ public struct ReviewStore: Sendable {
     ) async throws -> Review {
         try await database.write(context) { c in
             let current = try await Rows.first(
-                c.query("SELECT status, version FROM register.reviews WHERE id = \(id) FOR UPDATE", logger: context.logger)
-            ) { (try $0.get("status", as: ReviewStatus.self), try $0.get("version", as: Int.self)) }
+                c.query("SELECT status, version, kind FROM register.reviews WHERE id = \(id) FOR UPDATE", logger: context.logger)
+            ) { (try $0.get("status", as: ReviewStatus.self), try $0.get("version", as: Int.self), try $0.get("kind", as: ReviewKind.self)) }
             guard let current else { throw DomainError.notFound("review") }
             if let expectedVersion, expectedVersion != current.1 { throw DomainError.versionMismatch(current: current.1) }
-            let reason = try current.0.transition(to: request.to, reason: request.reason)
+            let reason = try current.0.transition(to: request.to, reason: request.reason, kind: current.2)
             let on = request.on ?? today
             let updated = try await Rows.first(
                 c.query(

@@ -382,7 +382,7 @@ struct AdminPages {
             let rows = partners.map { partner -> [String: Any] in
                 let members = people[partner.id] ?? []
                 return [
-                    "href": Self.partnerPath(partner.id), "name": partner.details.name, "sector": AdminWords.sector(partner.details.sector),
+                    "href": Self.partnerPath(partner.id), "name": partner.details.name, "sector": AdminWords.holder(partner.details),
                     "people": "\(members.filter(\.user.active).count) active of \(members.count)",
                     "tag": (partner.details.active ?? true) ? Tag.values("Active", colour: "green") : Tag.values("Inactive", colour: "grey"),
                 ]
@@ -401,8 +401,8 @@ struct AdminPages {
                     return kit.redirect(Self.partnerPath(partner.id), banner: "\(partner.details.name) added")
                 } catch let invalid as ValidationError {
                     return try await partnerForm(nil, typed: form, errors: invalid.errors, request: request, context: context)
-                } catch DomainError.duplicate {
-                    let taken = FieldError(field: "name", message: "A partner organisation is already called \(form.typed("name")): choose another name")
+                } catch DomainError.duplicate(let field, _) {
+                    let taken = Self.duplicateHolder(field, form)
                     return try await partnerForm(nil, typed: form, errors: [taken], request: request, context: context)
                 }
             }
@@ -426,8 +426,8 @@ struct AdminPages {
                     return kit.redirect(Self.partnerPath(partner.id), banner: "Changes saved")
                 } catch let invalid as ValidationError {
                     return try await partnerForm(current, typed: form, errors: invalid.errors, request: request, context: context)
-                } catch DomainError.duplicate {
-                    let taken = FieldError(field: "name", message: "A partner organisation is already called \(form.typed("name")): choose another name")
+                } catch DomainError.duplicate(let field, _) {
+                    let taken = Self.duplicateHolder(field, form)
                     return try await partnerForm(current, typed: form, errors: [taken], request: request, context: context)
                 } catch DomainError.versionMismatch {
                     let now = try await services.partners.get(current.id, by: context.actor)
@@ -472,24 +472,54 @@ struct AdminPages {
     private func partnerID(_ context: SignedInContext) throws -> UUID { try context.parameters.id("partner", entity: "partner") }
     static func partnerPath(_ id: UUID) -> String { "/admin/partners/\(id.uuidString.lowercased())" }
 
+    private static func duplicateHolder(_ field: String, _ form: Form) -> FieldError {
+        field == "kind"
+            ? FieldError(field: "sector", message: "This partnership already has a business unit: add a subgroup, or change the existing business unit")
+            : FieldError(field: "name", message: "A partner organisation is already called \(form.typed("name")): choose another name")
+    }
+
     private static let changedMeanwhile = FieldError(
         field: "name", message: "Someone changed this organisation since you opened the page: check what it says now and try again")
 
+    /// The "Kind" choice: an organisation's sector, or one of the partnership's own kinds of holder.
+    private static func holderChoices() -> [(value: String, label: String)] {
+        Sector.allCases.filter { $0 != .partnership }.map { ($0.rawValue, AdminWords.sector($0)) }
+            + [HolderKind.businessUnit, .subgroup].map { ($0.rawValue, AdminWords.holder($0)) }
+    }
+
     static func readPartner(_ form: Form, active: Bool?) throws -> PartnerDetails {
         var reader = FormReader(form)
-        let name = reader.required("name", "Enter the organisation's name")
-        let sector = reader.choice("sector", Sector.self, message: "Choose the kind of organisation")
+        let name = reader.required("name", "Enter the name")
+        let choice = form["sector"]
+        let kind = choice.flatMap(HolderKind.init(rawValue:)).flatMap { $0.isPartnership ? $0 : nil }
+        var sector: Sector? = .partnership
+        if kind == nil { sector = reader.choice("sector", Sector.self, message: "Choose the kind of organisation, or the partnership's business unit or a subgroup") }
+        var board: UUID?
+        if kind != nil { board = reader.uuid("board", message: "Choose the partnership it belongs to") }
         try reader.check()
-        return PartnerDetails(name: name, sector: sector!, active: active)
+        return PartnerDetails(
+            name: name, sector: sector!, active: active, kind: kind ?? .organisation, boardID: board,
+            remit: form["remit"].flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 })
     }
 
     private func partnerForm(_ partner: Partner?, typed: Form?, errors: [FieldError], request: Request, context: SignedInContext) async throws -> Response {
+        let boards = try await services.boards.list(PageRequest(limit: 200), by: context.actor).items
+        let holderValue = partner.map { $0.details.kind.isPartnership ? $0.details.kind.rawValue : $0.details.sector.rawValue }
         let fields = [
-            Field.text("name", "Name", hint: "For example, Northvale Police").with(typed?.typed("name") ?? partner?.details.name),
+            Field.text("name", "Name", hint: "For example, Northvale Police, or Task and finish group: longer-term needs")
+                .with(typed?.typed("name") ?? partner?.details.name),
             Field(
                 name: "sector", label: "Kind of organisation",
-                control: .select([(value: "", label: "Choose one")] + Sector.allCases.map { ($0.rawValue, AdminWords.sector($0)) })
-            ).with(typed?.typed("sector") ?? partner?.details.sector.rawValue),
+                hint: "The partnership itself can hold actions too: its business unit, or a named subgroup such as a task-and-finish group",
+                control: .select([(value: "", label: "Choose one")] + Self.holderChoices())
+            ).with(typed?.typed("sector") ?? holderValue),
+            Field(
+                name: "board", label: "Partnership (for its business unit or a subgroup)",
+                hint: "Leave as it is for a partner organisation",
+                control: .select([(value: "", label: "Not part of the partnership")] + boards.map { ($0.id.uuidString.lowercased(), $0.details.name) })
+            ).with(typed?.typed("board") ?? partner?.details.boardID?.uuidString.lowercased()),
+            Field.textarea("remit", "Remit (optional)", hint: "What a subgroup is for", rows: 3)
+                .with(typed?.typed("remit") ?? partner?.details.remit),
         ]
         var values = FormView(fields: fields, errors: errors).values.merging([
             "heading": partner == nil ? "Add a partner organisation" : "Change \(partner!.details.name)",
@@ -512,7 +542,8 @@ struct AdminPages {
             "tag": active ? Tag.values("Active", colour: "green") : Tag.values("Inactive", colour: "grey"),
             "rows": [
                 ["key": "Name", "value": partner.details.name],
-                ["key": "Kind of organisation", "value": AdminWords.sector(partner.details.sector)],
+                ["key": "Kind of organisation", "value": AdminWords.holder(partner.details)],
+            ] + (partner.details.remit.map { [["key": "Remit", "value": $0]] } ?? []) + [
                 ["key": "Added", "value": UKDate.time(partner.createdAt)],
             ] as [[String: Any]],
             "people": members.map { entry -> [String: Any] in
@@ -679,7 +710,21 @@ enum AdminWords {
         case .probation: "Probation"
         case .voluntary: "Voluntary sector"
         case .other: "Other"
+        case .partnership: "The partnership"
         }
+    }
+
+    static func holder(_ kind: HolderKind) -> String {
+        switch kind {
+        case .organisation: "Partner organisation"
+        case .businessUnit: "The partnership's business unit"
+        case .subgroup: "A subgroup of the partnership (for example a task-and-finish group)"
+        }
+    }
+
+    /// A holder's kind in a few words: the sector of an organisation, or which part of the partnership.
+    static func holder(_ details: PartnerDetails) -> String {
+        details.kind.isPartnership ? holder(details.kind) : sector(details.sector)
     }
 
     static func boardKind(_ kind: BoardKind) -> String {

@@ -222,7 +222,7 @@ struct ReportPages {
         let actor = context.actor
         let typed = Typed(request)
         var errors: [FieldError] = []
-        var filter = ReviewFilter()
+        var filter = ReviewFilter(isReview: true)
         if let kind = typed["kind"] {
             if let known = ReviewKind(rawValue: kind) { filter.kind = known } else { errors.append(FieldError(field: "kind", message: "Choose a kind of review from the list")) }
         }
@@ -237,7 +237,14 @@ struct ReportPages {
         }
         let after = typed["after"].flatMap(UUID.init(uuidString:))
         // The policy first (readReports), whatever the filters say.
-        let page = try await services.reports.clocks(errors.isEmpty ? filter : ReviewFilter(), page: PageRequest(after: after, limit: 25), asAt: asAt, via: .page, by: actor)
+        let page = try await services.reports.clocks(
+            errors.isEmpty ? filter : ReviewFilter(isReview: true), page: PageRequest(after: after, limit: 25), asAt: asAt, via: .page, by: actor)
+        // Published reports that may come down within a month of the report's day (or could already).
+        let reportDay = asAt?.day ?? services.clock.today()
+        let comingDown = after != nil ? [] : try await services.reports.clocks(
+            ReviewFilter(boardID: errors.isEmpty ? filter.boardID : nil, comesDownBy: reportDay.adding(days: 31)),
+            page: PageRequest(limit: 50), asAt: asAt, via: .page, by: actor
+        ).items
         let boards = try await services.boards.list(PageRequest(limit: 200), by: actor).items
         var query = URLComponents()
         query.queryItems = ["kind", "board", "as_at"].compactMap { name in typed[name].map { URLQueryItem(name: name, value: $0) } }
@@ -269,6 +276,15 @@ struct ReportPages {
         values.merge([
             "asAtWords": asAt.map { "on \(UKDate.long($0.day)), as the register stood at the end of that day" } ?? "today",
             "reviews": reviews, "none": reviews.isEmpty,
+            "comingDown": comingDown.map { review -> [String: Any] in
+                let until = review.onlineUntil!
+                return [
+                    "reference": review.reference, "kind": review.kind.label, "href": "/reviews/\(review.reviewID.uuidString.lowercased())",
+                    "published": review.publishedOn.map(UKDate.long) ?? "", "until": UKDate.long(until),
+                    "tag": until <= reportDay ? Tag.values("May come down now", colour: "green") : Tag.values("Due within a month", colour: "yellow"),
+                ]
+            },
+            "hasComingDown": !comingDown.isEmpty,
             "next": "/reports/clocks?" + (query.percentEncodedQuery ?? ""), "hasNext": page.nextCursor != nil,
             "filtered": !typed.values.isEmpty,
         ]) { $1 }

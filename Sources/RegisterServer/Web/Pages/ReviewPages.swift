@@ -351,16 +351,18 @@ struct ReviewPages {
         let followOns = try await services.reviews.followOns(of: id, by: actor)
         let themeLabels = Dictionary(uniqueKeysWithValues: try await services.boards.themes(by: actor).map { ($0.code, $0.label) })
         let d = review.details
+        let caseReviewOnly: Set<String> = ["Subjects", "Incident became known", "Board notified", "Decision to review", "Published", "Lead reviewer"]
         let rows: [(String, String)] = [
-            ("Reference", d.reference), ("Kind of review", d.kind.label), ("Board", board.details.name), ("Guidance", d.regime.label),
+            ("Reference", d.reference), (d.kind.isReview ? "Kind of review" : "Kind of source", d.kind.label), ("Board", board.details.name), ("Guidance", d.regime.label),
             ("Subjects", d.subjects ?? "Not recorded"), ("Themes", (d.themes ?? []).map { themeLabels[$0] ?? $0 }.joined(separator: ", ")),
             ("Incident became known", d.incidentKnownOn.map(UKDate.long) ?? "Not recorded"),
             ("Board notified", d.notifiedOn.map(UKDate.long) ?? "Not recorded"),
             ("Decision to review", d.decisionOn.map(UKDate.long) ?? "Not recorded"),
             ("Published", d.publishedOn.map(UKDate.long) ?? "Not published"),
+        ] + Self.publicationRows(review) + [
             ("Lead reviewer", d.leadReviewer ?? "Not recorded"),
-        ]
-        let statusField = Field.select("to", "New status", ReviewStatus.self, choices: review.state.status.next).with(typed?["to"])
+        ].filter { d.kind.isReview || !caseReviewOnly.contains($0.0) }
+        let statusField = Field.select("to", "New status", ReviewStatus.self, choices: review.state.status.next(for: review.details.kind)).with(typed?["to"])
         let reasonField = Field.textarea("reason", "Reason", hint: "Needed when a review is not published or reopened", rows: 3).with(typed?.typed("reason"))
         let clockList = try await clocks
         let runningClocks = clockList.filter { $0.state == .running || $0.state == .paused }
@@ -401,11 +403,25 @@ struct ReviewPages {
                  "target": rec.details.targetDate.map(UKDate.long) ?? "None set", "tag": Tag.recommendation(rec.state.status, overdue: rec.state.overdue),
                  "answers": (rec.details.findingIDs ?? []).compactMap { findingNumbers[$0].map { "finding \($0)" } }.joined(separator: ", ")]
             },
-            "mayMove": actor.may(.editReviews) && !review.state.status.next.isEmpty,
+            "mayMove": actor.may(.editReviews) && !review.state.status.next(for: review.details.kind).isEmpty,
             "moveForm": FormView(fields: [statusField, reasonField], errors: errors).values,
             "errors": errors.map { ["field": $0.field, "message": $0.message] }, "hasErrors": !errors.isEmpty,
         ]
         return try await kit.page("review", values, title: d.title, request: request, context: context, status: errors.isEmpty ? .ok : .unprocessableContent)
+    }
+
+    /// Publication, as a board asks about it: late and why, and how long the report must stay online.
+    static func publicationRows(_ review: Review) -> [(String, String)] {
+        let d = review.details
+        var rows: [(String, String)] = []
+        if let reason = d.publicationDelayReason, let expected = d.publicationExpectedOn {
+            rows.append(("Publication delayed", "Expected \(UKDate.long(expected)). \(reason)"))
+        }
+        if let until = review.state.onlineUntil {
+            rows.append(("Must stay online until", "At least \(UKDate.long(until)), under the rule for \(d.regime.label)"))
+        }
+        if let down = d.takenDownOn { rows.append(("Taken off the website", UKDate.long(down))) }
+        return rows
     }
 
     // MARK: Forms
@@ -416,9 +432,13 @@ struct ReviewPages {
         return [
             Field.text("reference", "Reference", hint: "The review's own reference, for example CSPR-2024-03", width: 20),
             Field.text("title", "Title"),
-            Field.select("kind", "Kind of review", ReviewKind.self),
+            Field.select(
+                "kind", "Kind of review or other source", ReviewKind.self,
+                hint: "Improvement plans, inspection action plans, thematic audits and scrutiny inquiries are recorded here too, without statutory clocks"),
             Field(name: "board_id", label: "Board", control: .select(boards.map { ($0.id.uuidString.lowercased(), $0.details.name) })),
-            Field.select("regime", "Guidance", Regime.self, hint: "The statutory guidance the review is held under"),
+            Field.select(
+                "regime", "Guidance", Regime.self,
+                hint: "The statutory guidance the review is held under; local arrangements for a plan, an audit or an inquiry"),
             Field.text("subjects", "Subjects", hint: "Pseudonyms only, for example Child G. Never a real name"),
             Field.textarea("summary", "Summary"),
             Field(name: "themes", label: "Themes", control: .checkboxes(themes.map { ($0.code, $0.label) }, empty: "No themes are set up.")),
@@ -429,6 +449,11 @@ struct ReviewPages {
             Field.date("decision_on", "Date of the decision to review"),
             Field.date("published_on", "Date the report was published"),
             Field.text("publication_url", "Web address of the published report", hint: "For example, https://www.example.gov.uk/reviews/child-g", type: "url"),
+            Field.textarea(
+                "publication_delay_reason", "Why publication is delayed (if it is)",
+                hint: "For example, parallel criminal proceedings. Give the date it is now expected too", rows: 3),
+            Field.date("publication_expected_on", "Date publication is now expected"),
+            Field.date("taken_down_on", "Date the report was taken off the website"),
             Field.text("lead_reviewer", "Lead reviewer"),
         ]
     }
@@ -446,6 +471,8 @@ struct ReviewPages {
             "notified_on": [UKDate.typed(d?.notifiedOn)], "decision_on": [UKDate.typed(d?.decisionOn)], "lead_reviewer": [d?.leadReviewer ?? ""],
             "rapid_review_due_on": [UKDate.typed(d?.rapidReviewDueOn)], "rapid_review_completed_on": [UKDate.typed(d?.rapidReviewCompletedOn)],
             "published_on": [UKDate.typed(d?.publishedOn)], "publication_url": [d?.publicationURL ?? ""],
+            "publication_delay_reason": [d?.publicationDelayReason ?? ""], "publication_expected_on": [UKDate.typed(d?.publicationExpectedOn)],
+            "taken_down_on": [UKDate.typed(d?.takenDownOn)],
         ]
         fields = fields.map { field in
             if let typed { return field.with(all: typed.all(field.name)) }
@@ -484,6 +511,8 @@ struct ReviewPages {
         let rapidDue = reader.day("rapid_review_due_on", label: "The date the rapid review is due")
         let rapidDone = reader.day("rapid_review_completed_on", label: "The date the rapid review was completed")
         let published = reader.day("published_on", label: "The date the report was published")
+        let expected = reader.day("publication_expected_on", label: "The date publication is now expected")
+        let takenDown = reader.day("taken_down_on", label: "The date the report was taken off the website")
         try reader.check()
         guard let kind, let board, let regime else { throw ValidationError(reader.errors) }
         let themes = form.all("themes")
@@ -491,7 +520,8 @@ struct ReviewPages {
             reference: reference, title: title, kind: kind, boardID: board, regime: regime, subjects: form["subjects"], summary: form["summary"],
             themes: themes.isEmpty ? nil : themes, incidentKnownOn: incident, notifiedOn: notified, rapidReviewDueOn: rapidDue,
             rapidReviewCompletedOn: rapidDone, decisionOn: decision, publishedOn: published, publicationURL: form["publication_url"],
-            leadReviewer: form["lead_reviewer"])
+            leadReviewer: form["lead_reviewer"], publicationDelayReason: form["publication_delay_reason"], publicationExpectedOn: expected,
+            takenDownOn: takenDown)
         // Fields the form does not show keep their stored values.
         if let id = try? context.parameters.id("review", entity: "review"), let current = try? await services.reviews.get(id, by: context.actor) {
             let c = current.details
