@@ -17,6 +17,7 @@ public enum DemoData {
         ("auditor@example.org", "Demo Auditor", .auditor, "demo-auditor-password", nil),
         ("partner@example.org", "Demo Partner (police)", .partner, "demo-partner-password", "Northvale Police (invented)"),
         ("health-partner@example.org", "Demo Partner (health)", .partner, "demo-health-partner-password", "Northvale Integrated Care Board (invented)"),
+        ("business-unit@example.org", "Demo member of the LSCB business unit", .partner, "demo-business-unit-password", coventryBusinessUnit),
     ]
 
     /// Invented partner agencies of the invented Northvale partnership.
@@ -40,6 +41,9 @@ public enum DemoData {
         for (name, sector) in partners {
             partnerIDs[name] = try await registry.partners.create(PartnerDetails(name: name, sector: sector), context: write).id
         }
+        let coventryBoard = try await registry.boards.create(
+            BoardDetails(code: "coventry-lscb", name: "Coventry Local Safeguarding Children Board", kind: .lscb, area: "Coventry"), context: write)
+        partnerIDs.merge(try await partnershipHolders(registry, write, board: coventryBoard.id)) { $1 }
         var users: [String: User] = [:]
         for account in accounts {
             users[account.email] = try await services.accounts.create(
@@ -47,19 +51,20 @@ public enum DemoData {
                         password: account.password),
                 by: actor).user
         }
-        try await coventry(registry, write)
+        let coventryRecommendations = try await coventry(registry, write, board: coventryBoard)
+        try await coventryWork(registry, write, recommendations: coventryRecommendations, holders: partnerIDs, users: users)
         try await northvale(registry, write, partners: partnerIDs, users: users)
         try await westmere(registry, write)
+        try await otherSources(registry, write, holders: partnerIDs, users: users)
         return true
     }
 
-    private static func day(_ text: String) -> Day { Day(iso: text)! }
+    static func day(_ text: String) -> Day { Day(iso: text)! }
 
     // MARK: Coventry 2016: the real review
 
-    private static func coventry(_ r: Registry, _ w: WriteContext) async throws {
-        let board = try await r.boards.create(
-            BoardDetails(code: "coventry-lscb", name: "Coventry Local Safeguarding Children Board", kind: .lscb, area: "Coventry"), context: w)
+    /// Records the review; returns its recommendations by number.
+    private static func coventry(_ r: Registry, _ w: WriteContext, board: Board) async throws -> [String: UUID] {
         var review = try await r.reviews.create(
             ReviewDetails(
                 reference: "COV-SCR-2016-01",
@@ -95,11 +100,13 @@ public enum DemoData {
             // The published minutes cut this recommendation short; the register keeps what they say.
             ("4", "The LSCB share this SCR with the Adult Safeguarding Board (the minutes' text of this recommendation is cut short).", "The LSCB"),
         ]
+        var recorded: [String: UUID] = [:]
         for (number, text, addressee) in recommendations {
-            _ = try await r.recommendations.create(
+            recorded[number] = try await r.recommendations.create(
                 in: review.id, RecommendationDetails(number: number, text: text, scope: .local, addressee: addressee, targetDate: nil),
-                today: day("2016-07-21"), context: w)
+                today: day("2016-07-21"), context: w).id
         }
+        return recorded
     }
 
     // MARK: Invented examples
@@ -247,7 +254,7 @@ public enum DemoData {
     }
 
     /// Submits evidence as a partner user, files from memory.
-    private static func submit(
+    static func submit(
         _ r: Registry, _ w: WriteContext, to assignment: UUID, _ summary: String, _ kind: EvidenceKind, _ effective: Day,
         files: [(String, [UInt8])]
     ) async throws -> Evidence {
