@@ -63,7 +63,7 @@ struct ValidationTests {
             _ = try JSONDecoder().decode(Holder.self, from: Data(#"{"kind":"SCR"}"#.utf8))
             Issue.record("decoded an unknown kind")
         } catch DecodingError.dataCorrupted(let context) {
-            #expect(context.debugDescription == "'SCR' is not a review kind; use one of: scr, rapid_review, lcspr, national_review, sar, dhr, learning_review")
+            #expect(context.debugDescription == "'SCR' is not a review kind; use one of: scr, rapid_review, lcspr, national_review, sar, dhr, learning_review, improvement_plan, inspection_action_plan, thematic_audit, scrutiny_inquiry")
         } catch {
             Issue.record("unexpected \(error)")
         }
