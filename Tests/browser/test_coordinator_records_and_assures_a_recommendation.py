@@ -76,7 +76,7 @@ class RecordAndAssure:
         b = self.browser
         b.fill("Reference", self.reference)
         b.fill("Title", self.title)
-        b.choose("Kind of review", "Local child safeguarding practice review")
+        b.choose("Kind of review or other source", "Local child safeguarding practice review")
         # The board: its first option is a real board. The guidance's option words are not agreed: the
         # value is the API's code for Working Together 2018, which the kind can be held under.
         b.choose_value("Guidance", "wt2018")

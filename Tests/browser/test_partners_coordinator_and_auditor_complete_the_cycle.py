@@ -71,7 +71,7 @@ class Cycle:
         b.visit("/reviews/new")
         b.fill("Reference", self.reference)
         b.fill("Title", f"Cycle review {self.reference}")
-        b.choose("Kind of review", "Local child safeguarding practice review")
+        b.choose("Kind of review or other source", "Local child safeguarding practice review")
         b.choose_value("Guidance", "wt2023")
         b.click_button("Save review")
         assert "Review recorded" in b.banner()

@@ -352,7 +352,7 @@ struct ReviewPages {
         let themeLabels = Dictionary(uniqueKeysWithValues: try await services.boards.themes(by: actor).map { ($0.code, $0.label) })
         let d = review.details
         let caseReviewOnly: Set<String> = ["Subjects", "Incident became known", "Board notified", "Decision to review", "Published", "Lead reviewer"]
-        let rows: [(String, String)] = [
+        let rows: [(String, String)] = ([
             ("Reference", d.reference), (d.kind.isReview ? "Kind of review" : "Kind of source", d.kind.label), ("Board", board.details.name), ("Guidance", d.regime.label),
             ("Subjects", d.subjects ?? "Not recorded"), ("Themes", (d.themes ?? []).map { themeLabels[$0] ?? $0 }.joined(separator: ", ")),
             ("Incident became known", d.incidentKnownOn.map(UKDate.long) ?? "Not recorded"),
@@ -361,7 +361,7 @@ struct ReviewPages {
             ("Published", d.publishedOn.map(UKDate.long) ?? "Not published"),
         ] + Self.publicationRows(review) + [
             ("Lead reviewer", d.leadReviewer ?? "Not recorded"),
-        ].filter { d.kind.isReview || !caseReviewOnly.contains($0.0) }
+        ]).filter { d.kind.isReview || !caseReviewOnly.contains($0.0) }
         let statusField = Field.select("to", "New status", ReviewStatus.self, choices: review.state.status.next(for: review.details.kind)).with(typed?["to"])
         let reasonField = Field.textarea("reason", "Reason", hint: "Needed when a review is not published or reopened", rows: 3).with(typed?.typed("reason"))
         let clockList = try await clocks
