@@ -266,7 +266,7 @@ struct ReportPages {
             ]
         }
         let fields = [
-            Field(name: "kind", label: "Kind of review", control: .select([("", "Any")] + ReviewKind.allCases.map { ($0.rawValue, $0.label) }))
+            Field(name: "kind", label: "Kind of review", control: .select([("", "Any")] + ReviewKind.reviews.map { ($0.rawValue, $0.label) }))
                 .with(typed["kind"]),
             Field(name: "board", label: "Board", control: .select([("", "Any")] + boards.map { ($0.id.uuidString.lowercased(), $0.details.name) }))
                 .with(typed["board"]),
