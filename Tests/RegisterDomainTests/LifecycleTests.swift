@@ -52,4 +52,23 @@ struct LifecycleTests {
         #expect(try RecommendationStatus.implemented.transition(to: .assured, reason: nil) == nil)
         #expect(try ReviewStatus.inProgress.transition(to: .published, reason: nil) == nil)
     }
+
+    @Test("sources other than reviews start in progress and live a shorter life: monitoring, closed, reopened with a reason")
+    func sourcesLife() throws {
+        for kind in ReviewKind.otherSources {
+            #expect(ReviewStatus.initial(for: kind) == .inProgress)
+            #expect(ReviewStatus.inProgress.next(for: kind) == [.monitoring, .closed])
+            #expect(throws: DomainError.self) { try ReviewStatus.inProgress.transition(to: .published, reason: nil, kind: kind) }
+            #expect(throws: DomainError.reasonRequired(entity: "review", to: "monitoring")) {
+                try ReviewStatus.closed.transition(to: .monitoring, reason: nil, kind: kind)
+            }
+            #expect(try ReviewStatus.closed.transition(to: .monitoring, reason: "New concerns", kind: kind) == "New concerns")
+        }
+        for kind in ReviewKind.reviews {
+            #expect(ReviewStatus.initial(for: kind) == .notified)
+            #expect(ReviewStatus.inProgress.next(for: kind) == ReviewStatus.inProgress.next)
+        }
+        #expect(Set(ReviewKind.reviews).isDisjoint(with: ReviewKind.otherSources))
+        #expect(ReviewKind.otherSources.allSatisfy { $0.regimes == [.local] })
+    }
 }
