@@ -285,6 +285,7 @@ struct RecommendationPages {
             },
             "mayHistory": actor.may(.readHistory), "back": path(id), "mayAsAt": actor.may(.readHistory),
             "similarHref": actor.may(.readReports) ? "/learning/similar/\(id.uuidString.lowercased())" : "",
+            "resembles": try await resembles(id, asAt: asAt, by: actor),
             "mayEdit": actor.may(.editReviews) && asAt == nil, "edit": path(id) + "/edit",
             "mayMove": actor.may(.editReviews) && asAt == nil && !recommendation.state.status.next.isEmpty,
             "moveForm": FormView(fields: moveFields, errors: errors).values,
@@ -338,5 +339,25 @@ struct RecommendationPages {
         case .array(let items): return items.map(words).joined(separator: ", ")
         case .object: return "(details)"
         }
+    }
+}
+
+extension RecommendationPages {
+    /// "This resembles recommendations in 3 other reviews: …", for those who may read the learning view.
+    func resembles(_ id: UUID, asAt: AsAt?, by actor: Actor) async throws -> [String: Any] {
+        guard actor.may(.readReports), asAt == nil else { return [:] }
+        let alike = try await services.recommendations.resembles(id, by: actor)
+        guard !alike.isEmpty else { return [:] }
+        let reviews = Set(alike.map(\.reviewID)).count
+        return [
+            "reviews": LearningPages.plural(reviews, "other review"),
+            "items": alike.map { item -> [String: Any] in
+                [
+                    "href": "/recommendations/\(item.id.uuidString.lowercased())", "reference": item.reviewReference, "number": item.number,
+                    "excerpt": item.text.count > 160 ? String(item.text.prefix(157)) + "…" : item.text,
+                ]
+            },
+            "similarHref": "/learning/similar/\(id.uuidString.lowercased())",
+        ]
     }
 }

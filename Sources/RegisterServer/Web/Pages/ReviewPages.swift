@@ -153,6 +153,12 @@ struct ReviewPages {
                 let id = try reviewID(context)
                 do {
                     let added = try await services.recommendations.add(to: id, try Self.readRecommendation(form), by: context.actor)
+                    // When it resembles earlier ones, its own page names them (the inset "This resembles…").
+                    if !added.similarEarlier.isEmpty {
+                        return kit.redirect(
+                            "/recommendations/\(added.id.uuidString.lowercased())#resembles",
+                            banner: "Recommendation \(added.details.number) added: it resembles recommendations of earlier reviews")
+                    }
                     return kit.redirect(path(id) + "#recommendations", banner: "Recommendation \(added.details.number) added")
                 } catch let invalid as ValidationError {
                     return try await itemForm(.recommendation, review: id, typed: form, errors: invalid.errors, request: request, context: context)
