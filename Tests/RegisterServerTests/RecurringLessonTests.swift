@@ -84,13 +84,17 @@ struct RecurringLessonTests {
             let saved = try await api.call(
                 .post, "/reviews/\(review)/recommendations/new", as: nil, body: ByteBuffer(string: form),
                 headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded", .secFetchSite: "same-origin"])
-            // check: to the new recommendation's page, which names both earlier ones with links
+            // check: back to the review, whose page names both earlier ones with links
             #expect(saved.status == .seeOther, "\(saved.text)")
             let location = try #require(saved.headers[.location])
-            #expect(location.hasPrefix("/recommendations/"))
+            #expect(location.hasPrefix("/reviews/\(review)?resembles="), "\(location)")
             let page = try await api.call(.get, String(location.split(separator: "#")[0]), as: nil, headers: [.cookie: cookie])
-            #expect(page.text.contains("This resembles recommendations in 2 other reviews"), "\(page.text)")
+            #expect(page.text.contains("Recommendation 1 resembles recommendations in 2 other reviews"), "\(page.text)")
             #expect(page.text.contains(#"href="/recommendations/\#(first[0].json["id"] as! String)">RL-2015-01 recommendation 1</a>"#))
+            // The recommendation's own page says so too.
+            let added = try await api.call(.get, "/api/v1/recommendations?review=\(review)").items.first?["id"] as? String
+            let own = try await api.call(.get, "/recommendations/\(try #require(added))", as: nil, headers: [.cookie: cookie])
+            #expect(own.text.contains("This recommendation resembles recommendations in 2 other reviews"))
             #expect(page.text.contains("RL-2018-01 recommendation 1"))
         }
     }

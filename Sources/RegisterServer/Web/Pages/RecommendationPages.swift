@@ -285,7 +285,7 @@ struct RecommendationPages {
             },
             "mayHistory": actor.may(.readHistory), "back": path(id), "mayAsAt": actor.may(.readHistory),
             "similarHref": actor.may(.readReports) ? "/learning/similar/\(id.uuidString.lowercased())" : "",
-            "resembles": try await resembles(id, asAt: asAt, by: actor),
+            "resembles": asAt == nil ? try await Self.resembles(id, subject: "This recommendation", services: services, by: actor) : false,
             "mayEdit": actor.may(.editReviews) && asAt == nil, "edit": path(id) + "/edit",
             "mayMove": actor.may(.editReviews) && asAt == nil && !recommendation.state.status.next.isEmpty,
             "moveForm": FormView(fields: moveFields, errors: errors).values,
@@ -343,21 +343,20 @@ struct RecommendationPages {
 }
 
 extension RecommendationPages {
-    /// "This resembles recommendations in 3 other reviews: …", for those who may read the learning view.
-    func resembles(_ id: UUID, asAt: AsAt?, by actor: Actor) async throws -> [String: Any] {
-        guard actor.may(.readReports), asAt == nil else { return [:] }
+    /// The `resembles` partial's values: "<subject> resembles recommendations in 3 other reviews: …",
+    /// with links, for those who may read the learning view; false when it resembles none.
+    static func resembles(_ id: UUID, subject: String, services: RegisterServices, by actor: Actor) async throws -> Any {
+        guard actor.may(.readReports) else { return false }
         let alike = try await services.recommendations.resembles(id, by: actor)
-        guard !alike.isEmpty else { return [:] }
-        let reviews = Set(alike.map(\.reviewID)).count
+        guard !alike.isEmpty else { return false }
         return [
-            "reviews": LearningPages.plural(reviews, "other review"),
+            "subject": subject, "reviews": LearningPages.plural(Set(alike.map(\.reviewID)).count, "other review"),
             "items": alike.map { item -> [String: Any] in
                 [
                     "href": "/recommendations/\(item.id.uuidString.lowercased())", "reference": item.reviewReference, "number": item.number,
                     "excerpt": item.text.count > 160 ? String(item.text.prefix(157)) + "…" : item.text,
                 ]
             },
-            "similarHref": "/learning/similar/\(id.uuidString.lowercased())",
-        ]
+        ] as [String: Any]
     }
 }
