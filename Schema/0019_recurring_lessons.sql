@@ -9,6 +9,7 @@
 --   the same lesson. Defined here once; the store and the tests read it, never a copy.
 -- * register.review_year: the year a review counts in for the learning view (that of its decision,
 --   else its notification, publication or recording), as the themes table has counted it.
+-- * register.recommendation_answers_theme: a theme of the recommendation's review, or of a finding it answers.
 -- * learning.likeness: for each recommendation, its closest recommendations in other reviews (at
 --   most 10) whose score passes the bar, kept by a trigger when a recommendation is recorded or its
 --   words change. It is derived data, rebuilt from the recommendations' words at any time, so it sits
@@ -64,13 +65,23 @@ CREATE FUNCTION register.recommendations_alike_from() RETURNS double precision
     SET search_path = pg_catalog
     AS $$ SELECT 0.45::float8 $$;
 
+-- These two carry no SET clause, so that the planner inlines them into the list's query (a SET clause
+-- stops inlining, and a call per row of a large register costs seconds); every name in them is qualified.
 CREATE FUNCTION register.review_year(decision_on date, notified_on date, published_on date, created_at timestamptz) RETURNS integer
     LANGUAGE sql STABLE
-    SET search_path = pg_catalog
     AS $$ SELECT extract(year FROM COALESCE(decision_on, notified_on, published_on, created_at::date))::int $$;
 
+-- Whether a recommendation answers a theme: its review's own, or that of a finding it answers.
+CREATE FUNCTION register.recommendation_answers_theme(recommendation uuid, review_themes text[], theme text) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+        SELECT theme IS NULL OR review_themes @> ARRAY[theme] OR EXISTS (
+            SELECT 1 FROM register.recommendation_findings rf JOIN register.findings fi ON fi.id = rf.finding_id
+            WHERE rf.recommendation_id = recommendation AND fi.themes @> ARRAY[theme])
+    $$;
+
 GRANT EXECUTE ON FUNCTION register.recommendation_neighbours(uuid, integer, double precision), register.recommendations_alike_from(),
-    register.review_year(date, date, date, timestamptz)
+    register.review_year(date, date, date, timestamptz), register.recommendation_answers_theme(uuid, text[], text)
     TO register_app, register_auditor;
 
 CREATE SCHEMA learning;

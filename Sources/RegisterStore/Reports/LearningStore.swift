@@ -131,15 +131,16 @@ public struct LearningStore: Sendable {
             let pairs = try await Rows.all(
                 c.query(
                     """
-                    WITH x AS (
-                        SELECT x.id, x.review_id, register.review_year(r.decision_on, r.notified_on, r.published_on, r.created_at) AS year
-                        FROM register.recommendations x JOIN register.reviews r ON r.id = x.review_id
-                        WHERE (\(boardID)::uuid IS NULL OR r.board_id = \(boardID))
-                          AND (\(theme)::text IS NULL OR r.themes @> ARRAY[\(theme)::text] OR EXISTS (
-                                  SELECT 1 FROM register.recommendation_findings rf JOIN register.findings fi ON fi.id = rf.finding_id
-                                  WHERE rf.recommendation_id = x.id AND fi.themes @> ARRAY[\(theme)::text])))
-                    SELECT a.id AS a, a.review_id AS a_review, a.year AS a_year, b.id AS b, b.review_id AS b_review, b.year AS b_year
-                    FROM learning.likeness l JOIN x a ON a.id = l.recommendation_id JOIN x b ON b.id = l.like_id
+                    SELECT l.recommendation_id AS a, xa.review_id AS a_review,
+                           register.review_year(ra.decision_on, ra.notified_on, ra.published_on, ra.created_at) AS a_year,
+                           l.like_id AS b, xb.review_id AS b_review,
+                           register.review_year(rb.decision_on, rb.notified_on, rb.published_on, rb.created_at) AS b_year
+                    FROM learning.likeness l
+                    JOIN register.recommendations xa ON xa.id = l.recommendation_id JOIN register.reviews ra ON ra.id = xa.review_id
+                    JOIN register.recommendations xb ON xb.id = l.like_id JOIN register.reviews rb ON rb.id = xb.review_id
+                    WHERE (\(boardID)::uuid IS NULL OR (ra.board_id = \(boardID) AND rb.board_id = \(boardID)))
+                      AND register.recommendation_answers_theme(xa.id, ra.themes, \(theme)::text)
+                      AND register.recommendation_answers_theme(xb.id, rb.themes, \(theme)::text)
                     """, logger: database.logger)
             ) { r in
                 LessonPair(
