@@ -86,7 +86,7 @@ public struct LearningStore: Sendable {
                 c.query(
                     """
                     SELECT o.id, o.review_id, r.reference, o.number, o.text, o.status, n.score, n.terms
-                    FROM register.recommendation_neighbours(\(id), \(limit)) n
+                    FROM register.recommendation_neighbours(\(id), \(limit)::int) n
                     JOIN register.recommendations o ON o.id = n.id JOIN register.reviews r ON r.id = o.review_id
                     ORDER BY n.score DESC, o.id
                     """, logger: database.logger), Self.similarRecommendation)

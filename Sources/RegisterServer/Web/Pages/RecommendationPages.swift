@@ -285,7 +285,7 @@ struct RecommendationPages {
             },
             "mayHistory": actor.may(.readHistory), "back": path(id), "mayAsAt": actor.may(.readHistory),
             "similarHref": actor.may(.readReports) ? "/learning/similar/\(id.uuidString.lowercased())" : "",
-            "resembles": asAt == nil ? try await Self.resembles(id, subject: "This recommendation", services: services, by: actor) : false,
+            "resembles": try await Self.resembles(id, subject: "This recommendation", asAt: asAt, services: services, by: actor),
             "mayEdit": actor.may(.editReviews) && asAt == nil, "edit": path(id) + "/edit",
             "mayMove": actor.may(.editReviews) && asAt == nil && !recommendation.state.status.next.isEmpty,
             "moveForm": FormView(fields: moveFields, errors: errors).values,
@@ -345,8 +345,8 @@ struct RecommendationPages {
 extension RecommendationPages {
     /// The `resembles` partial's values: "<subject> resembles recommendations in 3 other reviews: …",
     /// with links, for those who may read the learning view; false when it resembles none.
-    static func resembles(_ id: UUID, subject: String, services: RegisterServices, by actor: Actor) async throws -> Any {
-        guard actor.may(.readReports) else { return false }
+    static func resembles(_ id: UUID, subject: String, asAt: AsAt? = nil, services: RegisterServices, by actor: Actor) async throws -> Any {
+        guard actor.may(.readReports), asAt == nil else { return false }
         let alike = try await services.recommendations.resembles(id, by: actor)
         guard !alike.isEmpty else { return false }
         return [
