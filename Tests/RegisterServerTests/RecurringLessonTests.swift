@@ -4,6 +4,9 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import RegisterDomain
+import RegisterServices
+import RegisterStore
+import RegisterTestSupport
 import Testing
 
 @testable import RegisterServer
@@ -117,6 +120,26 @@ struct RecurringLessonTests {
             let shown = try await api.call(.get, "/learning/recurring", as: nil, headers: [.cookie: coordinator])
             #expect(shown.status == .ok)
             #expect(shown.text.contains("The same lesson in 2 reviews, from 2016 to 2017"))
+        }
+    }
+}
+
+@Suite("recurring lessons: demo")
+struct RecurringLessonDemoTests {
+    @Test("the demo data shows a recurring lesson: information sharing in 3 Northvale reviews, 2018 to 2025")
+    func demo() async throws {
+        try await TestDatabase.with { db in
+            try await db.withDatabase { database in
+                let services = RegisterServices(registry: Registry(database: database), configuration: AppConfiguration(database: db.app))
+                #expect(try await DemoData.load(into: services, logger: TestDatabase.logger))
+                let lessons = try await services.learning.recurring(
+                    boardID: nil, theme: nil, page: PageRequest(limit: 20), by: .system("tests", logger: TestDatabase.logger))
+                let first = try #require(lessons.items.first)
+                #expect(first.reviews == 3)
+                #expect((first.firstYear, first.lastYear) == (2018, 2025))
+                #expect(Set(first.members.map(\.reviewReference)) == ["NV-SCR-2018-03", "NV-LCSPR-2021-01", "NV-LCSPR-2025-02"])
+                #expect(first.themes.map(\.code).contains("information_sharing"))
+            }
         }
     }
 }
