@@ -133,6 +133,7 @@ struct AccessMatrixTests {
             Endpoint(method: .get, path: { "/api/v1/reports/evidence-pack?review=\($0.review)" }, rule: reports),
             Endpoint(method: .get, path: { _ in "/api/v1/learning/themes" }, rule: reports),
             Endpoint(method: .get, path: { _ in "/api/v1/learning/search?q=protocol" }, rule: reports),
+            Endpoint(method: .get, path: { _ in "/api/v1/learning/recurring" }, rule: reports),
             Endpoint(method: .get, path: { "/api/v1/recommendations/\($0.recommendation)/similar" }, rule: history),
             Endpoint(method: .get, path: { _ in "/api/v1/audit/events" }, rule: audit),
             Endpoint(method: .get, path: { _ in "/api/v1/audit/verify" }, rule: audit),

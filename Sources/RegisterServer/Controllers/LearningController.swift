@@ -21,6 +21,11 @@ struct LearningController {
             }
             return try JSON.response(["items": try await learning.search(try text(), limit: try q.limit(), by: context.actor)])
         }
+        group.get("learning/recurring") { request, context in
+            let q = QueryParameters(request)
+            return try JSON.response(
+                try await learning.recurring(boardID: try q.uuid("board"), theme: try q.text("theme", max: 60), page: try q.page(), by: context.actor))
+        }
         group.get("recommendations/:recommendation/similar") { request, context in
             let id = try context.parameters.id("recommendation", entity: "recommendation")
             let limit = try QueryParameters(request).limit()

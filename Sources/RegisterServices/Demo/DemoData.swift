@@ -56,6 +56,7 @@ public enum DemoData {
         try await northvale(registry, write, partners: partnerIDs, users: users)
         try await westmere(registry, write)
         try await otherSources(registry, write, holders: partnerIDs, users: users)
+        try await lessons(registry, write)
         return true
     }
 

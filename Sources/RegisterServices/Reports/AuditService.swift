@@ -69,4 +69,10 @@ public struct LearningService: Sendable {
         try actor.require(.readReports)
         return try await store.search(try text(), limit: limit)
     }
+
+    /// Groups of much the same recommendation made by different reviews, the most recurring first.
+    public func recurring(boardID: UUID?, theme: String?, page: PageRequest, by actor: Actor) async throws -> Page<RecurringLesson> {
+        try actor.require(.readReports)
+        return try await store.recurring(boardID: boardID, theme: theme, page: page)
+    }
 }

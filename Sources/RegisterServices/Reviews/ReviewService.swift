@@ -177,9 +177,13 @@ public struct RecommendationService: Sendable {
         return try await store.get(id, today: clock.today(), asAt: asAt, reach: reach)
     }
 
-    public func add(to reviewID: UUID, _ details: @autoclosure () async throws -> RecommendationDetails, by actor: Actor) async throws -> Recommendation {
+    /// Records a recommendation; the answer names the recommendations of other reviews it resembles
+    /// when the actor may read the learning view (the same policy as `similar`).
+    public func add(to reviewID: UUID, _ details: @autoclosure () async throws -> RecommendationDetails, by actor: Actor) async throws -> RecordedRecommendation {
         try await access.write(.review(reviewID), .editReviews, visibleThrough: .readReviews, by: actor)
-        return try await store.create(in: reviewID, try await details(), today: clock.today(), context: actor.write)
+        var recorded = try await store.record(in: reviewID, try await details(), today: clock.today(), context: actor.write)
+        if !actor.may(.readReports) { recorded.similarEarlier = [] }
+        return recorded
     }
 
     public func update(
@@ -200,6 +204,13 @@ public struct RecommendationService: Sendable {
         try actor.require(.readHistory, hiding: "recommendation")
         _ = try await store.get(id, today: clock.today())
         return try await history.entries(table: "recommendations", id: id)
+    }
+
+    /// The recommendations of other reviews this one resembled when it was recorded or last reworded
+    /// (what recording it answered with).
+    public func resembles(_ id: UUID, by actor: Actor) async throws -> [SimilarRecommendation] {
+        try actor.require(.readReports, hiding: "recommendation")
+        return try await learning.alike(to: id)
     }
 
     /// Recommendations of other reviews that say the same thing (the learning view).

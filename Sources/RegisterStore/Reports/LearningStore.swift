@@ -9,14 +9,14 @@ public struct LearningStore: Sendable {
     public init(database: Database) { self.database = database }
 
     /// Counts by theme and year. A review's year is that of its decision, else its notification,
-    /// publication or recording.
+    /// publication or recording (`register.review_year`).
     public func themes(boardID: UUID?) async throws -> [ThemeCount] {
         try await database.read { c in
             try await Rows.all(
                 c.query(
                     """
                     WITH r AS (
-                        SELECT id, themes, extract(year FROM COALESCE(decision_on, notified_on, published_on, created_at::date))::int AS year
+                        SELECT id, themes, register.review_year(decision_on, notified_on, published_on, created_at) AS year
                         FROM register.reviews WHERE \(boardID)::uuid IS NULL OR board_id = \(boardID)),
                     tagged AS (
                         SELECT t.code, r.year, r.id AS review_id, NULL::uuid AS finding_id FROM r CROSS JOIN unnest(r.themes) AS t(code)
@@ -85,27 +85,110 @@ public struct LearningStore: Sendable {
             return try await Rows.all(
                 c.query(
                     """
-                    WITH me AS (SELECT id, review_id, search FROM register.recommendations WHERE id = \(id)),
-                    terms AS (
-                        SELECT array_agg(u.lexeme) AS lexemes,
-                               to_tsquery('simple', string_agg(quote_literal(u.lexeme), ' | ')) AS query
-                        FROM me, unnest(me.search) AS u(lexeme, positions, weights))
-                    SELECT o.id, o.review_id, r.reference, o.number, o.text, o.status,
-                           (s.shared::float8 / (cardinality(t.lexemes) + length(o.search) - s.shared))::float8 AS score, s.terms
-                    FROM me, terms t, register.recommendations o
-                    JOIN register.reviews r ON r.id = o.review_id
-                    CROSS JOIN LATERAL (
-                        SELECT count(*)::int AS shared, array_agg(u.lexeme ORDER BY u.lexeme) AS terms
-                        FROM unnest(o.search) AS u(lexeme, positions, weights) WHERE u.lexeme = ANY(t.lexemes)) s
-                    WHERE t.lexemes IS NOT NULL AND o.review_id <> me.review_id AND o.search @@ t.query AND s.shared >= 2
-                    ORDER BY score DESC, o.id LIMIT \(limit)
+                    SELECT o.id, o.review_id, r.reference, o.number, o.text, o.status, n.score, n.terms
+                    FROM register.recommendation_neighbours(\(id), \(limit)::int) n
+                    JOIN register.recommendations o ON o.id = n.id JOIN register.reviews r ON r.id = o.review_id
+                    ORDER BY n.score DESC, o.id
+                    """, logger: database.logger), Self.similarRecommendation)
+        }
+    }
+
+    /// The recommendations of other reviews a recommendation is alike with (Schema/0019), closest first.
+    public func alike(to id: UUID) async throws -> [SimilarRecommendation] {
+        try await database.read { c in try await Self.alike(to: id, on: c, logger: database.logger) }
+    }
+
+    /// The recommendations of other reviews a recommendation is alike with (Schema/0019), closest
+    /// first: read inside the transaction that records it, so the answer names them.
+    static func alike(to id: UUID, on c: PostgresConnection, logger: Logger) async throws -> [SimilarRecommendation] {
+        try await Rows.all(
+            c.query(
+                """
+                SELECT o.id, o.review_id, r.reference, o.number, o.text, o.status, l.score,
+                       ARRAY(SELECT u.lexeme FROM unnest(o.search) AS u(lexeme, positions, weights)
+                             WHERE u.lexeme = ANY(tsvector_to_array(me.search)) ORDER BY u.lexeme) AS terms
+                FROM learning.likeness l
+                JOIN register.recommendations me ON me.id = l.recommendation_id
+                JOIN register.recommendations o ON o.id = l.like_id JOIN register.reviews r ON r.id = o.review_id
+                WHERE l.recommendation_id = \(id)
+                ORDER BY l.score DESC, o.id
+                """, logger: logger), similarRecommendation)
+    }
+
+    private static func similarRecommendation(_ r: PostgresRandomAccessRow) throws -> SimilarRecommendation {
+        SimilarRecommendation(
+            id: try r.get("id"), reviewID: try r.get("review_id"), reviewReference: try r.get("reference"), number: try r.get("number"),
+            text: try r.get("text"), status: try r.get("status"), score: ((try r.get("score", as: Double.self)) * 1000).rounded() / 1000,
+            sharedTerms: try r.get("terms"))
+    }
+
+    /// Recurring lessons: connected groups over the alike pairs of different reviews (Schema/0019),
+    /// the most recurring first, a page at a time. A board or theme limits the recommendations taken
+    /// into account (a theme of the recommendation's review, or of a finding it answers). The work is
+    /// one pass over the stored pairs (at most 10 per recommendation), then the details of one page.
+    public func recurring(boardID: UUID?, theme: String?, page: PageRequest) async throws -> Page<RecurringLesson> {
+        try await database.read { c in
+            let pairs = try await Rows.all(
+                c.query(
+                    """
+                    SELECT l.recommendation_id AS a, xa.review_id AS a_review,
+                           register.review_year(ra.decision_on, ra.notified_on, ra.published_on, ra.created_at) AS a_year,
+                           l.like_id AS b, xb.review_id AS b_review,
+                           register.review_year(rb.decision_on, rb.notified_on, rb.published_on, rb.created_at) AS b_year
+                    FROM learning.likeness l
+                    JOIN register.recommendations xa ON xa.id = l.recommendation_id JOIN register.reviews ra ON ra.id = xa.review_id
+                    JOIN register.recommendations xb ON xb.id = l.like_id JOIN register.reviews rb ON rb.id = xb.review_id
+                    WHERE (\(boardID)::uuid IS NULL OR (ra.board_id = \(boardID) AND rb.board_id = \(boardID)))
+                      AND register.recommendation_answers_theme(xa.id, ra.themes, \(theme)::text)
+                      AND register.recommendation_answers_theme(xb.id, rb.themes, \(theme)::text)
                     """, logger: database.logger)
             ) { r in
-                SimilarRecommendation(
-                    id: try r.get("id"), reviewID: try r.get("review_id"), reviewReference: try r.get("reference"), number: try r.get("number"),
-                    text: try r.get("text"), status: try r.get("status"), score: ((try r.get("score", as: Double.self)) * 1000).rounded() / 1000,
-                    sharedTerms: try r.get("terms"))
+                LessonPair(
+                    LessonPair.End(id: try r.get("a"), reviewID: try r.get("a_review"), year: try r.get("a_year")),
+                    LessonPair.End(id: try r.get("b"), reviewID: try r.get("b_review"), year: try r.get("b_year")))
             }
+            var groups = RecurringLessons.groups(pairs)
+            if let after = page.after {
+                guard let at = groups.firstIndex(where: { $0.id == after }) else { return Page(items: [], nextCursor: nil) }
+                groups.removeFirst(at + 1)
+            }
+            let shown = Array(groups.prefix(page.limit))
+            let ids = shown.flatMap { $0.members.map(\.id) }
+            var members: [UUID: (member: LessonMember, themes: [String])] = [:]
+            for (member, themes) in try await Rows.all(
+                c.query(
+                    """
+                    SELECT x.id, x.review_id, r.reference, register.review_year(r.decision_on, r.notified_on, r.published_on, r.created_at) AS year,
+                           x.number, x.text, x.status,
+                           ARRAY(SELECT DISTINCT t FROM (
+                               SELECT unnest(r.themes) AS t
+                               UNION SELECT unnest(fi.themes) FROM register.recommendation_findings rf JOIN register.findings fi ON fi.id = rf.finding_id
+                               WHERE rf.recommendation_id = x.id) themes ORDER BY t) AS themes
+                    FROM register.recommendations x JOIN register.reviews r ON r.id = x.review_id
+                    WHERE x.id = ANY(\(ids))
+                    """, logger: database.logger), { r in
+                        (LessonMember(
+                            id: try r.get("id"), reviewID: try r.get("review_id"), reviewReference: try r.get("reference"), year: try r.get("year"),
+                            number: try r.get("number"), text: try r.get("text"), status: try r.get("status")),
+                         try r.get("themes", as: [String].self))
+                    })
+            {
+                members[member.id] = (member, themes)
+            }
+            let labels = Dictionary(
+                uniqueKeysWithValues: try await Rows.all(c.query("SELECT code, label FROM register.themes", logger: database.logger)) {
+                    (try $0.get("code", as: String.self), try $0.get("label", as: String.self))
+                })
+            let lessons = shown.map { group -> RecurringLesson in
+                let found = group.members.compactMap { members[$0.id] }
+                var reviewsByTheme: [String: Set<UUID>] = [:]
+                for (member, themes) in found { for theme in themes { reviewsByTheme[theme, default: []].insert(member.reviewID) } }
+                let shared = reviewsByTheme.filter { $0.value.count >= 2 }.sorted { ($1.value.count, $0.key) < ($0.value.count, $1.key) }
+                return RecurringLesson(
+                    id: group.id, reviews: group.reviews, firstYear: group.members.map(\.year).min() ?? 0, lastYear: group.lastYear,
+                    themes: shared.map { LessonTheme(code: $0.key, label: labels[$0.key] ?? $0.key) }, members: found.map(\.member))
+            }
+            return Page(items: lessons, nextCursor: groups.count > page.limit ? shown.last?.id.uuidString.lowercased() : nil)
         }
     }
 }

@@ -76,6 +76,12 @@ public struct RecommendationStore: Sendable {
     }
 
     public func create(in reviewID: UUID, _ d: RecommendationDetails, today: Day, context: WriteContext) async throws -> Recommendation {
+        try await record(in: reviewID, d, today: today, context: context).recommendation
+    }
+
+    /// Records a recommendation and answers with the recommendations of other reviews it resembles
+    /// (kept by the database as it is recorded, Schema/0019).
+    public func record(in reviewID: UUID, _ d: RecommendationDetails, today: Day, context: WriteContext) async throws -> RecordedRecommendation {
         try d.validate()
         return try await database.write(context) { c in
             let review = try await Rows.first(
@@ -89,7 +95,9 @@ public struct RecommendationStore: Sendable {
                 VALUES (\(id), \(reviewID), \(d.number), \(d.text), \(d.scope.rawValue), \(d.addressee), \(d.targetDate))
                 """, logger: context.logger)
             try await Self.linkFindings(id, reviewID: reviewID, d.findingIDs ?? [], on: c, logger: context.logger)
-            return try await Self.fetch(id, today: today, on: c, logger: context.logger)!
+            return RecordedRecommendation(
+                recommendation: try await Self.fetch(id, today: today, on: c, logger: context.logger)!,
+                similarEarlier: try await LearningStore.alike(to: id, on: c, logger: context.logger))
         }
     }
 

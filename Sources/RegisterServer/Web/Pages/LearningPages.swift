@@ -15,6 +15,7 @@ struct LearningPages {
     func addRoutes(to group: RouterGroup<SignedInContext>) {
         group.get("learning") { request, context in try await learning(request, context) }
         group.get("learning/similar/:recommendation") { request, context in try await similar(request, context) }
+        group.get("learning/recurring") { request, context in try await recurring(request, context) }
     }
 
     // MARK: Themes and search
@@ -146,5 +147,52 @@ struct LearningPages {
         return try await kit.page(
             "learning-similar", values, title: "Recommendations like recommendation \(recommendation.details.number)", request: request,
             context: context)
+    }
+
+    // MARK: Recurring lessons
+
+    private func recurring(_ request: Request, _ context: SignedInContext) async throws -> Response {
+        let actor = context.actor
+        let typed = ReportPages.Typed(request)
+        var errors: [FieldError] = []
+        let boardID = typed["board"].flatMap(UUID.init(uuidString:))
+        if typed["board"] != nil, boardID == nil { errors.append(FieldError(field: "board", message: "Choose a board from the list")) }
+        let cursor = typed["cursor"].flatMap(UUID.init(uuidString:))
+        // The learning view's policy first (readReports): a partner is refused before anything is read.
+        let page = try await services.learning.recurring(
+            boardID: boardID, theme: typed["theme"].map { String($0.prefix(60)) }, page: PageRequest(after: cursor, limit: 20), by: actor)
+        let boards = try await services.boards.list(PageRequest(limit: 200), by: actor).items
+        let themes = try await services.boards.themes(by: actor)
+        let fields = [
+            Field(name: "board", label: "Board", control: .select([("", "Every board")] + boards.map { ($0.id.uuidString.lowercased(), $0.details.name) }))
+                .with(typed["board"]),
+            Field(name: "theme", label: "Theme", control: .select([("", "Any theme")] + themes.map { ($0.code, $0.label) })).with(typed["theme"]),
+        ]
+        var values = FormView(fields: fields, errors: errors).values
+        values["none"] = page.items.isEmpty
+        values["lessons"] = page.items.map { lesson -> [String: Any] in
+            let since = lesson.firstYear == lesson.lastYear ? "in \(lesson.firstYear)" : "from \(lesson.firstYear) to \(lesson.lastYear)"
+            return [
+                "heading": "The same lesson in \(lesson.reviews) reviews, \(since)",
+                "themes": lesson.themes.map(\.label).joined(separator: ", "),
+                "members": lesson.members.map { member -> [String: Any] in
+                    [
+                        "href": "/recommendations/\(member.id.uuidString.lowercased())", "reference": member.reviewReference, "number": member.number,
+                        "reviewHref": "/reviews/\(member.reviewID.uuidString.lowercased())", "year": member.year, "text": member.text,
+                        "tag": Tag.recommendation(member.status),
+                    ]
+                },
+            ]
+        }
+        if let next = page.nextCursor {
+            var query = ["cursor=\(next)"]
+            if let board = typed["board"] { query.append("board=\(Form.percentEncode(board))") }
+            if let theme = typed["theme"] { query.append("theme=\(Form.percentEncode(theme))") }
+            values["next"] = "/learning/recurring?" + query.joined(separator: "&")
+        }
+        values["first"] = cursor == nil ? "" : "/learning/recurring"
+        return try await kit.page(
+            "learning-recurring", values, title: "Recurring lessons", request: request, context: context,
+            status: errors.isEmpty ? .ok : .unprocessableContent)
     }
 }

@@ -285,6 +285,7 @@ struct RecommendationPages {
             },
             "mayHistory": actor.may(.readHistory), "back": path(id), "mayAsAt": actor.may(.readHistory),
             "similarHref": actor.may(.readReports) ? "/learning/similar/\(id.uuidString.lowercased())" : "",
+            "resembles": try await Self.resembles(id, subject: "This recommendation", asAt: asAt, services: services, by: actor),
             "mayEdit": actor.may(.editReviews) && asAt == nil, "edit": path(id) + "/edit",
             "mayMove": actor.may(.editReviews) && asAt == nil && !recommendation.state.status.next.isEmpty,
             "moveForm": FormView(fields: moveFields, errors: errors).values,
@@ -338,5 +339,24 @@ struct RecommendationPages {
         case .array(let items): return items.map(words).joined(separator: ", ")
         case .object: return "(details)"
         }
+    }
+}
+
+extension RecommendationPages {
+    /// The `resembles` partial's values: "<subject> resembles recommendations in 3 other reviews: …",
+    /// with links, for those who may read the learning view; false when it resembles none.
+    static func resembles(_ id: UUID, subject: String, asAt: AsAt? = nil, services: RegisterServices, by actor: Actor) async throws -> Any {
+        guard actor.may(.readReports), asAt == nil else { return false }
+        let alike = try await services.recommendations.resembles(id, by: actor)
+        guard !alike.isEmpty else { return false }
+        return [
+            "subject": subject, "reviews": LearningPages.plural(Set(alike.map(\.reviewID)).count, "other review"),
+            "items": alike.map { item -> [String: Any] in
+                [
+                    "href": "/recommendations/\(item.id.uuidString.lowercased())", "reference": item.reviewReference, "number": item.number,
+                    "excerpt": item.text.count > 160 ? String(item.text.prefix(157)) + "…" : item.text,
+                ]
+            },
+        ] as [String: Any]
     }
 }

@@ -153,7 +153,9 @@ struct ReviewPages {
                 let id = try reviewID(context)
                 do {
                     let added = try await services.recommendations.add(to: id, try Self.readRecommendation(form), by: context.actor)
-                    return kit.redirect(path(id) + "#recommendations", banner: "Recommendation \(added.details.number) added")
+                    // When it resembles earlier ones, the review's page names them ("Recommendation 4 resembles…").
+                    let resembles = added.similarEarlier.isEmpty ? "" : "?resembles=\(added.id.uuidString.lowercased())"
+                    return kit.redirect(path(id) + resembles + "#recommendations", banner: "Recommendation \(added.details.number) added")
                 } catch let invalid as ValidationError {
                     return try await itemForm(.recommendation, review: id, typed: form, errors: invalid.errors, request: request, context: context)
                 } catch DomainError.duplicate {
@@ -329,6 +331,14 @@ struct ReviewPages {
 
     // MARK: A review's page
 
+    /// After a recommendation was added (`?resembles=` its id, one of this review's): the earlier
+    /// recommendations of other reviews it resembles.
+    private func justAdded(_ request: Request, among recommendations: [Recommendation], by actor: Actor) async throws -> Any {
+        guard let raw = QueryParameters(request).values["resembles"], let id = UUID(uuidString: raw),
+              let added = recommendations.first(where: { $0.id == id }) else { return false }
+        return try await RecommendationPages.resembles(id, subject: "Recommendation \(added.details.number)", services: services, by: actor)
+    }
+
     private func show(
         _ id: UUID, _ request: Request, _ context: SignedInContext, errors: [FieldError] = [], typed: Form? = nil
     ) async throws -> Response {
@@ -403,6 +413,7 @@ struct ReviewPages {
                  "target": rec.details.targetDate.map(UKDate.long) ?? "None set", "tag": Tag.recommendation(rec.state.status, overdue: rec.state.overdue),
                  "answers": (rec.details.findingIDs ?? []).compactMap { findingNumbers[$0].map { "finding \($0)" } }.joined(separator: ", ")]
             },
+            "resembles": try await justAdded(request, among: try await recommendations, by: actor),
             "mayMove": actor.may(.editReviews) && !review.state.status.next(for: review.details.kind).isEmpty,
             "moveForm": FormView(fields: [statusField, reasonField], errors: errors).values,
             "errors": errors.map { ["field": $0.field, "message": $0.message] }, "hasErrors": !errors.isEmpty,
