@@ -8,8 +8,8 @@ import RegisterStore
 /// `learning-register export …`: the reports auditors and boards ask for, from the command line.
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "export", abstract: "Export compliance reports, summary figures and evidence packs.",
-        subcommands: [Compliance.self, Summary.self, Pack.self])
+        commandName: "export", abstract: "Export compliance reports, summary figures, evidence packs and period reports.",
+        subcommands: [Compliance.self, Summary.self, Pack.self, PeriodReportCommand.self])
 
     /// Options every report shares.
     struct ReportOptions: ParsableArguments {

@@ -25,6 +25,7 @@ public struct RegisterServices: Sendable {
     public let learning: LearningService
     public let dashboard: DashboardService
     public let forms: FormService
+    public let monitoring: MonitoringService
 
     public init(registry: Registry, configuration: AppConfiguration, clock: RegisterClock = .system) {
         self.registry = registry
@@ -53,6 +54,8 @@ public struct RegisterServices: Sendable {
         self.learning = LearningService(store: registry.learning)
         self.forms = FormService(store: registry.formSubmissions)
         self.dashboard = DashboardService(store: registry.dashboard, clocks: registry.clocks, reviews: registry.reviews, clock: clock)
+        self.monitoring = MonitoringService(
+            store: MonitoringStore(database: registry.database), periods: PeriodStore(database: registry.database), audit: registry.audit, clock: clock)
     }
 }
 

@@ -114,6 +114,8 @@ struct AccessMatrixTests {
             Endpoint(method: .get, path: { "/api/v1/assignments/\($0.assignment)" }, rule: reviewRead),
             Endpoint(method: .patch, path: { "/api/v1/assignments/\($0.assignment)" }, rule: reviewWrite, json: #"{"action":""}"#, ifMatch: true),
             Endpoint(method: .post, path: { "/api/v1/assignments/\($0.assignment)/transitions" }, rule: assignmentWork, json: "{}"),
+            Endpoint(method: .put, path: { "/api/v1/assignments/\($0.assignment)/delay" }, rule: assignmentWork, json: "{}", ifMatch: true),
+            Endpoint(method: .delete, path: { "/api/v1/assignments/\($0.assignment)/delay" }, rule: assignmentWork, ifMatch: true),
             Endpoint(method: .get, path: { "/api/v1/assignments/\($0.assignment)/due-date-revisions" }, rule: reviewRead),
             Endpoint(method: .get, path: { "/api/v1/assignments/\($0.assignment)/updates" }, rule: reviewRead),
             Endpoint(method: .post, path: { "/api/v1/assignments/\($0.assignment)/updates" }, rule: assignmentWork, json: "{}"),
@@ -159,6 +161,22 @@ struct AccessMatrixTests {
                 Endpoint(method: .post, path: { _ in "/api/v1/users/\(user)/reactivate" }, rule: .only([.admin])),
                 Endpoint(method: .put, path: { _ in "/api/v1/users/\(user)/role" }, rule: .only([.admin]), json: "{}"),
                 Endpoint(method: .post, path: { _ in "/api/v1/users/\(user)/password-reset" }, rule: .only([.admin]), json: "{}"),
+            ]
+            // Monitoring bodies and their period reports (issue 13): staff and auditors read, staff record, partners 403.
+            let board = try #require(try await api.call(.get, "/api/v1/reviews/\(world.own.review)").json["board_id"] as? String)
+            let body = try #require(try await api.call(
+                .post, "/api/v1/monitoring-bodies", json: #"{"board_id":"\#(board)","name":"Matrix body","kind":"subgroup"}"#).json["id"] as? String)
+            let reports = Rule.only([.admin, .coordinator, .auditor]), staffOnly = Rule.only(Self.staff)
+            endpoints += [
+                Endpoint(method: .get, path: { _ in "/api/v1/monitoring-bodies" }, rule: reports),
+                Endpoint(method: .post, path: { _ in "/api/v1/monitoring-bodies" }, rule: staffOnly, json: "{}"),
+                Endpoint(method: .get, path: { _ in "/api/v1/monitoring-bodies/\(body)" }, rule: reports),
+                Endpoint(method: .get, path: { _ in "/api/v1/monitoring-bodies/\(body)/sources" }, rule: reports),
+                Endpoint(method: .post, path: { _ in "/api/v1/monitoring-bodies/\(body)/sources" }, rule: staffOnly, json: "{}"),
+                Endpoint(method: .delete, path: { "/api/v1/monitoring-bodies/\(body)/sources/\($0.review)" }, rule: staffOnly),
+                Endpoint(method: .get, path: { _ in "/api/v1/monitoring-bodies/\(body)/presentations" }, rule: reports),
+                Endpoint(method: .post, path: { _ in "/api/v1/monitoring-bodies/\(body)/presentations" }, rule: staffOnly, json: "{}"),
+                Endpoint(method: .get, path: { _ in "/api/v1/monitoring-bodies/\(body)/period-report?quarter=2026-Q1&format=csv" }, rule: reports),
             ]
             endpoints += [
                 Endpoint(method: .get, path: { _ in "/api/v1/partners/\(partnerID)" }, rule: .scopedRead(partner: true)),

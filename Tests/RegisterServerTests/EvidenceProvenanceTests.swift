@@ -42,7 +42,7 @@ struct EvidenceProvenanceTests {
                     actor: Principal(user: try await AccountStore(database: database).user(UUID(uuidString: id)!)), requestID: "late", logger: TestDatabase.logger)
                 await #expect(throws: DomainError.notFound("assignment")) {
                     _ = try await AssignmentStore(database: database).addUpdate(
-                        to: assignment, NewProgressUpdate(text: "Training delivered"), today: Day(iso: "2026-02-01")!, context: late)
+                        to: assignment, NewProgressUpdate(text: "Training delivered", rag: .green), today: Day(iso: "2026-02-01")!, context: late)
                 }
                 await #expect(throws: DomainError.notFound("assignment")) {
                     _ = try await EvidenceStore(database: database).submit(
@@ -93,7 +93,7 @@ struct EvidenceProvenanceTests {
                 #expect(try await api.call(.get, "/api/v1/evidence/\(moved.evidence)/files/\(moved.file)", as: role).status == .ok)
             }
             // New work on the moved assignment is the receiving partner's own.
-            let update = try await api.call(.post, "/api/v1/assignments/\(moved.assignment)/updates", as: .partner, json: #"{"text":"Taken over."}"#)
+            let update = try await api.call(.post, "/api/v1/assignments/\(moved.assignment)/updates", as: .partner, json: #"{"text":"Taken over.","rag":"amber","forecast_date":"2026-09-30","rag_reason":"Handover of the caseload."}"#)
             #expect(update.status == .created)
             #expect((update.json["from_partner_id"] as? String)?.lowercased() == api.ownPartner.uuidString.lowercased())
             #expect(try await api.call(.get, "/api/v1/assignments/\(moved.assignment)/updates", as: .partner).items.count == 1)

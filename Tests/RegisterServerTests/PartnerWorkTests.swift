@@ -95,11 +95,11 @@ struct PartnerWorkTests {
                 .patch, "/api/v1/assignments/\(assignment)", json: #"{"partner_id":"\#(api.otherPartner.uuidString.lowercased())"}"#, headers: [.ifMatch: "\"2\""])
             #expect(reassignPartner.status == .unprocessableContent)
 
-            let first = try await api.call(.post, "/api/v1/assignments/\(assignment)/updates", as: .partner, json: #"{"happened_on":"2026-01-10","text":"Draft shared."}"#)
+            let first = try await api.call(.post, "/api/v1/assignments/\(assignment)/updates", as: .partner, json: #"{"happened_on":"2026-01-10","text":"Draft shared.","rag":"green"}"#)
             #expect(first.status == .created)
-            let future = try await api.call(.post, "/api/v1/assignments/\(assignment)/updates", as: .partner, json: #"{"happened_on":"2999-01-01","text":"Later."}"#)
+            let future = try await api.call(.post, "/api/v1/assignments/\(assignment)/updates", as: .partner, json: #"{"happened_on":"2999-01-01","text":"Later.","rag":"green"}"#)
             #expect(future.status == .unprocessableContent)
-            _ = try await api.call(.post, "/api/v1/assignments/\(assignment)/updates", as: .partner, json: #"{"text":"Signed."}"#)
+            _ = try await api.call(.post, "/api/v1/assignments/\(assignment)/updates", as: .partner, json: #"{"text":"Signed.","rag":"blue"}"#)
             let updates = try await api.call(.get, "/api/v1/assignments/\(assignment)/updates").items
             #expect(updates.map { $0["text"] as? String } == ["Draft shared.", "Signed."])
             // The first update started the work, and with it the recommendation.

@@ -48,7 +48,7 @@ struct PartnerWorld {
         precondition(assignment.status == .created, assignment.text)
         let assignmentID = assignment.json["id"] as! String
         let update = try await api.call(
-            .post, "/api/v1/assignments/\(assignmentID)/updates", as: nil, token: token, json: #"{"text":"Drafting."}"#)
+            .post, "/api/v1/assignments/\(assignmentID)/updates", as: nil, token: token, json: #"{"text":"Drafting.","rag":"green"}"#)
         precondition(update.status == .created, update.text)
         let evidence = try await api.upload(
             to: assignmentID, as: nil, token: token, fields: ["summary": "Protocol", "kind": "output", "effective_date": "2026-01-31"],

@@ -56,7 +56,7 @@ struct ReportTests {
             #expect(Array(reply.body.prefix(3)) == [0xEF, 0xBB, 0xBF])
             let rows = Self.parseCSV(String(decoding: reply.body.dropFirst(3), as: UTF8.self))
             #expect(rows.count == 3)
-            #expect(rows.allSatisfy { $0.count == 22 }, "\(rows.map(\.count))")
+            #expect(rows.allSatisfy { $0.count == 27 }, "\(rows.map(\.count))")
             #expect(rows[0][0] == "Review reference")
             let first = rows[1], second = rows[2]
             #expect(first[3] == "1")

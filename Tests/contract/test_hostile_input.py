@@ -715,8 +715,9 @@ def page_forms(world: World) -> list[tuple[str, str, dict[str, str], list[str]]]
         ("partner", "/admin/partners/new", {"name": "", "sector": "health"}, ["name"]),
         ("user", "/admin/users/new", {"email": "", "name": "Hostile page user", "role": "coordinator", "password_choice": "generate"}, ["email", "name"]),
         ("progress update", f"/assignments/{world.ids['assignment']}/updates", {
-            "update_text": "Hostile page update", "update_happened_on": f"{today:%d/%m/%Y}",
-        }, ["update_text"]),
+            "update_text": "Hostile page update", "update_happened_on": f"{today:%d/%m/%Y}", "update_rag": "amber",
+            "update_forecast_date": f"{today:%d/%m/%Y}", "update_rag_reason": "Hostile page reason",
+        }, ["update_text", "update_rag_reason"]),
     ]
 
 

@@ -85,7 +85,7 @@ def records(
         {"number": "1", "text": "Share information.", "scope": "local", "finding_ids": [finding["id"]]},
     )
     assignment = new_assignment(api, recommendation, partner, lead_officer="A. Officer")
-    partner_api.created(f"/api/v1/assignments/{assignment['id']}/updates", {"text": "Audit started."})
+    partner_api.created(f"/api/v1/assignments/{assignment['id']}/updates", {"text": "Audit started.", "rag": "green"})
     evidence = submit_evidence(partner_api, assignment)
     # Returned (not accepted): the recommendation stays open to further work while the fuzzer runs.
     verdict = {"verdict": "returned", "reason": "Add the audit's results."}

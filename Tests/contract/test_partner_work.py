@@ -142,7 +142,7 @@ def test_progress_starts_the_work_and_only_in_progress_can_be_asked_for(
     api: Api, partner_api: Api, assignment: dict[str, Any], check: Conforms
 ) -> None:
     path = f"/api/v1/assignments/{assignment['id']}"
-    ok(check("addProgressUpdate", partner_api.post(f"{path}/updates", json={"text": "Audit started."})), 201)
+    ok(check("addProgressUpdate", partner_api.post(f"{path}/updates", json={"text": "Audit started.", "rag": "green"})), 201)
     assert status_of(api, assignment, check) == "in_progress"
     updates = ok(check("listProgressUpdates", partner_api.get(f"{path}/updates")))["items"]
     assert [u["text"] for u in updates] == ["Audit started."]
@@ -160,7 +160,7 @@ def test_work_of_another_partner_is_not_found(
     elsewhere = fresh_assignment(api, board, new_partner(api))
     path = f"/api/v1/assignments/{elsewhere['id']}"
     problem(check("getAssignment", partner_api.get(path)), 404, "not-found")
-    problem(check("addProgressUpdate", partner_api.post(f"{path}/updates", json={"text": "x"})), 404, "not-found")
+    problem(check("addProgressUpdate", partner_api.post(f"{path}/updates", json={"text": "x", "rag": "green"})), 404, "not-found")
     problem(check("submitEvidence", upload(partner_api, elsewhere, [("a.pdf", PDF_BYTES)])), 404, "not-found")
     recommendation = f"/api/v1/recommendations/{elsewhere['recommendation_id']}"
     problem(check("getRecommendation", partner_api.get(recommendation)), 404, "not-found")

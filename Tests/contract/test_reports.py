@@ -55,6 +55,7 @@ COLUMNS = [
     "Recommendation status", "Partner", "Role", "Lead officer", "Action", "Original due date", "Current due date",
     "Assignment status", "Overdue days", "Latest evidence kind", "Latest evidence verdict", "Latest evidence date",
     "Latest evidence received", "Latest evidence SHA-256", "Assured on", "Closed on",
+    "Latest update date", "Latest update RAG", "Latest update", "Delayed because", "Delayed: expected by",
 ]  # fmt: skip
 
 def uk(day: date | str) -> str:
@@ -195,6 +196,11 @@ def test_the_json_report_has_every_line_of_the_review(api: Api, world: dict[str,
         "latest_evidence_sha256": [hashlib.sha256(PDF_BYTES).hexdigest(), hashlib.sha256(RESULTS_CSV).hexdigest()],
         "assured_on": today,
         "closed_on": today,
+        "latest_update_date": None,
+        "latest_update_rag": None,
+        "latest_update_text": None,
+        "delay_reason": None,
+        "delay_expected_date": None,
     }
     assert first["latest_evidence_received_at"]
     assert second["status"] == "assigned" and second["current_due_date"] == "2024-01-31"
@@ -262,8 +268,8 @@ def test_the_csv_report_is_for_spreadsheets(api: Api, world: dict[str, Any], che
     assert response.headers["Content-Disposition"] == f'attachment; filename="compliance-{world["today"]}.csv"'
     assert response.headers["Cache-Control"] == "private, no-store"
     table = csv_rows(response.content)
-    assert table[0] == COLUMNS and len(COLUMNS) == 22
-    assert all(len(line) == 22 for line in table), [len(line) for line in table]
+    assert table[0] == COLUMNS and len(COLUMNS) == 27
+    assert all(len(line) == 27 for line in table), [len(line) for line in table]
     lines = {line[3]: dict(zip(COLUMNS, line)) for line in table[1:]}
     assert list(lines) == ["1", "2", "3", "4"]
     first, second = lines["1"], lines["2"]

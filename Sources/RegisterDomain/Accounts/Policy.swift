@@ -19,7 +19,7 @@ public enum Action: Sendable, Equatable, CaseIterable {
     case readAssignments
     /// Assign recommendations to partners, edit and reassign assignments, reopen accepted work.
     case assignPartners
-    /// Add a dated progress update to an assignment.
+    /// Add a dated progress update to an assignment; mark it delayed or clear the delay.
     case reportProgress
     /// Submit evidence of implementation.
     case submitEvidence

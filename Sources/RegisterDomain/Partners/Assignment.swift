@@ -76,10 +76,12 @@ public struct AssignmentState: Encodable, Sendable, Equatable {
     /// Computed on read: due date passed and not accepted. Never stored.
     public var overdue: Bool
     public var assignedBy: String
+    /// Set while the assignment is marked delayed (issue 13); nil otherwise.
+    public var delay: AssignmentDelay?
 
     public init(
         recommendationID: UUID, reviewID: UUID, reviewReference: String, recommendationNumber: String, partnerName: String,
-        status: AssignmentStatus, originalDueDate: Day, overdue: Bool, assignedBy: String
+        status: AssignmentStatus, originalDueDate: Day, overdue: Bool, assignedBy: String, delay: AssignmentDelay? = nil
     ) {
         self.recommendationID = recommendationID
         self.reviewID = reviewID
@@ -90,6 +92,7 @@ public struct AssignmentState: Encodable, Sendable, Equatable {
         self.originalDueDate = originalDueDate
         self.overdue = overdue
         self.assignedBy = assignedBy
+        self.delay = delay
     }
 
     enum CodingKeys: String, CodingKey {
@@ -102,6 +105,21 @@ public struct AssignmentState: Encodable, Sendable, Equatable {
         case originalDueDate = "original_due_date"
         case overdue
         case assignedBy = "assigned_by"
+        case delay
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(recommendationID, forKey: .recommendationID)
+        try c.encode(reviewID, forKey: .reviewID)
+        try c.encode(reviewReference, forKey: .reviewReference)
+        try c.encode(recommendationNumber, forKey: .recommendationNumber)
+        try c.encode(partnerName, forKey: .partnerName)
+        try c.encode(status, forKey: .status)
+        try c.encode(originalDueDate, forKey: .originalDueDate)
+        try c.encode(overdue, forKey: .overdue)
+        try c.encode(assignedBy, forKey: .assignedBy)
+        try c.encode(delay, forKey: .delay)
     }
 }
 
@@ -141,16 +159,27 @@ public struct ProgressUpdate: Encodable, Sendable, Equatable {
     public var assignmentID: UUID
     public var happenedOn: Day
     public var text: String
+    /// Nil on updates recorded before ratings existed, and on the register's own notes.
+    public var rag: RAGRating?
+    /// Red or amber: when the work will be back on track or done, and why it is not.
+    public var forecastDate: Day?
+    public var ragReason: String?
     public var authorID: UUID?
     public var createdAt: Date
     /// The organisation that sent it.
     public var from: Provenance
 
-    public init(id: UUID, assignmentID: UUID, happenedOn: Day, text: String, authorID: UUID?, createdAt: Date, from: Provenance) {
+    public init(
+        id: UUID, assignmentID: UUID, happenedOn: Day, text: String, rag: RAGRating? = nil, forecastDate: Day? = nil, ragReason: String? = nil,
+        authorID: UUID?, createdAt: Date, from: Provenance
+    ) {
         self.id = id
         self.assignmentID = assignmentID
         self.happenedOn = happenedOn
         self.text = text
+        self.rag = rag
+        self.forecastDate = forecastDate
+        self.ragReason = ragReason
         self.authorID = authorID
         self.createdAt = createdAt
         self.from = from
@@ -160,7 +189,9 @@ public struct ProgressUpdate: Encodable, Sendable, Equatable {
         case id
         case assignmentID = "assignment_id"
         case happenedOn = "happened_on"
-        case text
+        case text, rag
+        case forecastDate = "forecast_date"
+        case ragReason = "rag_reason"
         case authorID = "author_id"
         case createdAt = "created_at"
     }
@@ -171,6 +202,9 @@ public struct ProgressUpdate: Encodable, Sendable, Equatable {
         try c.encode(assignmentID, forKey: .assignmentID)
         try c.encode(happenedOn, forKey: .happenedOn)
         try c.encode(text, forKey: .text)
+        try c.encode(rag, forKey: .rag)
+        try c.encode(forecastDate, forKey: .forecastDate)
+        try c.encode(ragReason, forKey: .ragReason)
         try c.encode(authorID, forKey: .authorID)
         try c.encode(createdAt, forKey: .createdAt)
         try from.encode(into: encoder)
@@ -182,15 +216,28 @@ public struct NewProgressUpdate: Codable, Sendable, Equatable {
     /// The day the progress was made; defaults to today. Never in the future.
     public var happenedOn: Day?
     public var text: String
+    /// Required on every update a person sends (boards report one); optional in the type so that a
+    /// request without it is answered with a message naming the field, not a decoding error.
+    public var rag: RAGRating?
+    /// Red or amber only, and then required: when the work will be back on track or done.
+    public var forecastDate: Day?
+    /// Red or amber only, and then required: why the work is not on track.
+    public var ragReason: String?
 
-    public init(happenedOn: Day? = nil, text: String) {
+    /// `rag` has no default, so that every caller decides the rating.
+    public init(happenedOn: Day? = nil, text: String, rag: RAGRating?, forecastDate: Day? = nil, ragReason: String? = nil) {
         self.happenedOn = happenedOn
         self.text = text
+        self.rag = rag
+        self.forecastDate = forecastDate
+        self.ragReason = ragReason
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case happenedOn = "happened_on"
-        case text
+        case text, rag
+        case forecastDate = "forecast_date"
+        case ragReason = "rag_reason"
     }
 
     public static let fieldNames: Set<String> = Set(CodingKeys.allCases.map(\.stringValue))
@@ -199,6 +246,23 @@ public struct NewProgressUpdate: Codable, Sendable, Equatable {
         var v = Validator()
         v.text(text, field: "text", max: 10_000)
         if let happenedOn, happenedOn > today { v.fail("happened_on", "happened_on (\(happenedOn)) is in the future") }
+        let reason = ragReason?.trimmingCharacters(in: .whitespacesAndNewlines)
+        switch rag {
+        case nil:
+            v.fail("rag", "rag is required: rate the work red, amber, green or blue (complete)")
+        case let rag? where rag.offTrack:
+            if forecastDate == nil {
+                v.fail("forecast_date", "a \(rag.rawValue) rating needs forecast_date: the day the work will be back on track or done")
+            }
+            if reason?.isEmpty ?? true {
+                v.fail("rag_reason", "a \(rag.rawValue) rating needs rag_reason: why the work is not on track")
+            }
+            v.optionalText(ragReason, field: "rag_reason", max: 5000)
+            v.plausible(forecastDate, field: "forecast_date")
+        case let rag?:
+            if forecastDate != nil { v.fail("forecast_date", "forecast_date goes with a red or amber rating only, not \(rag.rawValue)") }
+            if ragReason != nil { v.fail("rag_reason", "rag_reason goes with a red or amber rating only, not \(rag.rawValue)") }
+        }
         try v.check()
     }
 }

@@ -58,13 +58,21 @@ public struct ComplianceRow: Codable, Sendable, Equatable {
     public var latestEvidenceSHA256: [String]
     public var assuredOn: Day?
     public var closedOn: Day?
+    /// The assignment's latest progress update (`register.latest_updates`): its day, RAG and text.
+    public var latestUpdateDate: Day?
+    public var latestUpdateRAG: RAGRating?
+    public var latestUpdateText: String?
+    /// Set while the assignment is marked delayed: why, and when the work is now expected.
+    public var delayReason: String?
+    public var delayExpectedDate: Day?
 
     public init(
         reviewReference: String, reviewTitle: String, reviewKind: ReviewKind, recommendationNumber: String, recommendationText: String,
         scope: Scope, recommendationStatus: RecommendationStatus, partner: String?, role: AssignmentRole?, leadOfficer: String?,
         action: String?, originalDueDate: Day?, currentDueDate: Day?, status: AssignmentStatus?, overdueDays: Int,
         latestEvidenceKind: EvidenceKind?, latestEvidenceVerdict: Verdict?, latestEvidenceDate: Day?, latestEvidenceReceivedAt: Date?,
-        latestEvidenceSHA256: [String], assuredOn: Day?, closedOn: Day?
+        latestEvidenceSHA256: [String], assuredOn: Day?, closedOn: Day?, latestUpdateDate: Day? = nil, latestUpdateRAG: RAGRating? = nil,
+        latestUpdateText: String? = nil, delayReason: String? = nil, delayExpectedDate: Day? = nil
     ) {
         self.reviewReference = reviewReference
         self.reviewTitle = reviewTitle
@@ -88,6 +96,11 @@ public struct ComplianceRow: Codable, Sendable, Equatable {
         self.latestEvidenceSHA256 = latestEvidenceSHA256
         self.assuredOn = assuredOn
         self.closedOn = closedOn
+        self.latestUpdateDate = latestUpdateDate
+        self.latestUpdateRAG = latestUpdateRAG
+        self.latestUpdateText = latestUpdateText
+        self.delayReason = delayReason
+        self.delayExpectedDate = delayExpectedDate
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
@@ -112,6 +125,11 @@ public struct ComplianceRow: Codable, Sendable, Equatable {
         case latestEvidenceSHA256 = "latest_evidence_sha256"
         case assuredOn = "assured_on"
         case closedOn = "closed_on"
+        case latestUpdateDate = "latest_update_date"
+        case latestUpdateRAG = "latest_update_rag"
+        case latestUpdateText = "latest_update_text"
+        case delayReason = "delay_reason"
+        case delayExpectedDate = "delay_expected_date"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -138,6 +156,11 @@ public struct ComplianceRow: Codable, Sendable, Equatable {
         try c.encode(latestEvidenceSHA256, forKey: .latestEvidenceSHA256)
         try c.encode(assuredOn, forKey: .assuredOn)
         try c.encode(closedOn, forKey: .closedOn)
+        try c.encode(latestUpdateDate, forKey: .latestUpdateDate)
+        try c.encode(latestUpdateRAG, forKey: .latestUpdateRAG)
+        try c.encode(latestUpdateText, forKey: .latestUpdateText)
+        try c.encode(delayReason, forKey: .delayReason)
+        try c.encode(delayExpectedDate, forKey: .delayExpectedDate)
     }
 
     /// The status a person would count this line under: the assignment's, or the recommendation's when unassigned.

@@ -21,6 +21,8 @@ public struct ExportRecord: Sendable {
         case evidencePack(reviewID: UUID, reference: String)
         /// The audit trail itself.
         case audit
+        /// A monitoring body's report for a period, keyed by the body's id.
+        case period(bodyID: UUID)
 
         /// The event's table is `read:` followed by this. The evidence pack's and the audit export's
         /// names are the ones their events have always had, so a trail reads the same throughout.
@@ -31,6 +33,7 @@ public struct ExportRecord: Sendable {
             case .clocks: "report.clocks"
             case .evidencePack: "evidence_pack"
             case .audit: "audit.export"
+            case .period: "report.period"
             }
         }
     }
@@ -64,6 +67,8 @@ public struct ExportRecord: Sendable {
         case .evidencePack(let reviewID, let reference):
             key = reviewID.uuidString.lowercased()
             detail["reference"] = .string(reference)
+        case .period(let bodyID):
+            key = bodyID.uuidString.lowercased()
         case .audit:
             key = "events"
         case .compliance, .summary, .clocks:

@@ -62,6 +62,8 @@ public enum ComplianceReport {
         (.overdueDays, "Overdue days"), (.latestEvidenceKind, "Latest evidence kind"), (.latestEvidenceVerdict, "Latest evidence verdict"),
         (.latestEvidenceDate, "Latest evidence date"), (.latestEvidenceReceivedAt, "Latest evidence received"),
         (.latestEvidenceSHA256, "Latest evidence SHA-256"), (.assuredOn, "Assured on"), (.closedOn, "Closed on"),
+        (.latestUpdateDate, "Latest update date"), (.latestUpdateRAG, "Latest update RAG"), (.latestUpdateText, "Latest update"),
+        (.delayReason, "Delayed because"), (.delayExpectedDate, "Delayed: expected by"),
     ]
 
     /// A row's cells as text, dates written by `date`.
@@ -72,7 +74,8 @@ public enum ComplianceReport {
             r.originalDueDate.map(date) ?? "", r.currentDueDate.map(date) ?? "", r.status?.rawValue ?? "", String(r.overdueDays),
             r.latestEvidenceKind?.rawValue ?? "", r.latestEvidenceVerdict?.rawValue ?? "", r.latestEvidenceDate.map(date) ?? "",
             r.latestEvidenceReceivedAt.map(time) ?? "", r.latestEvidenceSHA256.joined(separator: " "), r.assuredOn.map(date) ?? "",
-            r.closedOn.map(date) ?? "",
+            r.closedOn.map(date) ?? "", r.latestUpdateDate.map(date) ?? "", r.latestUpdateRAG?.word ?? "", r.latestUpdateText ?? "",
+            r.delayReason ?? "", r.delayExpectedDate.map(date) ?? "",
         ]
     }
 

@@ -98,8 +98,8 @@ public struct HTMLComplianceWriter: ComplianceWriter {
             th, td { border: 1px solid #b1b4b6; padding: 0.25rem 0.35rem; text-align: left; vertical-align: top; }
             thead th { background: #f3f2f1; }
             table.assignments { table-layout: fixed; }
-            col.w-partner { width: 13%; } col.w-role { width: 7%; } col.w-officer { width: 10%; } col.w-action { width: 20%; }
-            col.w-date { width: 8%; } col.w-status { width: 8%; } col.w-days { width: 6%; } col.w-evidence { width: 10%; } col.w-hash { width: 10%; }
+            col.w-partner { width: 12%; } col.w-role { width: 6%; } col.w-officer { width: 9%; } col.w-action { width: 16%; }
+            col.w-date { width: 7%; } col.w-status { width: 8%; } col.w-days { width: 5%; } col.w-update { width: 12%; } col.w-evidence { width: 9%; } col.w-hash { width: 9%; }
             td.number, th.number { text-align: right; font-variant-numeric: tabular-nums; }
             .hash { font-family: "Courier New", monospace; font-size: 8pt; word-break: break-all; }
             .overdue { font-weight: bold; }
@@ -179,11 +179,11 @@ public struct HTMLComplianceWriter: ComplianceWriter {
             out += """
                 <table class="assignments">
                 <colgroup><col class="w-partner"><col class="w-role"><col class="w-officer"><col class="w-action"><col class="w-date"><col class="w-date">\
-                <col class="w-status"><col class="w-days"><col class="w-evidence"><col class="w-hash"></colgroup>
+                <col class="w-status"><col class="w-days"><col class="w-update"><col class="w-evidence"><col class="w-hash"></colgroup>
                 <caption class="visually-hidden">Partners' actions on recommendation \(Self.escape(row.recommendationNumber)) of \(Self.escape(row.reviewReference))</caption>
                 <thead><tr><th scope="col">Partner</th><th scope="col">Role</th><th scope="col">Lead officer</th><th scope="col">Action</th>\
                 <th scope="col">Original due date</th><th scope="col">Current due date</th><th scope="col">Status</th>\
-                <th scope="col" class="number">Days overdue</th><th scope="col">Latest evidence</th><th scope="col">SHA-256 of its files</th></tr></thead>
+                <th scope="col" class="number">Days overdue</th><th scope="col">Latest update</th><th scope="col">Latest evidence</th><th scope="col">SHA-256 of its files</th></tr></thead>
                 <tbody>
 
                 """
@@ -198,12 +198,19 @@ public struct HTMLComplianceWriter: ComplianceWriter {
             evidence = "None yet"
         }
         let overdue = row.overdueDays > 0 ? "<td class=\"number overdue\">\(row.overdueDays)</td>" : "<td class=\"number\">0</td>"
-        let status = (row.status?.label ?? "") + (row.overdueDays > 0 ? ", overdue" : "")
+        var status = (row.status?.label ?? "") + (row.overdueDays > 0 ? ", overdue" : "")
+        if let expected = row.delayExpectedDate {
+            status += "; delayed, now expected by \(ComplianceReport.longDate(expected))" + (row.delayReason.map { ": \($0)" } ?? "")
+        }
+        var update = "None yet"
+        if let day = row.latestUpdateDate {
+            update = ComplianceReport.longDate(day) + (row.latestUpdateRAG.map { ", \($0.label)" } ?? "") + (row.latestUpdateText.map { ": \($0)" } ?? "")
+        }
         let hashes = row.latestEvidenceSHA256.isEmpty ? "" : row.latestEvidenceSHA256.map(Self.escape).joined(separator: "<br>")
         out += "<tr><th scope=\"row\">\(Self.escape(partner))</th><td>\(Self.escape(row.role?.label ?? ""))</td>"
             + "<td>\(Self.escape(row.leadOfficer ?? "Not named"))</td><td class=\"text\">\(Self.escape(row.action ?? ""))</td>"
             + "<td>\(row.originalDueDate.map(ComplianceReport.longDate) ?? "")</td><td>\(row.currentDueDate.map(ComplianceReport.longDate) ?? "")</td>"
-            + "<td>\(Self.escape(status))</td>\(overdue)<td>\(Self.escape(evidence))</td><td class=\"hash\">\(hashes)</td></tr>\n"
+            + "<td>\(Self.escape(status))</td>\(overdue)<td class=\"text\">\(Self.escape(update))</td><td>\(Self.escape(evidence))</td><td class=\"hash\">\(hashes)</td></tr>\n"
         return out
     }
 

@@ -56,6 +56,7 @@ func buildRouter(_ services: RegisterServices) -> Router<RegisterRequestContext>
     EvidenceController(evidence: services.evidence, maxUploadBytes: configuration.maxUploadBytes).addRoutes(to: signedIn)
     AuditController(audit: services.audit).addRoutes(to: signedIn)
     ReportController(reports: services.reports).addRoutes(to: signedIn)
+    MonitoringController(monitoring: services.monitoring).addRoutes(to: signedIn)
     LearningController(learning: services.learning, recommendations: services.recommendations).addRoutes(to: signedIn)
 
     WebPages(services: services, cookies: cookies, views: views).addRoutes(to: router)

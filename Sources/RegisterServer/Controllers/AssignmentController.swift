@@ -54,6 +54,23 @@ struct AssignmentController {
                 by: context.actor)
             return try JSON.response(assignment, etag: assignment.version)
         }
+        // Marking an assignment delayed, and clearing the delay: If-Match, as for every edit of an assignment.
+        group.put("assignments/:assignment/delay") { request, context in
+            let id = try id(context)
+            let current = try await assignments.get(id, by: context.actor)
+            let expected = try ETag.expectedVersion(request, current: current.version)
+            let assignment = try await assignments.markDelayed(
+                id, expectedVersion: expected, try await JSON.decode(DelayRequest.self, from: request, context: context, fields: DelayRequest.fieldNames),
+                by: context.actor)
+            return try JSON.response(assignment, etag: assignment.version)
+        }
+        group.delete("assignments/:assignment/delay") { request, context in
+            let id = try id(context)
+            let current = try await assignments.get(id, by: context.actor)
+            let expected = try ETag.expectedVersion(request, current: current.version)
+            let assignment = try await assignments.clearDelay(id, expectedVersion: expected, by: context.actor)
+            return try JSON.response(assignment, etag: assignment.version)
+        }
         group.get("assignments/:assignment/due-date-revisions") { _, context in
             try JSON.response(["items": try await assignments.dueDateRevisions(of: try id(context), by: context.actor)])
         }

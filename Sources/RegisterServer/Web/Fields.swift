@@ -126,6 +126,21 @@ enum Tag {
         }
     }
 
+    /// A RAG rating: its word first ("Amber: at risk"), the colour a second cue.
+    static func rag(_ rating: RAGRating) -> [String: Any] {
+        switch rating {
+        case .red: values(rating.label, colour: "red")
+        case .amber: values(rating.label, colour: "orange")
+        case .green: values(rating.label, colour: "green")
+        case .blue: values(rating.label, colour: "blue")
+        }
+    }
+
+    /// "Delayed: now expected by 30 June 2026".
+    static func delay(_ delay: AssignmentDelay) -> [String: Any] {
+        values("Delayed: now expected by \(UKDate.long(delay.expectedDate))", colour: "orange")
+    }
+
     static func review(_ status: ReviewStatus) -> [String: Any] {
         switch status {
         case .closed: return values(status.label, colour: "grey")

@@ -31,6 +31,7 @@ struct WebPages {
         ReportPages(kit: kit).addRoutes(to: pages)
         AuditPages(kit: kit).addRoutes(to: pages)
         LearningPages(kit: kit).addRoutes(to: pages)
+        MonitoringPages(kit: kit).addRoutes(to: pages)
     }
 
     /// The HTML page for an error: the same status the API would answer, in words.
@@ -70,6 +71,7 @@ struct PageKit: Sendable {
         if actor.may(.readReports) { items.append(("Reports", "/reports")) }
         if actor.may(.readAudit) { items.append(("Audit trail", "/audit")) }
         if actor.may(.readReports) { items.append(("Learning", "/learning")) }
+        if actor.may(.readReports) { items.append(("Monitoring", "/monitoring-bodies")) }
         if actor.may(.manageUsers) { items.append(("Administration", "/admin")) }
         items.append(("My account", "/account"))
         return items

@@ -50,7 +50,7 @@ extension DemoData {
                 today: assigned, context: coordinator).id
         }
         _ = try await r.assignments.addUpdate(
-            to: assignments["1"]!, NewProgressUpdate(happenedOn: day("2016-10-14"), text: "Added to the LSCB business plan as a priority (invented example)."),
+            to: assignments["1"]!, NewProgressUpdate(happenedOn: day("2016-10-14"), text: "Added to the LSCB business plan as a priority (invented example).", rag: .green),
             today: day("2016-10-14"), context: member)
         let outcome = try await submit(
             r, member, to: assignments["1"]!, "Research-led evaluation of the CSE strategy's outcomes for children (invented example).", .outcome,

@@ -57,6 +57,7 @@ public enum DemoData {
         try await westmere(registry, write)
         try await otherSources(registry, write, holders: partnerIDs, users: users)
         try await lessons(registry, write)
+        try await progress(registry, write)
         return true
     }
 
@@ -202,7 +203,7 @@ public enum DemoData {
                 dueDate: day("2026-05-31")),
             today: day("2025-12-05"), context: coordinator)
         _ = try await r.assignments.addUpdate(
-            to: policeLead.id, NewProgressUpdate(happenedOn: day("2026-01-15"), text: "Draft protocol shared with the ICB and the council's legal team."),
+            to: policeLead.id, NewProgressUpdate(happenedOn: day("2026-01-15"), text: "Draft protocol shared with the ICB and the council's legal team.", rag: .green),
             today: today, context: police)
         let signedProtocol = try await submit(
             r, police, to: policeLead.id, "Signed notification-sharing protocol (version 1.0).", .output, day("2026-02-20"),
@@ -224,7 +225,7 @@ public enum DemoData {
             r, health, to: healthSupport.id, "Health visiting notification log, with the date each notification was acted on.", .output,
             day("2026-05-31"), files: [("hv-notification-log-with-dates.csv", csv)])
         _ = try await r.assignments.addUpdate(
-            to: probationSupport.id, NewProgressUpdate(happenedOn: day("2026-03-02"), text: "Practice note issued to offender managers."),
+            to: probationSupport.id, NewProgressUpdate(happenedOn: day("2026-03-02"), text: "Practice note issued to offender managers.", rag: .blue),
             today: today, context: coordinator)
 
         // Recommendation 2: council lead with a revised due date; schools support; evidence awaiting a decision.
@@ -243,7 +244,7 @@ public enum DemoData {
                 dueDateReason: "The case recording system upgrade moved to April 2026."),
             today: today, context: coordinator)
         _ = try await r.assignments.addUpdate(
-            to: revised.id, NewProgressUpdate(happenedOn: day("2026-04-20"), text: "New template live in the case recording system."),
+            to: revised.id, NewProgressUpdate(happenedOn: day("2026-04-20"), text: "New template live in the case recording system.", rag: .green),
             today: today, context: coordinator)
         _ = try await r.assignments.create(
             for: second,

@@ -62,6 +62,28 @@ public struct AssignmentService: Sendable {
         return moved
     }
 
+    /// Marks an assignment delayed, with a reason and the date the work is now expected (again, to
+    /// change them), refused when it changed since read.
+    ///
+    /// Who may: whoever may report progress on it (`reportProgress`): the holder, who knows first
+    /// that work is slipping, and the partnership's coordinator, who hears it at the board and
+    /// records it there; admins as for every action. Auditors read only. A delay is a statement
+    /// about progress, not a change to what was assigned (that is `assignPartners`: due dates).
+    public func markDelayed(_ id: UUID, expectedVersion: Int, _ request: @autoclosure () async throws -> DelayRequest, by actor: Actor) async throws -> Assignment {
+        try await access.write(.assignment(id), .reportProgress, visibleThrough: .readAssignments, by: actor)
+        let assignment = try await store.markDelayed(id, expectedVersion: expectedVersion, try await request(), today: clock.today(), context: actor.write)
+        actor.logger.info("assignment marked delayed", metadata: ["assignment": "\(id)"])
+        return assignment
+    }
+
+    /// Clears an assignment's delay (the same people as `markDelayed`), refused when it changed since read.
+    public func clearDelay(_ id: UUID, expectedVersion: Int, by actor: Actor) async throws -> Assignment {
+        try await access.write(.assignment(id), .reportProgress, visibleThrough: .readAssignments, by: actor)
+        let assignment = try await store.clearDelay(id, expectedVersion: expectedVersion, today: clock.today(), context: actor.write)
+        actor.logger.info("assignment delay cleared", metadata: ["assignment": "\(id)"])
+        return assignment
+    }
+
     public func dueDateRevisions(of id: UUID, by actor: Actor) async throws -> [DueDateRevision] {
         try await access.read(.assignment(id), .readAssignments, by: actor)
         return try await store.dueDateRevisions(of: id)

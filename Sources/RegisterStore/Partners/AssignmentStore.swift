@@ -41,7 +41,8 @@ public struct AssignmentStore: Sendable {
 
     private static let columns = """
         a.id, a.recommendation_id, a.partner_id, a.role, a.action, a.lead_officer, a.due_date, a.original_due_date, a.status,
-        a.assigned_by, a.version, a.created_at, a.updated_at, x.review_id, x.number, r.reference, p.name AS partner_name
+        a.assigned_by, a.version, a.created_at, a.updated_at, x.review_id, x.number, r.reference, p.name AS partner_name,
+        a.delay_reason, a.delay_expected_date, a.delay_recorded_by, a.delay_recorded_at
         """
     private static let from = """
         register.assignments a
@@ -54,6 +55,12 @@ public struct AssignmentStore: Sendable {
     private static func assignment(_ r: PostgresRandomAccessRow) throws -> Assignment {
         let status: AssignmentStatus = try r.get("status")
         let due: Day = try r.get("due_date")
+        var delay: AssignmentDelay?
+        if let reason = try r.get("delay_reason", as: String?.self) {
+            delay = AssignmentDelay(
+                reason: reason, expectedDate: try r.get("delay_expected_date"), recordedBy: try r.get("delay_recorded_by"),
+                recordedAt: try r.get("delay_recorded_at"))
+        }
         return Assignment(
             id: try r.get("id"), version: try r.get("version"), createdAt: try r.get("created_at"), updatedAt: try r.get("updated_at"),
             details: AssignmentDetails(
@@ -63,7 +70,7 @@ public struct AssignmentStore: Sendable {
                 recommendationID: try r.get("recommendation_id"), reviewID: try r.get("review_id"), reviewReference: try r.get("reference"),
                 recommendationNumber: try r.get("number"), partnerName: try r.get("partner_name"), status: status,
                 originalDueDate: try r.get("original_due_date"),
-                overdue: try r.get("overdue"), assignedBy: try r.get("assigned_by")))
+                overdue: try r.get("overdue"), assignedBy: try r.get("assigned_by"), delay: delay))
     }
 
     /// Gives a recommendation to a partner. One assignment per partner and recommendation.
@@ -202,8 +209,9 @@ public struct AssignmentStore: Sendable {
             let updateID = UUID.v7()
             try await c.run(
                 """
-                INSERT INTO register.progress_updates (id, assignment_id, happened_on, text, author_id, actor)
-                VALUES (\(updateID), \(id), \(update.happenedOn ?? today), \(update.text), \(context.actor.userID), \(context.actor.auditName))
+                INSERT INTO register.progress_updates (id, assignment_id, happened_on, text, rag, forecast_date, rag_reason, author_id, actor)
+                VALUES (\(updateID), \(id), \(update.happenedOn ?? today), \(update.text), \(update.rag?.rawValue), \(update.forecastDate),
+                        \(update.ragReason?.trimmingCharacters(in: .whitespacesAndNewlines)), \(context.actor.userID), \(context.actor.auditName))
                 """, logger: context.logger)
             let created = try await Self.updates(where: "u.id = \(updateID)", on: c, logger: context.logger)[0]
             if [.assigned, .returned].contains(current.state.status) {
@@ -239,7 +247,7 @@ public struct AssignmentStore: Sendable {
         // The condition's placeholders ($1, $2…) keep their numbers: the text before it binds nothing.
         let query = PostgresQuery(
             unsafeSQL: """
-                SELECT u.id, u.assignment_id, u.happened_on, u.text, u.author_id, u.created_at, u.from_partner_id, fp.name AS from_partner_name,
+                SELECT u.id, u.assignment_id, u.happened_on, u.text, u.rag, u.forecast_date, u.rag_reason, u.author_id, u.created_at, u.from_partner_id, fp.name AS from_partner_name,
                        register.partner_sees_submission(a.partner_id, u.assignment_id, u.from_partner_id, NULL) AS visible_to_partner
                 FROM register.progress_updates u
                 JOIN register.assignments a ON a.id = u.assignment_id
@@ -249,10 +257,50 @@ public struct AssignmentStore: Sendable {
         return try await Rows.all(c.query(query, logger: logger)) { r in
             ProgressUpdate(
                 id: try r.get("id"), assignmentID: try r.get("assignment_id"), happenedOn: try r.get("happened_on"), text: try r.get("text"),
+                rag: try r.get("rag"), forecastDate: try r.get("forecast_date"), ragReason: try r.get("rag_reason"),
                 authorID: try r.get("author_id"), createdAt: try r.get("created_at"),
                 from: Provenance(
                     partnerID: try r.get("from_partner_id"), partnerName: try r.get("from_partner_name"),
                     visibleToPartner: try r.get("visible_to_partner")))
+        }
+    }
+
+    /// Marks an assignment delayed (or records a new reason and date for a delay already marked),
+    /// refused when it changed since read or is accepted. The holder's own work only, for a partner.
+    public func markDelayed(_ id: UUID, expectedVersion: Int, _ request: DelayRequest, today: Day, context: WriteContext) async throws -> Assignment {
+        try request.validate(today: today)
+        return try await database.write(context) { c in
+            guard let current = try await Self.fetch(id, today: today, on: c, logger: context.logger, lock: true), Self.stillHeld(current, by: context.actor)
+            else { throw DomainError.notFound("assignment") }
+            if current.version != expectedVersion { throw DomainError.versionMismatch(current: current.version) }
+            if current.state.status == .accepted {
+                throw DomainError.conflict("This work is accepted: it is done, so it cannot be delayed. Reopen it first if it is not.")
+            }
+            try await c.run(
+                """
+                UPDATE register.assignments SET delay_reason = \(request.reason.trimmingCharacters(in: .whitespacesAndNewlines)),
+                    delay_expected_date = \(request.expectedDate), delay_recorded_by = \(context.actor.auditName), delay_recorded_at = now(),
+                    version = version + 1, updated_at = now()
+                WHERE id = \(id)
+                """, logger: context.logger)
+            return try await Self.fetch(id, today: today, on: c, logger: context.logger)!
+        }
+    }
+
+    /// Clears an assignment's delay, refused when it changed since read or is not delayed.
+    public func clearDelay(_ id: UUID, expectedVersion: Int, today: Day, context: WriteContext) async throws -> Assignment {
+        try await database.write(context) { c in
+            guard let current = try await Self.fetch(id, today: today, on: c, logger: context.logger, lock: true), Self.stillHeld(current, by: context.actor)
+            else { throw DomainError.notFound("assignment") }
+            if current.version != expectedVersion { throw DomainError.versionMismatch(current: current.version) }
+            if current.state.delay == nil { throw DomainError.conflict("This assignment is not marked delayed: there is no delay to clear.") }
+            try await c.run(
+                """
+                UPDATE register.assignments SET delay_reason = NULL, delay_expected_date = NULL, delay_recorded_by = NULL, delay_recorded_at = NULL,
+                    version = version + 1, updated_at = now()
+                WHERE id = \(id)
+                """, logger: context.logger)
+            return try await Self.fetch(id, today: today, on: c, logger: context.logger)!
         }
     }
 
@@ -333,9 +381,18 @@ public struct AssignmentStore: Sendable {
         }
     }
 
+    /// Accepted work is done, so a delay marked on it ends there (the database refuses a delayed accepted row).
     static func setStatus(_ id: UUID, _ status: AssignmentStatus, connection c: PostgresConnection, logger: Logger) async throws {
+        let done = status == .accepted
         try await c.run(
-            "UPDATE register.assignments SET status = \(status.rawValue), version = version + 1, updated_at = now() WHERE id = \(id)",
+            """
+            UPDATE register.assignments SET status = \(status.rawValue), version = version + 1, updated_at = now(),
+                delay_reason = CASE WHEN \(done) THEN NULL ELSE delay_reason END,
+                delay_expected_date = CASE WHEN \(done) THEN NULL ELSE delay_expected_date END,
+                delay_recorded_by = CASE WHEN \(done) THEN NULL ELSE delay_recorded_by END,
+                delay_recorded_at = CASE WHEN \(done) THEN NULL ELSE delay_recorded_at END
+            WHERE id = \(id)
+            """,
             logger: logger)
     }
 

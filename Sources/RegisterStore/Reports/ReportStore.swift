@@ -35,7 +35,7 @@ public struct ReportStore: Sendable {
                          SELECT r.reference, r.title, r.kind, r.board_id, r.themes, r.id AS review_id,
                                 x.id AS recommendation_id, x.number, x.text, x.scope, x.status AS recommendation_status, x.closed_on,
                                 x.target_date, p.name AS partner, a.partner_id, a.role, a.lead_officer, a.action, a.original_due_date,
-                                a.due_date, a.status, a.id AS assignment_id,
+                                a.due_date, a.status, a.id AS assignment_id, a.delay_reason, a.delay_expected_date,
                                 -- A row is overdue by the database's one definition (0009): the assignment's,
                                 -- or for a recommendation without assignments, the recommendation's.
                                 CASE
@@ -51,11 +51,13 @@ public struct ReportStore: Sendable {
                 SELECT l.reference, l.title, l.kind, l.number, l.text, l.scope, l.recommendation_status, l.partner, l.role, l.lead_officer,
                        l.action, l.original_due_date, l.due_date, l.status, l.overdue_days::int AS overdue_days,
                        e.kind AS evidence_kind, e.verdict AS evidence_verdict, e.effective_date AS evidence_date, e.received_at AS evidence_received_at,
-                       COALESCE(h.sha256s, '{}') AS evidence_sha256, s.assured_on, l.closed_on
+                       COALESCE(h.sha256s, '{}') AS evidence_sha256, s.assured_on, l.closed_on,
+                       u.happened_on AS update_date, u.rag AS update_rag, u.text AS update_text, l.delay_reason, l.delay_expected_date
                 FROM lines l
                 LEFT JOIN latest e ON e.assignment_id = l.assignment_id
                 LEFT JOIN hashes h ON h.evidence_id = e.id
                 LEFT JOIN assured s ON s.recommendation_id = l.recommendation_id
+                LEFT JOIN register.latest_updates(\(at)) u ON u.assignment_id = l.assignment_id
                 WHERE (\(f.reviewID)::uuid IS NULL OR l.review_id = \(f.reviewID))
                   AND (\(f.reviewReference)::text IS NULL OR lower(l.reference) = lower(\(f.reviewReference)))
                   AND (\(f.boardID)::uuid IS NULL OR l.board_id = \(f.boardID))
@@ -79,7 +81,9 @@ public struct ReportStore: Sendable {
                         currentDueDate: try r.get("due_date"), status: try r.get("status"), overdueDays: try r.get("overdue_days"),
                         latestEvidenceKind: try r.get("evidence_kind"), latestEvidenceVerdict: try r.get("evidence_verdict"),
                         latestEvidenceDate: try r.get("evidence_date"), latestEvidenceReceivedAt: try r.get("evidence_received_at"),
-                        latestEvidenceSHA256: try r.get("evidence_sha256"), assuredOn: try r.get("assured_on"), closedOn: try r.get("closed_on")))
+                        latestEvidenceSHA256: try r.get("evidence_sha256"), assuredOn: try r.get("assured_on"), closedOn: try r.get("closed_on"),
+                        latestUpdateDate: try r.get("update_date"), latestUpdateRAG: try r.get("update_rag"), latestUpdateText: try r.get("update_text"),
+                        delayReason: try r.get("delay_reason"), delayExpectedDate: try r.get("delay_expected_date")))
             }
         }
     }

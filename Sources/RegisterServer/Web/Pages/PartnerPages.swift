@@ -20,12 +20,49 @@ struct PartnerPages {
                     _ = try await services.assignments.addUpdate(to: id, try Self.readUpdate(form), by: context.actor)
                     return kit.redirect(path(id) + "#updates", banner: "Progress update added")
                 } catch let invalid as ValidationError {
-                    let errors = invalid.errors.map { $0.field == "happened_on" || $0.field == "text" ? FieldError(field: "update_" + $0.field, message: $0.message) : $0 }
+                    let errors = invalid.errors.map(Self.updateError)
                     return try await show(id, request, context, errors: errors, typedUpdate: form)
                 }
             }
         }
         group.post("assignments/:assignment/evidence") { request, context in try await submit(request, context) }
+        group.post("assignments/:assignment/delay") { request, context in
+            let form = try await kit.form(request, context: context)
+            return try await kit.once(form, context: context) {
+                let id = try id(context)
+                // The version the page was read at, as the API's If-Match.
+                let expected = Int(form["version"] ?? "") ?? 0
+                do {
+                    if form["clear"] != nil {
+                        _ = try await services.assignments.clearDelay(id, expectedVersion: expected, by: context.actor)
+                        return kit.redirect(path(id) + "#delay", banner: "Delay cleared")
+                    }
+                    _ = try await services.assignments.markDelayed(id, expectedVersion: expected, try Self.readDelay(form), by: context.actor)
+                    return kit.redirect(path(id) + "#delay", banner: "Marked as delayed")
+                } catch let invalid as ValidationError {
+                    return try await show(id, request, context, errors: invalid.errors.map(Self.delayError), typedDelay: form)
+                } catch DomainError.versionMismatch {
+                    let stale = [FieldError(field: "delay_reason", message: "Someone changed this action since you read it. Check it above and try again")]
+                    return try await show(id, request, context, errors: stale, typedDelay: form, status: .conflict)
+                }
+            }
+        }
+    }
+
+    static func readDelay(_ form: Form) throws -> DelayRequest {
+        var reader = FormReader(form)
+        let reason = reader.required("delay_reason", "Say why the work is delayed")
+        let expected = reader.day("delay_expected_date", label: "The date the work is now expected", required: true)
+        try reader.check()
+        return DelayRequest(reason: reason, expectedDate: expected!)
+    }
+
+    static func delayError(_ error: FieldError) -> FieldError {
+        switch error.field {
+        case "reason": FieldError(field: "delay_reason", message: error.message)
+        case "expected_date": FieldError(field: "delay_expected_date", message: "The date the work is now expected must be today or later, like 31/03/2026")
+        default: error
+        }
     }
 
     private func id(_ context: SignedInContext) throws -> UUID { try context.parameters.id("assignment", entity: "assignment") }
@@ -48,6 +85,7 @@ struct PartnerPages {
             [
                 "href": path(a.id), "what": "\(a.state.reviewReference) recommendation \(a.state.recommendationNumber)",
                 "action": a.details.action, "due": UKDate.long(a.details.dueDate), "tag": Tag.assignment(a.state.status, overdue: a.state.overdue),
+                "delay": a.state.delay.map { Tag.delay($0) as Any } ?? false,
             ]
         }
         let values: [String: Any] = [
@@ -74,7 +112,7 @@ struct PartnerPages {
 
     private func show(
         _ id: UUID, _ request: Request, _ context: SignedInContext, errors: [FieldError] = [], typedUpdate: Form? = nil,
-        typedEvidence: [String: String]? = nil, status: HTTPResponse.Status? = nil
+        typedEvidence: [String: String]? = nil, typedDelay: Form? = nil, status: HTTPResponse.Status? = nil
     ) async throws -> Response {
         let actor = context.actor
         let assignment = try await services.assignments.get(id, by: actor)
@@ -90,7 +128,7 @@ struct PartnerPages {
                 .with(typedUpdate?.typed("update_happened_on")),
             Field.textarea("update_text", "What has been done", hint: "Say what changed since the last update, and what happens next", rows: 4)
                 .with(typedUpdate?.typed("update_text")),
-        ]
+        ] + Self.ragFields(typedUpdate)
         let evidenceFields = [
             Field.textarea("summary", "Summary of the evidence", hint: "What the files show, and how they show the action was carried out", rows: 4)
                 .with(typedEvidence?["summary"]),
@@ -100,6 +138,12 @@ struct PartnerPages {
                 .with(typedEvidence?["kind"]),
             Field.date("effective_date", "Date the evidence covers", hint: "The day, or the end of the period, it shows. For example, 31/03/2026")
                 .with(typedEvidence?["effective_date"]),
+        ]
+        let delayFields = [
+            Field.textarea("delay_reason", "Why the work is delayed", hint: "What is holding it up, as the board will read it", rows: 3)
+                .with(typedDelay?.typed("delay_reason") ?? assignment.state.delay?.reason),
+            Field.date("delay_expected_date", "When the work is now expected", hint: "For example, 31/03/2026")
+                .with(typedDelay?.typed("delay_expected_date") ?? assignment.state.delay.map { UKDate.typed($0.expectedDate) }),
         ]
         let accepted = FileType.allCases.flatMap(\.extensions).map { "." + $0 }
         let all = errors
@@ -115,11 +159,16 @@ struct PartnerPages {
             "tag": Tag.assignment(assignment.state.status, overdue: assignment.state.overdue),
             "revisions": revisions.map { ["from": UKDate.long($0.fromDate), "to": UKDate.long($0.toDate), "reason": $0.reason, "when": UKDate.time($0.createdAt)] },
             "hasRevisions": !revisions.isEmpty,
-            "updates": updates.reversed().map { ["on": UKDate.long($0.happenedOn), "text": $0.text, "when": UKDate.time($0.createdAt)] },
+            "updates": updates.reversed().map(Self.updateValues),
             "hasUpdates": !updates.isEmpty,
             "submissions": submissions.reversed().map { EvidencePages.values($0, mayDecide: false) },
             "hasSubmissions": !submissions.isEmpty,
             "mayReport": mayReport, "updateForm": FormView(fields: updateFields, errors: errors).values,
+            "delay": assignment.state.delay.map { d -> Any in
+                ["tag": Tag.delay(d), "reason": d.reason, "when": UKDate.time(d.recordedAt)] as [String: Any]
+            } ?? false,
+            "mayDelay": mayReport && assignment.state.status != .accepted, "version": assignment.version,
+            "delayForm": FormView(fields: delayFields, errors: errors).values,
             "maySubmit": maySubmit, "evidenceForm": FormView(fields: evidenceFields, errors: errors).values,
             "filesError": errors.first { $0.field == "files" }?.message ?? "",
             "accept": accepted.joined(separator: ","), "acceptWords": FileType.allCases.flatMap(\.extensions).map { $0.uppercased() }.joined(separator: ", "),
@@ -135,8 +184,50 @@ struct PartnerPages {
         var reader = FormReader(form)
         let on = reader.day("update_happened_on", label: "The day the progress was made")
         let text = reader.required("update_text", "Say what has been done")
+        let rag = reader.choice("update_rag", RAGRating.self, message: "Choose a RAG rating: red, amber, green or blue (complete)")
+        let forecast = reader.day("update_forecast_date", label: "The forecast date")
         try reader.check()
-        return NewProgressUpdate(happenedOn: on, text: text)
+        // Red and amber need the forecast and reason (the service says so); green and blue ignore them,
+        // as the form's hint says, so a value left in those boxes does not stop the update.
+        let offTrack = rag?.offTrack ?? false
+        return NewProgressUpdate(
+            happenedOn: on, text: text, rag: rag, forecastDate: offTrack ? forecast : nil, ragReason: offTrack ? reader.optional("update_rag_reason") : nil)
+    }
+
+    /// The RAG radios, and the forecast date and reason that red and amber need (always shown: no script).
+    static func ragFields(_ typed: Form?) -> [Field] {
+        [
+            Field(name: "update_rag", label: "RAG rating", hint: "How the work stands, as the board reads it", control: .radios(RAGRating.allCases.map { ($0.rawValue, $0.label) }),
+                  itemHints: [RAGRating.red.rawValue: "Will not be done by its due date without help", RAGRating.amber.rawValue: "At risk of missing its due date",
+                              RAGRating.green.rawValue: "On track", RAGRating.blue.rawValue: "The action is complete"])
+                .with(typed?.typed("update_rag")),
+            Field.date("update_forecast_date", "Forecast date", hint: "Red or amber only: when the work will be back on track or done. For example, 31/03/2026")
+                .with(typed?.typed("update_forecast_date")),
+            Field.textarea("update_rag_reason", "Why it is not on track", hint: "Red or amber only: what is holding the work up", rows: 3)
+                .with(typed?.typed("update_rag_reason")),
+        ]
+    }
+
+    /// The service's messages, put against the form's fields in the form's words.
+    static func updateError(_ error: FieldError) -> FieldError {
+        switch error.field {
+        case "happened_on", "text": FieldError(field: "update_" + error.field, message: error.message)
+        case "rag": FieldError(field: "update_rag", message: "Choose a RAG rating: red, amber, green or blue (complete)")
+        case "forecast_date": FieldError(field: "update_forecast_date", message: error.message.contains("needs")
+            ? "Enter the forecast date: a red or amber rating says when the work will be back on track" : error.message)
+        case "rag_reason": FieldError(field: "update_rag_reason", message: error.message.contains("needs")
+            ? "Say why the work is not on track: a red or amber rating needs a reason" : error.message)
+        default: error
+        }
+    }
+
+    /// A progress update as the pages list it: its day, its RAG as a tag with its word, its text.
+    static func updateValues(_ update: ProgressUpdate) -> [String: Any] {
+        var values: [String: Any] = ["on": UKDate.long(update.happenedOn), "text": update.text, "when": UKDate.time(update.createdAt)]
+        if let rag = update.rag { values["rag"] = Tag.rag(rag) }
+        if let forecast = update.forecastDate { values["forecast"] = UKDate.long(forecast) }
+        if let reason = update.ragReason { values["ragReason"] = reason }
+        return values
     }
 
     // MARK: The evidence form

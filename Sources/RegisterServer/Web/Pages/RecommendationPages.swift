@@ -198,17 +198,19 @@ struct RecommendationPages {
                     "original": assignment.state.originalDueDate == assignment.details.dueDate ? "" : UKDate.long(assignment.state.originalDueDate),
                     "revisions": revisions.map { ["from": UKDate.long($0.fromDate), "to": UKDate.long($0.toDate), "reason": $0.reason] },
                     "tag": Tag.assignment(assignment.state.status, overdue: assignment.state.overdue),
+                    // The latest update's rating: updates come by day, then as added (as `register.latest_updates` orders them).
+                    "rag": updates.last?.rag.map { Tag.rag($0) as Any } ?? false,
+                    "delay": assignment.state.delay.map { ["tag": Tag.delay($0), "reason": $0.reason] as [String: Any] as Any } ?? false,
                     "unseen": unseen == 1 ? "1 item another organisation sent is" : "\(unseen) items other organisations sent are",
                     "shareAll": (mayShare && unseen > 0 ? share : nil) as Any,
                 ])
             }
             for update in updates where byThen(update.createdAt) {
-                timeline.append([
+                timeline.append(PartnerPages.updateValues(update).merging([
                     "sort": update.createdAt.timeIntervalSince1970, "when": UKDate.time(update.createdAt),
-                    "title": "Progress update from \(update.from.partnerName)", "text": update.text, "isUpdate": true,
-                    "on": UKDate.long(update.happenedOn),
+                    "title": "Progress update from \(update.from.partnerName)", "isUpdate": true,
                     "notShared": update.from.visibleToPartner ? "" : assignment.state.partnerName,
-                ])
+                ]) { $1 })
             }
             for var item in evidence where byThen(item.receivedAt) {
                 if let decided = item.decidedAt, !byThen(decided) {
