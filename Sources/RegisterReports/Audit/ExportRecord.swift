@@ -21,6 +21,8 @@ public struct ExportRecord: Sendable {
         case evidencePack(reviewID: UUID, reference: String)
         /// The audit trail itself.
         case audit
+        /// Further-information requests (CSV).
+        case informationRequests
 
         /// The event's table is `read:` followed by this. The evidence pack's and the audit export's
         /// names are the ones their events have always had, so a trail reads the same throughout.
@@ -31,6 +33,7 @@ public struct ExportRecord: Sendable {
             case .clocks: "report.clocks"
             case .evidencePack: "evidence_pack"
             case .audit: "audit.export"
+            case .informationRequests: "report.information_requests"
             }
         }
     }
@@ -66,7 +69,7 @@ public struct ExportRecord: Sendable {
             detail["reference"] = .string(reference)
         case .audit:
             key = "events"
-        case .compliance, .summary, .clocks:
+        case .compliance, .summary, .clocks, .informationRequests:
             key = asAt?.description ?? "now"
         }
         return RecordedRead(what: kind.what, key: key, detail: detail)

@@ -50,6 +50,7 @@ public enum DemoData {
         try await coventry(registry, write)
         try await northvale(registry, write, partners: partnerIDs, users: users)
         try await westmere(registry, write)
+        try await requestsAndDocuments(registry, write, users: users)
         return true
     }
 

@@ -44,6 +44,8 @@ struct PartnerPages {
         let open = work.filter { $0.state.status != .returned && $0.state.status != .accepted }
             .sorted { ($0.state.overdue ? 0 : 1, $0.details.dueDate) < ($1.state.overdue ? 0 : 1, $1.details.dueDate) }
         let done = work.filter { $0.state.status == .accepted }
+        let requested = try await services.requests.list(InformationRequestFilter(status: .open), page: PageRequest(limit: 200), by: actor).items
+            .sorted { $0.details.dueDate < $1.details.dueDate }
         func row(_ a: Assignment) -> [String: Any] {
             [
                 "href": path(a.id), "what": "\(a.state.reviewReference) recommendation \(a.state.recommendationNumber)",
@@ -60,6 +62,7 @@ struct PartnerPages {
             "hasResubmit": !toResubmit.isEmpty,
             "open": open.map(row), "hasOpen": !open.isEmpty, "overdueCount": open.filter(\.state.overdue).count,
             "done": done.map(row), "hasDone": !done.isEmpty,
+            "requested": requested.map(RequestPages.row), "hasRequested": !requested.isEmpty,
         ]
         return try await kit.page("partner-home", values, title: "Your actions", request: request, context: context)
     }
@@ -119,6 +122,7 @@ struct PartnerPages {
             "hasUpdates": !updates.isEmpty,
             "submissions": submissions.reversed().map { EvidencePages.values($0, mayDecide: false) },
             "hasSubmissions": !submissions.isEmpty,
+            "mayAsk": actor.may(.askForInformation), "askHref": "/information-requests/new?assignment=\(id.uuidString.lowercased())",
             "mayReport": mayReport, "updateForm": FormView(fields: updateFields, errors: errors).values,
             "maySubmit": maySubmit, "evidenceForm": FormView(fields: evidenceFields, errors: errors).values,
             "filesError": errors.first { $0.field == "files" }?.message ?? "",

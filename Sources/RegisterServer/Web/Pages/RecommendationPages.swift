@@ -286,6 +286,7 @@ struct RecommendationPages {
             "mayHistory": actor.may(.readHistory), "back": path(id), "mayAsAt": actor.may(.readHistory),
             "similarHref": actor.may(.readReports) ? "/learning/similar/\(id.uuidString.lowercased())" : "",
             "mayEdit": actor.may(.editReviews) && asAt == nil, "edit": path(id) + "/edit",
+            "mayAsk": actor.may(.askForInformation) && asAt == nil, "askHref": "/information-requests/new?recommendation=\(id.uuidString.lowercased())",
             "mayMove": actor.may(.editReviews) && asAt == nil && !recommendation.state.status.next.isEmpty,
             "moveForm": FormView(fields: moveFields, errors: errors).values,
             "mayAssign": mayAssign, "assignForm": FormView(fields: assignFields, errors: errors).values,

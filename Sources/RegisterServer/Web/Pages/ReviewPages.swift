@@ -401,6 +401,8 @@ struct ReviewPages {
                  "target": rec.details.targetDate.map(UKDate.long) ?? "None set", "tag": Tag.recommendation(rec.state.status, overdue: rec.state.overdue),
                  "answers": (rec.details.findingIDs ?? []).compactMap { findingNumbers[$0].map { "finding \($0)" } }.joined(separator: ", ")]
             },
+            "documents": try await services.documents.list(of: id, by: actor).map { DocumentPages.row($0, mayWithdraw: actor.may(.editReviews)) },
+            "mayAsk": actor.may(.askForInformation), "reviewID": id.uuidString.lowercased(),
             "mayMove": actor.may(.editReviews) && !review.state.status.next.isEmpty,
             "moveForm": FormView(fields: [statusField, reasonField], errors: errors).values,
             "errors": errors.map { ["field": $0.field, "message": $0.message] }, "hasErrors": !errors.isEmpty,
