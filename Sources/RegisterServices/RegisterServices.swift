@@ -26,6 +26,8 @@ public struct RegisterServices: Sendable {
     public let dashboard: DashboardService
     public let forms: FormService
     public let monitoring: MonitoringService
+    public let requests: InformationRequestService
+    public let documents: ReviewDocumentService
 
     public init(registry: Registry, configuration: AppConfiguration, clock: RegisterClock = .system) {
         self.registry = registry
@@ -43,7 +45,7 @@ public struct RegisterServices: Sendable {
             store: registry.evidence, audit: registry.audit, access: access, clock: clock, uploadPace: configuration.uploadPace)
         self.reports = ReportService(
             store: registry.reports, reviews: registry.reviews, clocks: registry.clocks,
-            pack: EvidencePack(reports: registry.reports, evidence: registry.evidence, trail: trail), audit: registry.audit, clock: clock,
+            pack: EvidencePack(reports: registry.reports, evidence: registry.evidence, documents: registry.reviewDocuments, trail: trail), audit: registry.audit, clock: clock,
             names: FilterNames(boards: registry.boards, partners: registry.partners, themes: registry.themes))
         self.accounts = AccountService(
             store: registry.accounts, partners: registry.partners, sessionHours: configuration.sessionHours,
@@ -53,7 +55,12 @@ public struct RegisterServices: Sendable {
         self.audit = AuditService(trail: trail)
         self.learning = LearningService(store: registry.learning)
         self.forms = FormService(store: registry.formSubmissions)
-        self.dashboard = DashboardService(store: registry.dashboard, clocks: registry.clocks, reviews: registry.reviews, clock: clock)
+        self.dashboard = DashboardService(
+            store: registry.dashboard, clocks: registry.clocks, reviews: registry.reviews, requests: registry.informationRequests, clock: clock)
+        self.requests = InformationRequestService(
+            store: registry.informationRequests, audit: registry.audit, access: access, clock: clock, uploadPace: configuration.uploadPace)
+        self.documents = ReviewDocumentService(
+            store: registry.reviewDocuments, audit: registry.audit, access: access, uploadPace: configuration.uploadPace)
         self.monitoring = MonitoringService(
             store: MonitoringStore(database: registry.database), periods: PeriodStore(database: registry.database), audit: registry.audit, clock: clock)
     }

@@ -22,6 +22,8 @@ struct PolicyTests {
         .reportProgress: [.admin: .all, .coordinator: .all, .auditor: .no, .partner: .own],
         .submitEvidence: [.admin: .no, .coordinator: .no, .auditor: .no, .partner: .own],
         .decideEvidence: [.admin: .all, .coordinator: .all, .auditor: .no, .partner: .no],
+        .askForInformation: [.admin: .all, .coordinator: .all, .auditor: .no, .partner: .no],
+        .answerRequests: [.admin: .no, .coordinator: .no, .auditor: .no, .partner: .own],
         .readReports: [.admin: .all, .coordinator: .all, .auditor: .all, .partner: .no],
         .readAudit: [.admin: .all, .coordinator: .no, .auditor: .all, .partner: .no],
         .manageOwnAccount: [.admin: .all, .coordinator: .all, .auditor: .all, .partner: .all],

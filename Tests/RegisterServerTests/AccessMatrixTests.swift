@@ -126,6 +126,18 @@ struct AccessMatrixTests {
             Endpoint(method: .get, path: { "/api/v1/evidence/\($0.evidence)/files/\($0.file)" }, rule: reviewRead),
             Endpoint(method: .post, path: { "/api/v1/evidence/\($0.evidence)/decision" }, rule: reviewWrite, json: "{}"),
             Endpoint(method: .post, path: { "/api/v1/assignments/\($0.assignment)/shares" }, rule: reviewWrite, json: "{}"),
+            Endpoint(method: .get, path: { _ in "/api/v1/information-requests" }, rule: .anyone),
+            Endpoint(method: .post, path: { _ in "/api/v1/information-requests" }, rule: .only(staff), json: "{}"),
+            Endpoint(method: .get, path: { "/api/v1/information-requests/\($0.request)" }, rule: reviewRead),
+            Endpoint(method: .post, path: { "/api/v1/information-requests/\($0.request)/answers" }, rule: evidenceSubmission, json: "{}"),
+            Endpoint(method: .post, path: { "/api/v1/information-requests/\($0.request)/withdrawal" }, rule: reviewWrite, json: "{}"),
+            Endpoint(method: .get, path: { "/api/v1/information-requests/\($0.request)/files/\($0.answerFile)" }, rule: reviewRead),
+            Endpoint(method: .get, path: { _ in "/api/v1/reports/information-requests?status=open" }, rule: reports),
+            Endpoint(method: .get, path: { "/api/v1/reviews/\($0.review)/documents" }, rule: reviewRead),
+            Endpoint(method: .post, path: { "/api/v1/reviews/\($0.review)/documents" }, rule: reviewWrite, json: "{}"),
+            Endpoint(method: .get, path: { "/api/v1/review-documents/\($0.document)" }, rule: reviewRead),
+            Endpoint(method: .get, path: { "/api/v1/review-documents/\($0.document)/file" }, rule: reviewRead),
+            Endpoint(method: .post, path: { "/api/v1/review-documents/\($0.document)/withdrawal" }, rule: reviewWrite, json: "{}"),
             Endpoint(method: .get, path: { _ in "/api/v1/reports/compliance?format=csv" }, rule: reports),
             Endpoint(method: .get, path: { _ in "/api/v1/reports/summary" }, rule: reports),
             Endpoint(method: .get, path: { _ in "/api/v1/reports/clocks" }, rule: reports),
@@ -228,7 +240,7 @@ struct AccessMatrixTests {
             let world = try await PartnerWorld.make(api)
             let lists: [(String, KeyPath<PartnerWorld.Records, String>)] = [
                 ("/api/v1/reviews", \.review), ("/api/v1/recommendations", \.recommendation), ("/api/v1/assignments", \.assignment),
-                ("/api/v1/evidence", \.evidence),
+                ("/api/v1/evidence", \.evidence), ("/api/v1/information-requests", \.request),
             ]
             for (path, key) in lists {
                 let asPartner = Set(try await api.call(.get, path, as: .partner).items.compactMap { $0["id"] as? String })

@@ -5,7 +5,8 @@ import RegisterDomain
 
 /// Two partners' work side by side: for each of "own" (the test partner user's organisation) and
 /// "other", a review with a question and a finding, a recommendation assigned to that partner,
-/// a progress update and a piece of evidence with one file.
+/// a progress update and a piece of evidence with one file; a further-information request to that
+/// partner answered with one file, and a published report attached to the review.
 struct PartnerWorld {
     enum Side: CaseIterable, CustomStringConvertible {
         case own, other
@@ -20,6 +21,9 @@ struct PartnerWorld {
         var assignment: String
         var evidence: String
         var file: String
+        var request: String
+        var answerFile: String
+        var document: String
     }
 
     let own: Records
@@ -55,9 +59,22 @@ struct PartnerWorld {
             files: [("protocol.pdf", pdf)])
         precondition(evidence.status == .created, evidence.text)
         let files = evidence.json["files"] as! [[String: Any]]
+        let request = try await api.call(
+            .post, "/api/v1/information-requests",
+            json: #"{"partner_id":"\#(partner.uuidString.lowercased())","kind":"information","question":"How many?","due_date":"2026-03-31","assignment_id":"\#(assignmentID)"}"#)
+        precondition(request.status == .created, request.text)
+        let requestID = request.json["id"] as! String
+        let answer = try await api.multipart(
+            "/api/v1/information-requests/\(requestID)/answers", as: nil, token: token, fields: ["text": "Forty."], files: [("count.pdf", pdf)])
+        precondition(answer.status == .created, answer.text)
+        let answerFile = ((answer.json["answers"] as! [[String: Any]])[0]["files"] as! [[String: Any]])[0]["id"] as! String
+        let document = try await api.multipart(
+            "/api/v1/reviews/\(review)/documents", as: .coordinator, fields: ["kind": "published_report", "title": "Report"], files: [("report.pdf", pdf)],
+            fileField: "file")
+        precondition(document.status == .created, document.text)
         return Records(
             review: review, question: question.json["id"] as! String, finding: finding.json["id"] as! String,
             recommendation: recommendationID, assignment: assignmentID, evidence: evidence.json["id"] as! String,
-            file: files[0]["id"] as! String)
+            file: files[0]["id"] as! String, request: requestID, answerFile: answerFile, document: document.json["id"] as! String)
     }
 }

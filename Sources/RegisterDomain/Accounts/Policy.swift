@@ -25,6 +25,10 @@ public enum Action: Sendable, Equatable, CaseIterable {
     case submitEvidence
     /// Accept or return evidence.
     case decideEvidence
+    /// Ask a holder for further information or a briefing, and withdraw the request.
+    case askForInformation
+    /// Answer a further-information request made of one's own organisation.
+    case answerRequests
     /// Compliance reports, summary figures, evidence packs and the cross-review learning view.
     case readReports
     /// Read, export and verify the audit trail.
@@ -59,17 +63,18 @@ public enum Policy {
         switch (role, action) {
         case (_, .readBoards), (_, .manageOwnAccount): return .everything
         // Evidence comes from the partner who did the work, never from the register's own staff.
-        case (.admin, .submitEvidence): return nil
+        case (.admin, .submitEvidence), (.admin, .answerRequests): return nil
         case (.admin, _): return .everything
         case (.coordinator, .readReviews), (.coordinator, .editReviews), (.coordinator, .readHistory),
              (.coordinator, .readPartners), (.coordinator, .readAssignments), (.coordinator, .assignPartners),
-             (.coordinator, .reportProgress), (.coordinator, .decideEvidence), (.coordinator, .readReports):
+             (.coordinator, .reportProgress), (.coordinator, .decideEvidence), (.coordinator, .readReports),
+             (.coordinator, .askForInformation):
             return .everything
         case (.auditor, .readReviews), (.auditor, .readHistory), (.auditor, .readPartners),
              (.auditor, .readAssignments), (.auditor, .readAudit), (.auditor, .readReports):
             return .everything
         case (.partner, .readReviews), (.partner, .readPartners), (.partner, .readAssignments),
-             (.partner, .reportProgress), (.partner, .submitEvidence):
+             (.partner, .reportProgress), (.partner, .submitEvidence), (.partner, .answerRequests):
             return partner.map { Reach.partner($0) }
         default:
             return nil

@@ -23,6 +23,8 @@ public struct ExportRecord: Sendable {
         case audit
         /// A monitoring body's report for a period, keyed by the body's id.
         case period(bodyID: UUID)
+        /// Further-information requests (CSV).
+        case informationRequests
 
         /// The event's table is `read:` followed by this. The evidence pack's and the audit export's
         /// names are the ones their events have always had, so a trail reads the same throughout.
@@ -34,6 +36,7 @@ public struct ExportRecord: Sendable {
             case .evidencePack: "evidence_pack"
             case .audit: "audit.export"
             case .period: "report.period"
+            case .informationRequests: "report.information_requests"
             }
         }
     }
@@ -71,7 +74,7 @@ public struct ExportRecord: Sendable {
             key = bodyID.uuidString.lowercased()
         case .audit:
             key = "events"
-        case .compliance, .summary, .clocks:
+        case .compliance, .summary, .clocks, .informationRequests:
             key = asAt?.description ?? "now"
         }
         return RecordedRead(what: kind.what, key: key, detail: detail)

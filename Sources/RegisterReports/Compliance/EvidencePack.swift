@@ -7,7 +7,7 @@ import RegisterStore
 import ZIPFoundation
 
 /// A review's evidence pack: one ZIP holding the compliance report (CSV), every accepted evidence
-/// file, and `manifest.json` listing each file's SHA-256, the moment the pack describes, and the
+/// file, the review's documents (published report, briefing notes, response…), and `manifest.json` listing each file's SHA-256, the moment the pack describes, and the
 /// audit chain's head with the checkpoint taken at export. Taking it is itself an audit event.
 ///
 /// Files are written to a private temporary folder one at a time and the archive is built from
@@ -15,11 +15,13 @@ import ZIPFoundation
 public struct EvidencePack: Sendable {
     let reports: ReportStore
     let evidence: EvidenceStore
+    let documents: ReviewDocumentStore
     let trail: AuditTrail
 
-    public init(reports: ReportStore, evidence: EvidenceStore, trail: AuditTrail) {
+    public init(reports: ReportStore, evidence: EvidenceStore, documents: ReviewDocumentStore, trail: AuditTrail) {
         self.reports = reports
         self.evidence = evidence
+        self.documents = documents
         self.trail = trail
     }
 
@@ -35,6 +37,11 @@ public struct EvidencePack: Sendable {
             var partner: String?
             var kind: EvidenceKind?
             var acceptedAt: Date?
+            /// For a document of the review: its id, kind, title, and withdrawal reason if withdrawn.
+            var documentID: UUID?
+            var documentKind: DocumentKind?
+            var title: String?
+            var withdrawnReason: String?
 
             enum CodingKeys: String, CodingKey {
                 case path, sha256
@@ -44,6 +51,10 @@ public struct EvidencePack: Sendable {
                 case recommendationNumber = "recommendation_number"
                 case partner, kind
                 case acceptedAt = "accepted_at"
+                case documentID = "document_id"
+                case documentKind = "document_kind"
+                case title
+                case withdrawnReason = "withdrawn_reason"
             }
         }
         struct Audit: Encodable {
@@ -125,6 +136,30 @@ public struct EvidencePack: Sendable {
                 Manifest.Entry(
                     path: path, sha256: file.sha256, sizeBytes: file.sizeBytes, mediaType: file.mediaType, evidenceID: file.evidenceID,
                     recommendationNumber: file.recommendationNumber, partner: file.partner, kind: file.kind, acceptedAt: file.acceptedAt))
+            paths.append((path, local))
+        }
+
+        for (index, document) in try await documents.documents(of: review.id, asAt: asAt).enumerated() {
+            var path = "documents/\(document.kind.rawValue)/\(Self.safe(document.file.name))"
+            if used.contains(path) { path = "documents/\(document.kind.rawValue)/\(index + 1)-\(Self.safe(document.file.name))" }
+            used.insert(path)
+            let local = folder.appendingPathComponent("document-\(index)")
+            let handle = try TemporaryFolder.privateFile(local)
+            var hash = SHA256()
+            try await evidence.streamFile(document.file.id, logger: context.logger) { chunk in
+                let data = Data(buffer: chunk)
+                hash.update(data: data)
+                try handle.write(contentsOf: data)
+            }
+            try handle.close()
+            guard Self.hex(hash.finalize()) == document.file.sha256 else {
+                throw DomainError.conflict(
+                    "Document \(document.id) ('\(document.file.name)') no longer matches the SHA-256 recorded when it arrived: its stored bytes were changed outside the register. No pack was made; tell the system owner.")
+            }
+            entries.append(
+                Manifest.Entry(
+                    path: path, sha256: document.file.sha256, sizeBytes: document.file.sizeBytes, mediaType: document.file.mediaType,
+                    documentID: document.id, documentKind: document.kind, title: document.title, withdrawnReason: document.withdrawnReason))
             paths.append((path, local))
         }
 

@@ -54,6 +54,8 @@ func buildRouter(_ services: RegisterServices) -> Router<RegisterRequestContext>
     RecommendationController(recommendations: services.recommendations).addRoutes(to: signedIn)
     AssignmentController(assignments: services.assignments).addRoutes(to: signedIn)
     EvidenceController(evidence: services.evidence, maxUploadBytes: configuration.maxUploadBytes).addRoutes(to: signedIn)
+    InformationRequestController(requests: services.requests, maxUploadBytes: configuration.maxUploadBytes).addRoutes(to: signedIn)
+    ReviewDocumentController(documents: services.documents, maxUploadBytes: configuration.maxUploadBytes).addRoutes(to: signedIn)
     AuditController(audit: services.audit).addRoutes(to: signedIn)
     ReportController(reports: services.reports).addRoutes(to: signedIn)
     MonitoringController(monitoring: services.monitoring).addRoutes(to: signedIn)

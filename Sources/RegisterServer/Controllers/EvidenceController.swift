@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import RegisterDomain
 import RegisterServices
 import RegisterStore
@@ -61,6 +62,14 @@ struct EvidenceController {
     static func download(_ evidence: EvidenceService, _ id: UUID, file fileID: UUID, context: SignedInContext) async throws -> Response {
         let actor = context.actor
         let file = try await evidence.download(fileID, of: id, by: actor)
+        return storedFile(file) { write in try await evidence.stream(file, of: id, by: actor, to: write) }
+    }
+
+    /// A stored file (evidence, an answer's, a review's document) as a download: its recorded type,
+    /// size and SHA-256 in the headers, never rendered by the browser; `stream` sends the bytes.
+    static func storedFile(
+        _ file: EvidenceFile, stream: @escaping @Sendable ((ByteBuffer) async throws -> Void) async throws -> Void
+    ) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = file.mediaType
         headers[.contentLength] = String(file.sizeBytes)
@@ -71,7 +80,7 @@ struct EvidenceController {
         headers[.contentSecurityPolicy] = "sandbox; default-src 'none'"
         headers[.cacheControl] = "private, no-store"
         let body = ResponseBody(contentLength: Int(file.sizeBytes)) { writer in
-            try await evidence.stream(file, of: id, by: actor) { chunk in try await writer.write(chunk) }
+            try await stream { chunk in try await writer.write(chunk) }
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: headers, body: body)

@@ -25,6 +25,8 @@ struct WebPages {
         ReviewPages(kit: kit).addRoutes(to: pages)
         RecommendationPages(kit: kit).addRoutes(to: pages)
         EvidencePages(kit: kit).addRoutes(to: pages)
+        RequestPages(kit: kit).addRoutes(to: pages)
+        DocumentPages(kit: kit).addRoutes(to: pages)
         AdminPages(kit: kit).addRoutes(to: pages)
         AccountPages(kit: kit).addRoutes(to: pages)
         PartnerPages(kit: kit).addRoutes(to: pages)
@@ -68,6 +70,7 @@ struct PageKit: Sendable {
         var items: [(String, String)] = [("Home", "/")]
         if actor.may(.readReviews) { items.append(("Reviews", "/reviews")) }
         if actor.may(.decideEvidence) { items.append(("Evidence queue", "/evidence")) }
+        if actor.may(.askForInformation) || actor.may(.answerRequests) { items.append(("Information requests", "/information-requests")) }
         if actor.may(.readReports) { items.append(("Reports", "/reports")) }
         if actor.may(.readAudit) { items.append(("Audit trail", "/audit")) }
         if actor.may(.readReports) { items.append(("Learning", "/learning")) }

@@ -23,6 +23,8 @@ public struct Registry: Sendable {
     public let clocks: ClockStore
     public let dashboard: DashboardStore
     public let formSubmissions: FormSubmissionStore
+    public let informationRequests: InformationRequestStore
+    public let reviewDocuments: ReviewDocumentStore
 
     public init(database: Database) {
         self.database = database
@@ -42,6 +44,8 @@ public struct Registry: Sendable {
         self.clocks = ClockStore(database: database)
         self.dashboard = DashboardStore(database: database)
         self.formSubmissions = FormSubmissionStore(database: database)
+        self.informationRequests = InformationRequestStore(database: database, sharingUploadsWith: evidence)
+        self.reviewDocuments = ReviewDocumentStore(database: database, sharingUploadsWith: evidence)
     }
 }
 

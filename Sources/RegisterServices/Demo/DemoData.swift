@@ -58,6 +58,7 @@ public enum DemoData {
         try await otherSources(registry, write, holders: partnerIDs, users: users)
         try await lessons(registry, write)
         try await progress(registry, write)
+        try await requestsAndDocuments(registry, write, users: users)
         return true
     }
 

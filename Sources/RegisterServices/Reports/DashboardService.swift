@@ -7,6 +7,7 @@ public struct DashboardService: Sendable {
     let store: DashboardStore
     let clocks: ClockStore
     let reviews: ReviewStore
+    let requests: InformationRequestStore
     let clock: RegisterClock
 
     /// A statutory clock due soon or missed, with its review.
@@ -22,6 +23,8 @@ public struct DashboardService: Sendable {
         /// Clocks due within `clockHorizonDays` or missed, the earliest due first.
         public var clocks: [ClockAlert]
         public var reviewsByStatus: [(ReviewStatus, Int)]
+        /// Further-information requests still open, and how many of them are overdue.
+        public var requests: RequestFigures
         public var today: Day
     }
 
@@ -35,10 +38,11 @@ public struct DashboardService: Sendable {
         async let overdue = store.overdueActions(today: today, limit: limit)
         async let waiting = store.awaitingDecision(now: clock.now(), limit: limit)
         async let byStatus = store.reviewsByStatus()
+        async let requestFigures = requests.figures(today: today)
         let alerts = try await clockAlerts(today: today)
         return Overview(
             overdue: try await overdue, awaitingDecision: try await waiting, clocks: alerts,
-            reviewsByStatus: try await byStatus.sorted { $0.0.order < $1.0.order }, today: today)
+            reviewsByStatus: try await byStatus.sorted { $0.0.order < $1.0.order }, requests: try await requestFigures, today: today)
     }
 
     /// Evidence waiting for a verdict, the longest waiting first: the evidence queue.

@@ -138,6 +138,18 @@ struct ReceivedFile {
     /// Writes the file into the submission's transaction: its bytes in chunks, re-hashed on the way
     /// (what is stored must be what arrived), then the row the audit trail records.
     func store(evidenceID: UUID, on c: PostgresConnection, logger: Logger) async throws {
+        try await storePieces(on: c, logger: logger)
+        try await c.run(
+            """
+            INSERT INTO register.evidence_files (id, evidence_id, position, name, media_type, size_bytes, sha256)
+            VALUES (\(file.id), \(evidenceID), \(position), \(file.name), \(file.mediaType), \(file.sizeBytes), \(ByteBuffer(bytes: sha256)))
+            """, logger: logger)
+    }
+
+    /// The file's bytes into the sealed store (`files.chunks`), re-hashed on the way. Every kind of
+    /// stored file (evidence, an answer's, a review's document) goes through here; the caller then
+    /// writes its own row, which seals the file (migration 17 keeps the one list of such tables).
+    func storePieces(on c: PostgresConnection, logger: Logger) async throws {
         let handle = try FileHandle(forReadingFrom: url)
         defer { try? handle.close() }
         var hasher = SHA256()
@@ -151,11 +163,6 @@ struct ReceivedFile {
             logger.error("a received evidence file changed in the temporary folder before it was stored", metadata: ["file": "\(url.path)"])
             throw ReceivedFileChanged(name: file.name)
         }
-        try await c.run(
-            """
-            INSERT INTO register.evidence_files (id, evidence_id, position, name, media_type, size_bytes, sha256)
-            VALUES (\(file.id), \(evidenceID), \(position), \(file.name), \(file.mediaType), \(file.sizeBytes), \(ByteBuffer(bytes: sha256)))
-            """, logger: logger)
     }
 }
 

@@ -8,6 +8,8 @@ public enum ScopedRecord: Sendable {
     case recommendation(UUID)
     case assignment(UUID)
     case evidence(UUID)
+    case informationRequest(UUID)
+    case reviewDocument(UUID)
 
     public var entityName: String {
         switch self {
@@ -15,6 +17,8 @@ public enum ScopedRecord: Sendable {
         case .recommendation: "recommendation"
         case .assignment: "assignment"
         case .evidence: "evidence"
+        case .informationRequest: "information request"
+        case .reviewDocument: "document"
         }
     }
 }
@@ -56,6 +60,17 @@ public struct AccessStore: Sendable {
             SELECT EXISTS (SELECT 1 FROM register.evidence e JOIN register.assignments a ON a.id = e.assignment_id
                            WHERE e.id = \(id) AND a.partner_id = \(partner)
                              AND register.partner_sees_submission(\(partner), e.assignment_id, e.from_partner_id, e.id)) AS visible
+            """
+        case .informationRequest(let id):
+            // Requests made of the partner's own organisation, whatever they are about.
+            "SELECT EXISTS (SELECT 1 FROM register.information_requests q WHERE q.id = \(id) AND q.partner_id = \(partner)) AS visible"
+        case .reviewDocument(let id):
+            // The kinds open to partners, on a review within reach (as `.review`).
+            """
+            SELECT EXISTS (SELECT 1 FROM register.review_documents d
+                           WHERE d.id = \(id) AND register.document_kind_open_to_partners(d.kind)
+                             AND EXISTS (SELECT 1 FROM register.assignments a JOIN register.recommendations x ON x.id = a.recommendation_id
+                                         WHERE x.review_id = d.review_id AND a.partner_id = \(partner))) AS visible
             """
         }
     }

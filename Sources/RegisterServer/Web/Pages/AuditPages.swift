@@ -149,6 +149,10 @@ struct AuditPages {
         "boards": "Board", "themes": "Theme", "users": "User account", "account_events": "Account event", "clock_pauses": "Clock pause",
         "deadline_rules": "Deadline rule", "bank_holidays": "Bank holiday", "read:evidence_pack": "Evidence pack taken",
         "read:audit.export": "Audit trail exported", "read:evidence_files": "Evidence file downloaded",
+        "information_requests": "Further-information request", "information_answers": "Answer to a request",
+        "information_answer_files": "File of an answer", "read:information_answer_files": "File of an answer downloaded",
+        "read:report.information_requests": "Information requests exported", "review_documents": "Document of a review",
+        "review_document_withdrawals": "Document withdrawn", "read:review_documents": "Document of a review downloaded",
     ]
 
     // MARK: Verify the chain

@@ -38,6 +38,7 @@ struct HomePage {
                         "due": alert.clock.dueOn.map(UKDate.long) ?? "", "tag": Tag.clock(alert.clock.state),
                     ]
                 },
+                "requestsOpen": overview.requests.open, "requestsOverdue": overview.requests.overdue,
                 "horizon": DashboardService.clockHorizonDays,
                 "statuses": overview.reviewsByStatus.map { status, count -> [String: Any] in
                     ["href": "/reviews?status=\(status.rawValue)", "label": status.label, "count": count]

@@ -81,6 +81,8 @@ struct PartnerPages {
         let open = work.filter { $0.state.status != .returned && $0.state.status != .accepted }
             .sorted { ($0.state.overdue ? 0 : 1, $0.details.dueDate) < ($1.state.overdue ? 0 : 1, $1.details.dueDate) }
         let done = work.filter { $0.state.status == .accepted }
+        let requested = try await services.requests.list(InformationRequestFilter(status: .open), page: PageRequest(limit: 200), by: actor).items
+            .sorted { $0.details.dueDate < $1.details.dueDate }
         func row(_ a: Assignment) -> [String: Any] {
             [
                 "href": path(a.id), "what": "\(a.state.reviewReference) recommendation \(a.state.recommendationNumber)",
@@ -98,6 +100,7 @@ struct PartnerPages {
             "hasResubmit": !toResubmit.isEmpty,
             "open": open.map(row), "hasOpen": !open.isEmpty, "overdueCount": open.filter(\.state.overdue).count,
             "done": done.map(row), "hasDone": !done.isEmpty,
+            "requested": requested.map(RequestPages.row), "hasRequested": !requested.isEmpty,
         ]
         return try await kit.page("partner-home", values, title: "Your actions", request: request, context: context)
     }
@@ -163,6 +166,7 @@ struct PartnerPages {
             "hasUpdates": !updates.isEmpty,
             "submissions": submissions.reversed().map { EvidencePages.values($0, mayDecide: false) },
             "hasSubmissions": !submissions.isEmpty,
+            "mayAsk": actor.may(.askForInformation), "askHref": "/information-requests/new?assignment=\(id.uuidString.lowercased())",
             "mayReport": mayReport, "updateForm": FormView(fields: updateFields, errors: errors).values,
             "delay": assignment.state.delay.map { d -> Any in
                 ["tag": Tag.delay(d), "reason": d.reason, "when": UKDate.time(d.recordedAt)] as [String: Any]

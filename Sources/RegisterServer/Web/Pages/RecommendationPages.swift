@@ -289,6 +289,7 @@ struct RecommendationPages {
             "similarHref": actor.may(.readReports) ? "/learning/similar/\(id.uuidString.lowercased())" : "",
             "resembles": try await Self.resembles(id, subject: "This recommendation", asAt: asAt, services: services, by: actor),
             "mayEdit": actor.may(.editReviews) && asAt == nil, "edit": path(id) + "/edit",
+            "mayAsk": actor.may(.askForInformation) && asAt == nil, "askHref": "/information-requests/new?recommendation=\(id.uuidString.lowercased())",
             "mayMove": actor.may(.editReviews) && asAt == nil && !recommendation.state.status.next.isEmpty,
             "moveForm": FormView(fields: moveFields, errors: errors).values,
             "mayAssign": mayAssign, "assignForm": FormView(fields: assignFields, errors: errors).values,

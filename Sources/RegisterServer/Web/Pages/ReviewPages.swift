@@ -414,6 +414,8 @@ struct ReviewPages {
                  "answers": (rec.details.findingIDs ?? []).compactMap { findingNumbers[$0].map { "finding \($0)" } }.joined(separator: ", ")]
             },
             "resembles": try await justAdded(request, among: try await recommendations, by: actor),
+            "documents": try await services.documents.list(of: id, by: actor).map { DocumentPages.row($0, mayWithdraw: actor.may(.editReviews)) },
+            "mayAsk": actor.may(.askForInformation), "reviewID": id.uuidString.lowercased(),
             "mayMove": actor.may(.editReviews) && !review.state.status.next(for: review.details.kind).isEmpty,
             "moveForm": FormView(fields: [statusField, reasonField], errors: errors).values,
             "errors": errors.map { ["field": $0.field, "message": $0.message] }, "hasErrors": !errors.isEmpty,
