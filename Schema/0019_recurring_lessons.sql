@@ -6,7 +6,7 @@
 --   reviews sharing at least two word stems with this one, scored by the share of stems in common
 --   (Jaccard, 0…1), closest first. LearningStore.similar reads it, and so does the list below.
 -- * register.recommendations_alike_from: the bar a score must pass for two recommendations to count as
---   the same lesson. Defined here once; the store and the tests read it, never a copy.
+--   the same lesson. Defined here once (the API description and the README quote it).
 -- * register.review_year: the year a review counts in for the learning view (that of its decision,
 --   else its notification, publication or recording), as the themes table has counted it.
 -- * register.recommendation_answers_theme: a theme of the recommendation's review, or of a finding it answers.
@@ -26,7 +26,7 @@
 -- statistics of the search column; any order would be exact, the rarest keeps the index search
 -- small), and its own count of stems lies between at_least * |A| and
 -- |A| / at_least. The answer is the same as filtering the unbounded search by score; only the
--- work differs (on 200,000 recommendations: seconds unbounded, milliseconds bounded; README).
+-- work differs (on 200,000 recommendations: seconds unbounded, a fraction of one bounded; BENCHMARKS.md).
 CREATE FUNCTION register.recommendation_neighbours(recommendation uuid, max_count integer, at_least double precision DEFAULT 0)
     RETURNS TABLE (id uuid, score double precision, terms text[])
     LANGUAGE sql STABLE
@@ -99,14 +99,15 @@ CREATE INDEX likeness_like ON learning.likeness (like_id);
 REVOKE ALL ON learning.likeness FROM PUBLIC;
 GRANT SELECT ON learning.likeness TO register_app, register_auditor;
 
--- A recommendation's likeness is recomputed when it is recorded or its words change. Pairs stored
--- from the other side stay: the list joins both directions, and a pair is a pair either way.
+-- A recommendation's likeness is recomputed when it is recorded or its words change; pairs stored
+-- from the other side go too (they were scored on the old words), and come back from this side's
+-- search when still alike. The list joins both directions: a pair is a pair either way.
 CREATE FUNCTION learning.refresh_likeness() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     AS $$
     BEGIN
-        DELETE FROM learning.likeness WHERE recommendation_id = NEW.id;
+        DELETE FROM learning.likeness WHERE recommendation_id = NEW.id OR like_id = NEW.id;
         INSERT INTO learning.likeness (recommendation_id, like_id, score)
         SELECT NEW.id, n.id, n.score FROM register.recommendation_neighbours(NEW.id, 10, register.recommendations_alike_from()) n;
         RETURN NULL;

@@ -39,7 +39,7 @@ struct RecurringLessonTests {
             // setup
             _ = try await Self.review(api, "RL-2013-01", year: 2013, [Self.sharing[0]])
             _ = try await Self.review(api, "RL-2019-01", year: 2019, [Self.sharing[1], "Review the school attendance policy for children missing education."])
-            _ = try await Self.review(api, "RL-2024-01", year: 2024, [Self.sharing[2]])
+            let (_, latest) = try await Self.review(api, "RL-2024-01", year: 2024, [Self.sharing[2]])
             _ = try await Self.review(api, "RL-2020-01", year: 2020, ["Commission a self-neglect practice guidance refresh for adults."])
             // act
             let lessons = try await api.call(.get, "/api/v1/learning/recurring", as: .auditor)
@@ -57,6 +57,15 @@ struct RecurringLessonTests {
             // A theme none of them answers leaves nothing; a page of one is followed by nothing more.
             #expect(try await api.call(.get, "/api/v1/learning/recurring?theme=neglect").items.isEmpty)
             #expect(try await api.call(.get, "/api/v1/learning/recurring?limit=1").json["next_cursor"] is NSNull)
+            // Reworded into another lesson, the 2024 recommendation leaves the group (its pairs go with its old words).
+            let id = latest[0].json["id"] as! String
+            let reworded = try await api.call(
+                .patch, "/api/v1/recommendations/\(id)", json: #"{"text":"Schools record every child missing education the same day."}"#,
+                headers: [.ifMatch: "\"1\""])
+            #expect(reworded.status == .ok, "\(reworded.text)")
+            let after = try await api.call(.get, "/api/v1/learning/recurring").items
+            #expect(after.map { $0["reviews"] as? Int } == [2])
+            #expect(after.first?["last_year"] as? Int == 2019)
         }
     }
 
