@@ -355,6 +355,10 @@ REAL_VALUES: dict[str, Callable[[World, Operation], Any]] = {
     "happened_on": lambda w, op: None,
     "on": lambda w, op: uk_today().isoformat() if op.operation_id == "endReviewClockPause" else None,
     "effective_date": lambda w, op: uk_today().replace(day=1).isoformat(),
+    "review_id": lambda w, op: w.review["id"],
+    "period_start": lambda w, op: uk_today().replace(day=1).isoformat(),
+    "period_end": lambda w, op: uk_today().isoformat(),
+    "presented_on": lambda w, op: uk_today().isoformat(),
 }
 
 # Vocabulary values that make a good body, by field name (the first in the contract's list otherwise).
@@ -395,6 +399,7 @@ def world(
         {"email": f"{unique('hostile-target-')}@example.org", "name": "Hostile target", "role": "coordinator", "password": unique("Target-password-", 16)},
     )
     token = api.created("/api/v1/tokens", {"name": unique("hostile-revoke-")})
+    body = api.created("/api/v1/monitoring-bodies", {"board_id": board["id"], "name": unique("Hostile body "), "kind": "subgroup"})
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {api.token}"
     ids = {
@@ -409,6 +414,7 @@ def world(
         "partner": spare_partner["id"],
         "user": target["user"]["id"],
         "token": token["id"],
+        "body": body["id"],
     }
     return World(
         api, partner_api, session, ids, board, partner, spare_partner, review, clock or "rapid_review", own_api, [password], credentials
@@ -456,7 +462,9 @@ def test_the_corpus_covers_every_write_operation_of_the_contract() -> None:
     """Every write operation is attacked: the JSON ones field by field, the others by header and path."""
     assert len(OPERATIONS) >= 30, [str(op) for op in OPERATIONS]
     others = {str(op) for op in OPERATIONS if not op.is_json}
-    assert others <= {"signOut", "revokeToken", "deactivateUser", "reactivateUser", "submitEvidence"}, (
+    assert others <= {
+        "signOut", "revokeToken", "deactivateUser", "reactivateUser", "submitEvidence", "clearAssignmentDelay", "removeMonitoredSource",
+    }, (
         f"write operations without a JSON body the corpus does not know how to attack: {others}"
     )
 

@@ -178,6 +178,7 @@ public struct NewPresentation: Codable, Sendable, Equatable {
         var v = Validator()
         v.text(presentedTo, field: "presented_to", max: 200)
         v.optionalText(note, field: "note", max: 5000)
+        if let note, note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { v.fail("note", "note must not be blank; leave it out instead") }
         v.plausible(periodStart, field: "period_start")
         v.plausible(periodEnd, field: "period_end")
         if periodEnd < periodStart { v.fail("period_end", "period_end (\(periodEnd)) is before period_start (\(periodStart))") }

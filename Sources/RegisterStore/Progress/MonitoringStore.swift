@@ -128,7 +128,7 @@ public struct MonitoringStore: Sendable {
                     """
                     INSERT INTO register.period_presentations (id, body_id, period_start, period_end, presented_to, presented_on, note, recorded_by)
                     VALUES (\(UUID.v7()), \(bodyID), \(new.periodStart), \(new.periodEnd), \(new.presentedTo.trimmingCharacters(in: .whitespacesAndNewlines)),
-                            \(new.presentedOn), \(note?.isEmpty == false ? note : nil), \(context.actor.auditName))
+                            \(new.presentedOn), \(note), \(context.actor.auditName))
                     RETURNING \(unescaped: Self.presentationColumns)
                     """, logger: context.logger), Self.presentation)!
         }
