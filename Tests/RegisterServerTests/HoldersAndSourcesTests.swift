@@ -83,7 +83,7 @@ struct HoldersAndSourcesTests {
                 let otherToken = index == 2 ? unitToken : groupToken
                 #expect(try await api.call(.get, "/api/v1/assignments/\(assignmentID)", as: nil, token: otherToken).status == .notFound)
 
-                let update = try await api.call(.post, "/api/v1/assignments/\(assignmentID)/updates", as: nil, token: token, json: #"{"text":"Under way."}"#)
+                let update = try await api.call(.post, "/api/v1/assignments/\(assignmentID)/updates", as: nil, token: token, json: #"{"text":"Under way.","rag":"green"}"#)
                 #expect(update.status == .created, "\(update.text)")
                 let evidence = try await api.upload(
                     to: assignmentID, as: nil, token: token,

@@ -294,7 +294,7 @@ class World:
         return re.sub(r"\{(\w+)\}", value, operation.path)
 
     def caller(self, operation: Operation) -> Api:
-        if operation.operation_id == "submitEvidence":
+        if operation.operation_id in ("submitEvidence", "answerInformationRequest"):
             return self.partner_api
         if operation.operation_id in ("changeMyPassword", "signOut"):
             return self.own_api
@@ -378,6 +378,12 @@ def world(
     recommendation = new_recommendation(api, review)
     assignment = new_assignment(api, recommendation, partner)
     evidence = submit_evidence(partner_api, assignment)
+    information_request = api.created(
+        "/api/v1/information-requests",
+        {"partner_id": partner["id"], "kind": "information", "question": "How many?", "due_date": uk_today().isoformat(), "assignment_id": assignment["id"]},
+    )
+    document = api.upload(f"/api/v1/reviews/{review['id']}/documents", {"kind": "published_report", "title": "Report"}, [("report.pdf", PDF_BYTES)])
+    assert document.status_code == 201, document.text
     clock = ""
     pause_id = str(uuid.uuid4())
     for code in ("notification", "rapid_review", "decision", "completion", "publication"):
@@ -415,6 +421,8 @@ def world(
         "user": target["user"]["id"],
         "token": token["id"],
         "body": body["id"],
+        "request": information_request["id"],
+        "document": document.json()["id"],
     }
     return World(
         api, partner_api, session, ids, board, partner, spare_partner, review, clock or "rapid_review", own_api, [password], credentials
@@ -464,6 +472,7 @@ def test_the_corpus_covers_every_write_operation_of_the_contract() -> None:
     others = {str(op) for op in OPERATIONS if not op.is_json}
     assert others <= {
         "signOut", "revokeToken", "deactivateUser", "reactivateUser", "submitEvidence", "clearAssignmentDelay", "removeMonitoredSource",
+        "answerInformationRequest", "addReviewDocument",
     }, (
         f"write operations without a JSON body the corpus does not know how to attack: {others}"
     )
