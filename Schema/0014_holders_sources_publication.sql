@@ -76,8 +76,6 @@ CREATE TABLE register.publication_rules (
     notes  text CHECK (length(notes) <= 2000),
     PRIMARY KEY (regime)
 );
-SELECT register.attach_audit('register.publication_rules');
-
 INSERT INTO register.publication_rules (regime, kinds, months, source, notes) VALUES
     ('wt2010', '{scr}', 12, 'Working Together to Safeguard Children 2010',
      'Serious case review reports stay on the board''s website for at least 12 months.'),
@@ -91,6 +89,8 @@ INSERT INTO register.publication_rules (regime, kinds, months, source, notes) VA
      'Local child safeguarding practice review reports stay online for at least 1 year.');
 -- Safeguarding adults reviews, domestic homicide reviews, national and learning reviews: no period
 -- is recorded here, so no date is set; a partnership adds a row when its guidance sets one.
+-- Audited from here on (the rows above are part of the schema, as the deadline rules are).
+SELECT register.attach_audit('register.publication_rules');
 
 ALTER TABLE register.reviews
     ADD COLUMN publication_delay_reason text CHECK (length(publication_delay_reason) <= 5000),

@@ -85,10 +85,12 @@ struct APIHarness {
 }
 
 /// Runs `body` against the real application on its own database.
-func withAPI(maxUploadBytes: Int = 25 * 1024 * 1024, _ body: @Sendable @escaping (APIHarness) async throws -> Void) async throws {
+func withAPI(
+    maxUploadBytes: Int = 25 * 1024 * 1024, clock: RegisterClock = .system, _ body: @Sendable @escaping (APIHarness) async throws -> Void
+) async throws {
     try await TestDatabase.with { db in
         let configuration = AppConfiguration(database: db.app, logLevel: "warning", maxUploadBytes: maxUploadBytes)
-        let app = buildApplication(configuration, logger: TestDatabase.logger)
+        let app = buildApplication(configuration, logger: TestDatabase.logger, clock: clock)
         let setup = try await db.withDatabase { database in
             let accounts = AccountStore(database: database)
             let partners = PartnerStore(database: database)
