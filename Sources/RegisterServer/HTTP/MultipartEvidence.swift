@@ -38,6 +38,7 @@ enum MultipartEvidence {
     ) async throws {
         let events = Events()
         let parser = MultipartParser(boundary: boundary)
+        var headerGuard = MultipartHeaderGuard(boundary: boundary)
         parser.onHeader = { name, value in events.list.append(.header(name, value)) }
         parser.onBody = { buffer in events.list.append(.body(buffer)) }
         parser.onPartComplete = { events.list.append(.end) }
@@ -51,6 +52,7 @@ enum MultipartEvidence {
                 received += buffer.readableBytes
                 if received > maxBodyBytes { throw DomainError.tooLarge(limitBytes: Int64(upload.maxBytes)) }
                 do {
+                    guard headerGuard.accepts(buffer) else { throw MultipartError.malformed }
                     try parser.execute(buffer)
                 } catch {
                     throw ValidationError(field: "", message: "the upload is not well-formed multipart/form-data; send it again from the form or with curl -F")
@@ -207,3 +209,7 @@ enum MultipartEvidence {
         return pieces[2].removingPercentEncoding
     }
 }
+
+/// A multipart body the guard refused before the parser saw it.
+private enum MultipartError: Error { case malformed }
+
