@@ -68,7 +68,7 @@ struct ExportCommand: AsyncParsableCommand {
             let rows = try await withServices(configuration, logger: logger) { services, _ in
                 let export = try await services.reports.compliance(
                     filters, format: format, asAt: asAt, via: .cli, by: .system("cli-export", logger: logger))
-                try await export.write { piece in try handle.write(contentsOf: Data(piece.utf8)) }
+                try await export.write { piece in try handle.write(contentsOf: piece) }
                 return export.rows
             }
             if let output = report.output { print("wrote \(rows) rows to \(output)") }

@@ -36,12 +36,13 @@ public struct ReportHeading: Sendable, Equatable {
     }
 }
 
-/// Writes a compliance report a row at a time: `begin`, then `row` for each line, then `end`.
-/// Each returns the text to send next; nothing is kept but running totals, so memory stays flat.
+/// Writes a compliance report a row at a time: `begin`, then `row` for each line, then `end`, each
+/// appending UTF-8 bytes to a buffer the caller sends on and empties. Nothing is kept but running
+/// totals, so memory stays flat.
 public protocol ComplianceWriter {
-    mutating func begin() -> String
-    mutating func row(_ row: ComplianceRow) -> String
-    mutating func end() -> String
+    mutating func begin(into out: inout [UInt8])
+    mutating func row(_ row: ComplianceRow, into out: inout [UInt8])
+    mutating func end(into out: inout [UInt8])
 }
 
 public enum ComplianceReport {
@@ -66,24 +67,11 @@ public enum ComplianceReport {
         (.delayReason, "Delayed because"), (.delayExpectedDate, "Delayed: expected by"),
     ]
 
-    /// A row's cells as text, dates written by `date`.
-    static func cells(_ r: ComplianceRow, date: (Day) -> String, time: (Date) -> String) -> [String] {
-        [
-            r.reviewReference, r.reviewTitle, r.reviewKind.rawValue, r.recommendationNumber, r.recommendationText, r.scope.rawValue,
-            r.recommendationStatus.rawValue, r.partner ?? "", r.role?.rawValue ?? "", r.leadOfficer ?? "", r.action ?? "",
-            r.originalDueDate.map(date) ?? "", r.currentDueDate.map(date) ?? "", r.status?.rawValue ?? "", String(r.overdueDays),
-            r.latestEvidenceKind?.rawValue ?? "", r.latestEvidenceVerdict?.rawValue ?? "", r.latestEvidenceDate.map(date) ?? "",
-            r.latestEvidenceReceivedAt.map(time) ?? "", r.latestEvidenceSHA256.joined(separator: " "), r.assuredOn.map(date) ?? "",
-            r.closedOn.map(date) ?? "", r.latestUpdateDate.map(date) ?? "", r.latestUpdateRAG?.word ?? "", r.latestUpdateText ?? "",
-            r.delayReason ?? "", r.delayExpectedDate.map(date) ?? "",
-        ]
-    }
-
     /// "31/03/2026": the day as UK spreadsheets read it.
     static func ukDate(_ day: Day) -> String {
-        let iso = day.description  // YYYY-MM-DD
-        let parts = iso.split(separator: "-")
-        return "\(parts[2])/\(parts[1])/\(parts[0])"
+        var out: [UInt8] = []
+        CSV.appendUKDate(day, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// "31 March 2026", as the GOV.UK style writes dates for people.
@@ -93,44 +81,72 @@ public enum ComplianceReport {
         return "\(parts[2]) \(months[parts[1] - 1]) \(parts[0])"
     }
 
+    /// "2026-03-31T09:15:00Z".
     static func utc(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
+        var out: [UInt8] = []
+        CSV.appendUTC(date, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
-/// RFC 4180 CSV for spreadsheets: UTF-8 with a byte-order mark (so Excel reads it as UTF-8), CRLF
-/// line ends, UK dates, and every cell a spreadsheet could take for a formula neutralised.
+/// The compliance report as CSV (see `CSV`: a byte-order mark, CRLF, formulas neutralised), with
+/// UK dates. Cells go straight from the row's values to bytes: this is the register's largest
+/// export, a line per assignment of every recommendation.
 public struct CSVComplianceWriter: ComplianceWriter {
     public init() {}
 
-    public mutating func begin() -> String {
-        "\u{FEFF}" + line(ComplianceReport.columns.map(\.1))
+    public mutating func begin(into out: inout [UInt8]) {
+        out.append(contentsOf: CSV.byteOrderMark)
+        CSV.appendLine(ComplianceReport.columns.map(\.1), to: &out)
     }
 
-    public mutating func row(_ row: ComplianceRow) -> String {
-        line(ComplianceReport.cells(row, date: ComplianceReport.ukDate, time: ComplianceReport.utc))
+    public mutating func row(_ r: ComplianceRow, into out: inout [UInt8]) {
+        func text(_ value: String?) {
+            if let value { CSV.appendCell(value, to: &out) }
+            out.append(CSV.comma)
+        }
+        func date(_ value: Day?) {
+            if let value { CSV.appendUKDate(value, to: &out) }
+            out.append(CSV.comma)
+        }
+        // In the order of `ComplianceReport.columns`.
+        text(r.reviewReference)
+        text(r.reviewTitle)
+        text(r.reviewKind.rawValue)
+        text(r.recommendationNumber)
+        text(r.recommendationText)
+        text(r.scope.rawValue)
+        text(r.recommendationStatus.rawValue)
+        text(r.partner)
+        text(r.role?.rawValue)
+        text(r.leadOfficer)
+        text(r.action)
+        date(r.originalDueDate)
+        date(r.currentDueDate)
+        text(r.status?.rawValue)
+        CSV.appendInteger(r.overdueDays, to: &out)
+        out.append(CSV.comma)
+        text(r.latestEvidenceKind?.rawValue)
+        text(r.latestEvidenceVerdict?.rawValue)
+        date(r.latestEvidenceDate)
+        if let received = r.latestEvidenceReceivedAt { CSV.appendUTC(received, to: &out) }
+        out.append(CSV.comma)
+        if !r.latestEvidenceSHA256.isEmpty { CSV.appendCell(r.latestEvidenceSHA256.joined(separator: " "), to: &out) }
+        out.append(CSV.comma)
+        date(r.assuredOn)
+        date(r.closedOn)
+        date(r.latestUpdateDate)
+        text(r.latestUpdateRAG?.word)
+        text(r.latestUpdateText)
+        text(r.delayReason)
+        if let expected = r.delayExpectedDate { CSV.appendUKDate(expected, to: &out) }
+        out.append(contentsOf: CSV.lineEnd)
     }
 
-    public mutating func end() -> String { "" }
-
-    private func line(_ cells: [String]) -> String {
-        cells.map(Self.cell).joined(separator: ",") + "\r\n"
-    }
+    public mutating func end(into out: inout [UInt8]) {}
 
     /// A cell, neutralised against formula injection and quoted when it needs to be.
-    public static func cell(_ raw: String) -> String {
-        var text = raw
-        // Spreadsheets run a cell that starts with = + - @ (or a tab or carriage return before one) as a formula.
-        if let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) {
-            text = "'" + text
-        }
-        if text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) || text.hasPrefix(" ") || text.hasSuffix(" ") {
-            return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
-        return text
-    }
+    public static func cell(_ raw: String) -> String { CSV.cell(raw) }
 }
 
 /// `{"as_at": …, "generated_at": …, "rows": [ … ]}`, written a row at a time.
@@ -146,16 +162,16 @@ public struct JSONComplianceWriter: ComplianceWriter {
 
     public init(heading: ReportHeading) { self.heading = heading }
 
-    public mutating func begin() -> String {
+    public mutating func begin(into out: inout [UInt8]) {
         let asAt = heading.asAt.map { "\"\($0)\"" } ?? "null"
-        return #"{"as_at":\#(asAt),"generated_at":"\#(ComplianceReport.utc(heading.generatedAt))","rows":["#
+        out.append(contentsOf: #"{"as_at":\#(asAt),"generated_at":"\#(ComplianceReport.utc(heading.generatedAt))","rows":["#.utf8)
     }
 
-    public mutating func row(_ row: ComplianceRow) -> String {
-        let json = (try? encoder.encode(row)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        defer { first = false }
-        return (first ? "\n" : ",\n") + json
+    public mutating func row(_ row: ComplianceRow, into out: inout [UInt8]) {
+        out.append(contentsOf: (first ? "\n" : ",\n").utf8)
+        out.append(contentsOf: (try? encoder.encode(row)) ?? Data("{}".utf8))
+        first = false
     }
 
-    public mutating func end() -> String { "\n]}\n" }
+    public mutating func end(into out: inout [UInt8]) { out.append(contentsOf: "\n]}\n".utf8) }
 }

@@ -25,15 +25,14 @@ public struct ComplianceSnapshot: Sendable {
     /// Reads the report's rows into a new private file.
     public static func take(_ store: ReportStore, filter: ReportFilter, asAt: AsAt?, today: Day) async throws -> ComplianceSnapshot {
         let folder = try TemporaryFolder()
-        let file = folder.url.appendingPathComponent("rows.jsonl")
+        let file = folder.url.appendingPathComponent("rows")
         let handle = try TemporaryFolder.privateFile(file)
         defer { try? handle.close() }
-        let encoder = JSONEncoder()
-        var pending = Data()
+        var pending: [UInt8] = []
+        pending.reserveCapacity(Self.chunkSize + 8 * 1024)
         var rows = 0
         try await store.compliance(filter, asAt: asAt, today: today) { row in
-            pending.append(try encoder.encode(row))
-            pending.append(Self.newline)
+            SnapshotRecord.append(row, to: &pending)
             rows += 1
             if pending.count >= Self.chunkSize {
                 try handle.write(contentsOf: pending)
@@ -48,22 +47,32 @@ public struct ComplianceSnapshot: Sendable {
     public func replay(_ row: (ComplianceRow) async throws -> Void) async throws {
         let handle = try FileHandle(forReadingFrom: file)
         defer { try? handle.close() }
-        let decoder = JSONDecoder()
-        var buffer = Data()
-        while let data = try handle.read(upToCount: Self.chunkSize), !data.isEmpty {
-            buffer.append(data)
-            var start = buffer.startIndex
-            while let end = buffer[start...].firstIndex(of: Self.newline) {
-                try await row(try decoder.decode(ComplianceRow.self, from: buffer[start..<end]))
-                start = buffer.index(after: end)
+        var buffer: [UInt8] = []
+        var ended = false
+        while !ended {
+            if let data = try handle.read(upToCount: Self.chunkSize), !data.isEmpty {
+                buffer.append(contentsOf: data)
+            } else {
+                ended = true
             }
-            buffer.removeSubrange(buffer.startIndex..<start)
+            // Every whole record in the buffer, then keep the part of the next one.
+            var rows: [ComplianceRow] = []
+            let used = try buffer.withUnsafeBytes { bytes in
+                var start = 0
+                while let length = SnapshotRecord.length(in: bytes, at: start), bytes.count - start - 4 >= length {
+                    rows.append(try SnapshotRecord.read(UnsafeRawBufferPointer(rebasing: bytes[start + 4..<start + 4 + length])))
+                    start += 4 + length
+                }
+                return start
+            }
+            buffer.removeSubrange(0..<used)
+            for r in rows { try await row(r) }
         }
+        guard buffer.isEmpty else { throw SnapshotRecord.Damaged() }
     }
 
     /// Removes the file now, rather than when the last reference goes.
     public func discard() { folder.remove() }
 
     static let chunkSize = 64 * 1024
-    static let newline = UInt8(ascii: "\n")
 }

@@ -99,15 +99,20 @@ public struct EvidencePack: Sendable {
         var csvHash = SHA256()
         var csvSize: Int64 = 0
         var writer = ComplianceReport.writer(.csv, heading: ReportHeading(asAt: asAt?.day, generatedAt: generatedAt, filters: []))
-        func emit(_ text: String) throws {
-            let data = Data(text.utf8)
-            csvHash.update(data: data)
-            csvSize += Int64(data.count)
-            try csv.write(contentsOf: data)
+        var pending: [UInt8] = []
+        func emit() throws {
+            csvHash.update(data: pending)
+            csvSize += Int64(pending.count)
+            try csv.write(contentsOf: pending)
+            pending.removeAll(keepingCapacity: true)
         }
-        try emit(writer.begin())
-        try await reports.compliance(ReportFilter(reviewID: review.id), asAt: asAt, today: today) { row in try emit(writer.row(row)) }
-        try emit(writer.end())
+        writer.begin(into: &pending)
+        try await reports.compliance(ReportFilter(reviewID: review.id), asAt: asAt, today: today) { row in
+            writer.row(row, into: &pending)
+            if pending.count >= 64 * 1024 { try emit() }
+        }
+        writer.end(into: &pending)
+        try emit()
         try csv.close()
         entries.append(Manifest.Entry(path: "compliance.csv", sha256: Self.hex(csvHash.finalize()), sizeBytes: csvSize, mediaType: "text/csv; charset=utf-8"))
 

@@ -382,3 +382,10 @@ extension ComplianceReport {
         return "\(longDate(day)) at \(hour):\(String(format: "%02d", m))\(h < 12 ? "am" : "pm")"
     }
 }
+
+extension HTMLComplianceWriter {
+    // The document is built as text, piece by piece; each piece goes out as its UTF-8 bytes.
+    public mutating func begin(into out: inout [UInt8]) { out.append(contentsOf: begin().utf8) }
+    public mutating func row(_ row: ComplianceRow, into out: inout [UInt8]) { out.append(contentsOf: self.row(row).utf8) }
+    public mutating func end(into out: inout [UInt8]) { out.append(contentsOf: end().utf8) }
+}

@@ -11,19 +11,15 @@ public enum RequestsCSV {
 
     /// The whole file for `requests`.
     public static func write(_ requests: [InformationRequest]) -> String {
-        var out = "\u{FEFF}" + line(columns)
+        var lines = [columns]
         for r in requests {
-            out += line([
+            lines.append([
                 r.partnerName, r.details.kind.rawValue, r.about ?? "", r.details.question, r.details.onBehalfOf ?? "",
                 ComplianceReport.ukDate(r.details.dueDate), r.status.rawValue, r.overdue ? "yes" : "no", r.askedBy,
                 ComplianceReport.utc(r.createdAt), String(r.answers.count), r.answers.last.map { ComplianceReport.utc($0.receivedAt) } ?? "",
                 r.withdrawnReason ?? "",
             ])
         }
-        return out
-    }
-
-    private static func line(_ cells: [String]) -> String {
-        cells.map(CSVComplianceWriter.cell).joined(separator: ",") + "\r\n"
+        return CSV.file(lines)
     }
 }

@@ -56,7 +56,7 @@ public enum PeriodReportWriter {
                 ])
             }
         }
-        return "\u{FEFF}" + lines.map { $0.map(CSVComplianceWriter.cell).joined(separator: ",") + "\r\n" }.joined()
+        return CSV.file(lines)
     }
 
     /// The printable report: what it covers, the headline figures, then source by source and

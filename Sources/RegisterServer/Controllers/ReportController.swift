@@ -60,7 +60,7 @@ struct ReportController {
         }
         if format == .html { headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'unsafe-inline'" }
         let body = ResponseBody { writer in
-            try await export.write { piece in try await writer.write(ByteBuffer(string: piece)) }
+            try await export.write { piece in try await writer.write(ByteBuffer(bytes: piece)) }
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: headers, body: body)

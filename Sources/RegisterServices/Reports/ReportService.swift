@@ -214,12 +214,12 @@ public struct ComplianceExport: Sendable {
     /// Lines in the report.
     public var rows: Int { snapshot.rows }
 
-    /// Writes the report, handing `emit` pieces of about 64 KiB (constant memory whatever the
-    /// register's size), then removes the snapshot. Touches no database.
+    /// Writes the report, handing `emit` pieces of about 64 KiB of UTF-8 (constant memory whatever
+    /// the register's size), then removes the snapshot. Touches no database.
     ///
     /// The printable report puts its totals first: they are counted in a first pass over the
     /// snapshot (a few counters, nothing kept), so they agree with the rows listed.
-    public func write(_ emit: (String) async throws -> Void) async throws {
+    public func write(_ emit: ([UInt8]) async throws -> Void) async throws {
         defer { snapshot.discard() }
         var report: any ComplianceWriter
         if format == .html {
@@ -229,15 +229,18 @@ public struct ComplianceExport: Sendable {
         } else {
             report = ComplianceReport.writer(format, heading: heading)
         }
-        var pending = report.begin()
+        let piece = 64 * 1024
+        var pending: [UInt8] = []
+        pending.reserveCapacity(piece + 8 * 1024)
+        report.begin(into: &pending)
         try await snapshot.replay { row in
-            pending += report.row(row)
-            if pending.utf8.count >= 64 * 1024 {
+            report.row(row, into: &pending)
+            if pending.count >= piece {
                 try await emit(pending)
-                pending = ""
+                pending.removeAll(keepingCapacity: true)
             }
         }
-        pending += report.end()
+        report.end(into: &pending)
         try await emit(pending)
     }
 }
