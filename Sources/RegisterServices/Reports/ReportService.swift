@@ -95,7 +95,9 @@ public struct ReportService: Sendable {
         let today = clock.today()
         var heading = ReportHeading(asAt: asAt?.day, generatedAt: clock.now(), filters: filters.described)
         if format == .html { heading.filters = await names.describe(filters, reports: store, asAt: asAt) }
-        let snapshot = try await ComplianceSnapshot.take(store, filter: filter, asAt: asAt, today: today)
+        let snapshot = format == .html
+            ? try await ComplianceSnapshot.take(store, filter: filter, asAt: asAt, today: today)
+            : try await ComplianceSnapshot.written(store, filter: filter, asAt: asAt, today: today, writer: ComplianceReport.writer(format, heading: heading))
         try await ExportRecord(.compliance, format: format.rawValue, via: via, filters: filters.described, asAt: asAt?.day, rows: snapshot.rows)
             .record(in: audit, context: actor.write)
         return ComplianceExport(
@@ -217,18 +219,18 @@ public struct ComplianceExport: Sendable {
     /// Writes the report, handing `emit` pieces of about 64 KiB of UTF-8 (constant memory whatever
     /// the register's size), then removes the snapshot. Touches no database.
     ///
+    /// CSV and JSON were written into the snapshot as the rows arrived, and are sent as they are.
     /// The printable report puts its totals first: they are counted in a first pass over the
-    /// snapshot (a few counters, nothing kept), so they agree with the rows listed.
+    /// snapshot's rows (a few counters, nothing kept), so they agree with the rows listed.
     public func write(_ emit: ([UInt8]) async throws -> Void) async throws {
         defer { snapshot.discard() }
-        var report: any ComplianceWriter
-        if format == .html {
-            var totals = ComplianceTotals()
-            try await snapshot.replay { totals.add($0) }
-            report = HTMLComplianceWriter(heading: heading, totals: totals)
-        } else {
-            report = ComplianceReport.writer(format, heading: heading)
+        if snapshot.isWritten {
+            try await snapshot.send(emit)
+            return
         }
+        var totals = ComplianceTotals()
+        try await snapshot.replay { totals.add($0) }
+        var report = HTMLComplianceWriter(heading: heading, totals: totals)
         let piece = 64 * 1024
         var pending: [UInt8] = []
         pending.reserveCapacity(piece + 8 * 1024)

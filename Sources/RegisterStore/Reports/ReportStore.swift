@@ -70,28 +70,20 @@ public struct ReportStore: Sendable {
                   AND (\(f.overdue)::boolean IS NULL OR \(f.overdue) = (l.overdue_days > 0))
                 ORDER BY l.reference, NULLIF(substring(l.number FROM '^[0-9]+'), '')::int NULLS LAST, l.number, l.partner NULLS FIRST
                 """, logger: database.logger)
-            // Decoded by position, in the SELECT list's order: the report's largest export is
-            // 400,000 rows, and looking each column up by name cost as much as writing the CSV.
-            for try await (
-                reference, title, kind, number, text, scope, recommendationStatus, partner, role, leadOfficer, action, originalDueDate,
-                dueDate, status, overdueDays, evidenceKind, evidenceVerdict, evidenceDate, evidenceReceivedAt, evidenceSHA256, assuredOn,
-                closedOn, updateDate, updateRAG, updateText, delayReason, delayExpectedDate
-            ) in rows.decode(
-                (
-                    String, String, ReviewKind, String, String, Scope, RecommendationStatus, String?, AssignmentRole?, String?, String?, Day?,
-                    Day?, AssignmentStatus?, Int, EvidenceKind?, Verdict?, Day?, Date?, [String], Day?, Day?, Day?, RAGRating?, String?,
-                    String?, Day?
-                ).self)
-            {
+            // Read in the SELECT list's order: the report's largest export is 400,000 rows, and
+            // looking each column up by its name cost as much as writing the CSV.
+            for try await raw in rows {
+                var c = CellsInOrder(raw)
                 try await row(
                     ComplianceRow(
-                        reviewReference: reference, reviewTitle: title, reviewKind: kind, recommendationNumber: number, recommendationText: text,
-                        scope: scope, recommendationStatus: recommendationStatus, partner: partner, role: role, leadOfficer: leadOfficer,
-                        action: action, originalDueDate: originalDueDate, currentDueDate: dueDate, status: status, overdueDays: overdueDays,
-                        latestEvidenceKind: evidenceKind, latestEvidenceVerdict: evidenceVerdict, latestEvidenceDate: evidenceDate,
-                        latestEvidenceReceivedAt: evidenceReceivedAt, latestEvidenceSHA256: evidenceSHA256, assuredOn: assuredOn, closedOn: closedOn,
-                        latestUpdateDate: updateDate, latestUpdateRAG: updateRAG, latestUpdateText: updateText, delayReason: delayReason,
-                        delayExpectedDate: delayExpectedDate))
+                        reviewReference: try c.next(), reviewTitle: try c.next(), reviewKind: try c.next(), recommendationNumber: try c.next(),
+                        recommendationText: try c.next(), scope: try c.next(), recommendationStatus: try c.next(), partner: try c.next(),
+                        role: try c.next(), leadOfficer: try c.next(), action: try c.next(), originalDueDate: try c.next(),
+                        currentDueDate: try c.next(), status: try c.next(), overdueDays: try c.next(), latestEvidenceKind: try c.next(),
+                        latestEvidenceVerdict: try c.next(), latestEvidenceDate: try c.next(), latestEvidenceReceivedAt: try c.next(),
+                        latestEvidenceSHA256: try c.next(), assuredOn: try c.next(), closedOn: try c.next(), latestUpdateDate: try c.next(),
+                        latestUpdateRAG: try c.next(), latestUpdateText: try c.next(), delayReason: try c.next(),
+                        delayExpectedDate: try c.next()))
             }
         }
     }
