@@ -196,7 +196,7 @@ struct TrackerImportTests {
             #expect(try await Self.count(api, "register.progress_updates") == 5)
             #expect(try await Self.count(api, "register.due_date_revisions") == 1)
             #expect(try await Self.strings(api, "SELECT name FROM register.partners WHERE name = 'Coventry Youth Club'") == ["Coventry Youth Club"])
-            let trail = try await Self.count(api, "audit.events")
+            let trail = try #require(Int(try await Self.strings(api, "SELECT seq::text FROM audit.current_head()").first ?? ""))
 
             let again = try await services.imports.importTracker(
                 ImportRequest(fileName: "messy-tracker.xlsx", bytes: xlsx, dryRun: false), by: coordinator)
@@ -205,7 +205,7 @@ struct TrackerImportTests {
             let asCSV = try await services.imports.importTracker(
                 ImportRequest(fileName: "messy-tracker.csv", bytes: try Self.fixture("messy-tracker.csv"), dryRun: false), by: coordinator)
             #expect(asCSV.plan.rows.allSatisfy { $0.outcome == .unchanged }, "\(asCSV.plan.rows)")
-            #expect(try await Self.count(api, "audit.events") == trail)
+            #expect(try await Self.strings(api, "SELECT seq::text FROM audit.current_head()") == [String(trail)], "no event was added")
             #expect(try await Self.count(api, "register.imports") == 1)
 
             // A changed file updates what changed, and only that.

@@ -259,7 +259,7 @@ public struct ImportPlanner {
                     }
                     said.append("new action for \(agency ?? "")" + (complete ? ", closed without evidence" : rag.map { ", \($0.word.lowercased())" } ?? ""))
                 }
-            } else {
+            } else if value(.targetDate, row) == nil, value(.revisedDate, row) == nil {
                 problem(.targetDate, "the action has no target date")
             }
             if rowProblems.isEmpty {
