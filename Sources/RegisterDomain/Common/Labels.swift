@@ -83,6 +83,7 @@ extension AssignmentStatus: Labelled {
         case .evidenceSubmitted: "Evidence submitted"
         case .returned: "Returned"
         case .accepted: "Accepted"
+        case .closedWithoutEvidence: "Closed without evidence"
         }
     }
 }

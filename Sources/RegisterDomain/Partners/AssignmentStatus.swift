@@ -9,6 +9,9 @@ public enum AssignmentStatus: String, Lifecycle {
     case evidenceSubmitted = "evidence_submitted"
     case returned
     case accepted
+    /// Brought in from a tracker that recorded the work complete, with no evidence the register has
+    /// checked (issue 14): done with, never assured. Evidence may still follow.
+    case closedWithoutEvidence = "closed_without_evidence"
 
     public static let vocabularyName = "assignment status"
     public static let entityName = "assignment"
@@ -20,12 +23,13 @@ public enum AssignmentStatus: String, Lifecycle {
         case .evidenceSubmitted: [.accepted, .returned]
         case .returned: [.inProgress, .evidenceSubmitted]
         case .accepted: [.inProgress, .evidenceSubmitted]
+        case .closedWithoutEvidence: [.inProgress, .evidenceSubmitted]
         }
     }
 
     public func needsReason(to target: AssignmentStatus) -> Bool {
         switch (self, target) {
-        case (_, .returned), (.accepted, .inProgress): true
+        case (_, .returned), (.accepted, .inProgress), (.closedWithoutEvidence, .inProgress): true
         default: false
         }
     }
@@ -33,8 +37,8 @@ public enum AssignmentStatus: String, Lifecycle {
     /// Moves a person may ask for directly; the others happen through evidence and verdicts.
     public static let requestable: [AssignmentStatus] = [.inProgress]
 
-    /// Done with: an accepted assignment is never overdue.
-    public var isClosed: Bool { self == .accepted }
+    /// Done with: an accepted assignment, or one imported as closed without evidence, is never overdue.
+    public var isClosed: Bool { self == .accepted || self == .closedWithoutEvidence }
 
     /// The status after a piece of evidence is decided: still submitted while other evidence waits.
     public static func afterVerdict(_ verdict: Verdict, otherPending: Bool) -> AssignmentStatus {

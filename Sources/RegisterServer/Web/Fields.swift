@@ -123,6 +123,7 @@ enum Tag {
         case .evidenceSubmitted: return values(status.label, colour: "yellow")
         case .returned: return values(status.label, colour: "orange")
         case .accepted: return values(status.label, colour: "green")
+        case .closedWithoutEvidence: return values(status.label, colour: "orange")
         }
     }
 

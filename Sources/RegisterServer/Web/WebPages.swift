@@ -34,6 +34,7 @@ struct WebPages {
         AuditPages(kit: kit).addRoutes(to: pages)
         LearningPages(kit: kit).addRoutes(to: pages)
         MonitoringPages(kit: kit).addRoutes(to: pages)
+        ImportPages(kit: kit).addRoutes(to: pages)
     }
 
     /// The HTML page for an error: the same status the API would answer, in words.

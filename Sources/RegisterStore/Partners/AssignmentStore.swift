@@ -94,17 +94,44 @@ public struct AssignmentStore: Sendable {
             }
             let id = UUID.v7()
             do {
-                try await c.run(
-                    """
-                    INSERT INTO register.assignments (id, recommendation_id, partner_id, role, action, lead_officer, due_date, original_due_date, assigned_by)
-                    VALUES (\(id), \(recommendationID), \(d.partnerID), \(d.role.rawValue), \(d.action), \(d.leadOfficer), \(d.dueDate), \(d.dueDate),
-                            \(context.actor.auditName))
-                    """, logger: context.logger)
+                try await Self.insert(id, for: recommendationID, d, originalDueDate: d.dueDate, status: .assigned, by: context.actor, on: c, logger: context.logger)
             } catch let error as PSQLError where error.serverInfo?[.constraintName] == "assignments_one_per_partner" {
                 throw DomainError.conflict("This partner already has an assignment for this recommendation; edit that one instead.")
             }
             return try await Self.fetch(id, today: today, on: c, logger: context.logger)!
         }
+    }
+
+    /// Inserts a validated assignment in the caller's transaction; `status` is `assigned` but for an import.
+    static func insert(
+        _ id: UUID, for recommendationID: UUID, _ d: AssignmentDetails, originalDueDate: Day, status: AssignmentStatus, by actor: Principal,
+        on c: PostgresConnection, logger: Logger
+    ) async throws {
+        try await c.run(
+            """
+            INSERT INTO register.assignments (id, recommendation_id, partner_id, role, action, lead_officer, due_date, original_due_date, assigned_by, status)
+            VALUES (\(id), \(recommendationID), \(d.partnerID), \(d.role.rawValue), \(d.action), \(d.leadOfficer), \(d.dueDate), \(originalDueDate),
+                    \(actor.auditName), \(status.rawValue))
+            """, logger: logger)
+    }
+
+    /// Records a change of due date with its reason, in the caller's transaction.
+    static func recordRevision(of id: UUID, from: Day, to: Day, reason: String?, by actor: Principal, on c: PostgresConnection, logger: Logger) async throws {
+        try await c.run(
+            """
+            INSERT INTO register.due_date_revisions (id, assignment_id, from_date, to_date, reason, actor)
+            VALUES (\(UUID.v7()), \(id), \(from), \(to), \(reason?.trimmingCharacters(in: .whitespacesAndNewlines)), \(actor.auditName))
+            """, logger: logger)
+    }
+
+    /// Inserts a validated progress update in the caller's transaction.
+    static func insertUpdate(_ updateID: UUID, to id: UUID, _ update: NewProgressUpdate, today: Day, by actor: Principal, on c: PostgresConnection, logger: Logger) async throws {
+        try await c.run(
+            """
+            INSERT INTO register.progress_updates (id, assignment_id, happened_on, text, rag, forecast_date, rag_reason, author_id, actor)
+            VALUES (\(updateID), \(id), \(update.happenedOn ?? today), \(update.text), \(update.rag?.rawValue), \(update.forecastDate),
+                    \(update.ragReason?.trimmingCharacters(in: .whitespacesAndNewlines)), \(actor.userID), \(actor.auditName))
+            """, logger: logger)
     }
 
     public func get(_ id: UUID, today: Day) async throws -> Assignment {
@@ -147,12 +174,8 @@ public struct AssignmentStore: Sendable {
             if current.version != expectedVersion { throw DomainError.versionMismatch(current: current.version) }
             try d.validateChange(from: current.details)
             if d.dueDate != current.details.dueDate {
-                try await c.run(
-                    """
-                    INSERT INTO register.due_date_revisions (id, assignment_id, from_date, to_date, reason, actor)
-                    VALUES (\(UUID.v7()), \(id), \(current.details.dueDate), \(d.dueDate),
-                            \(d.dueDateReason?.trimmingCharacters(in: .whitespacesAndNewlines)), \(context.actor.auditName))
-                    """, logger: context.logger)
+                try await Self.recordRevision(
+                    of: id, from: current.details.dueDate, to: d.dueDate, reason: d.dueDateReason, by: context.actor, on: c, logger: context.logger)
             }
             try await c.run(
                 """
@@ -184,7 +207,7 @@ public struct AssignmentStore: Sendable {
             if let on = request.on, on > today {
                 throw ValidationError(field: "on", message: "on (\(on)) is in the future; give the day it happened")
             }
-            if current.state.status == .accepted, context.actor.role == .partner {
+            if current.state.status.isClosed, request.to == .inProgress, context.actor.role == .partner {
                 throw DomainError.forbidden("only the partnership's coordinator can reopen accepted work")
             }
             try await Self.setStatus(id, request.to, connection: c, logger: context.logger)
@@ -207,12 +230,7 @@ public struct AssignmentStore: Sendable {
             guard let current = try await Self.fetch(id, today: today, on: c, logger: context.logger, lock: true), Self.stillHeld(current, by: context.actor)
             else { throw DomainError.notFound("assignment") }
             let updateID = UUID.v7()
-            try await c.run(
-                """
-                INSERT INTO register.progress_updates (id, assignment_id, happened_on, text, rag, forecast_date, rag_reason, author_id, actor)
-                VALUES (\(updateID), \(id), \(update.happenedOn ?? today), \(update.text), \(update.rag?.rawValue), \(update.forecastDate),
-                        \(update.ragReason?.trimmingCharacters(in: .whitespacesAndNewlines)), \(context.actor.userID), \(context.actor.auditName))
-                """, logger: context.logger)
+            try await Self.insertUpdate(updateID, to: id, update, today: today, by: context.actor, on: c, logger: context.logger)
             let created = try await Self.updates(where: "u.id = \(updateID)", on: c, logger: context.logger)[0]
             if [.assigned, .returned].contains(current.state.status) {
                 try await Self.setStatus(id, .inProgress, connection: c, logger: context.logger)
@@ -273,8 +291,8 @@ public struct AssignmentStore: Sendable {
             guard let current = try await Self.fetch(id, today: today, on: c, logger: context.logger, lock: true), Self.stillHeld(current, by: context.actor)
             else { throw DomainError.notFound("assignment") }
             if current.version != expectedVersion { throw DomainError.versionMismatch(current: current.version) }
-            if current.state.status == .accepted {
-                throw DomainError.conflict("This work is accepted: it is done, so it cannot be delayed. Reopen it first if it is not.")
+            if current.state.status.isClosed {
+                throw DomainError.conflict("This work is \(current.state.status == .accepted ? "accepted" : "closed"): it is done, so it cannot be delayed. Reopen it first if it is not.")
             }
             try await c.run(
                 """
@@ -383,7 +401,7 @@ public struct AssignmentStore: Sendable {
 
     /// Accepted work is done, so a delay marked on it ends there (the database refuses a delayed accepted row).
     static func setStatus(_ id: UUID, _ status: AssignmentStatus, connection c: PostgresConnection, logger: Logger) async throws {
-        let done = status == .accepted
+        let done = status.isClosed
         try await c.run(
             """
             UPDATE register.assignments SET status = \(status.rawValue), version = version + 1, updated_at = now(),

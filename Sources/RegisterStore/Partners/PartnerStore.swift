@@ -21,16 +21,22 @@ public struct PartnerStore: Sendable {
     public func create(_ details: PartnerDetails, context: WriteContext) async throws -> Partner {
         try details.validate()
         return try await database.write(context) { c in
+            try await Self.insert(details, id: UUID.v7(), on: c, logger: context.logger)
+        }
+    }
+
+    /// Inserts a validated partner in the caller's transaction.
+    @discardableResult
+    static func insert(_ details: PartnerDetails, id: UUID, on c: PostgresConnection, logger: Logger) async throws -> Partner {
             try await Rows.first(
                 c.query(
                     """
                     INSERT INTO register.partners (id, name, sector, active, kind, board_id, remit)
                     VALUES (
-                        \(UUID.v7()), \(details.name.trimmingCharacters(in: .whitespaces)), \(details.sector.rawValue), \(details.active ?? true),
+                        \(id), \(details.name.trimmingCharacters(in: .whitespaces)), \(details.sector.rawValue), \(details.active ?? true),
                         \(details.kind.rawValue), \(details.boardID), \(details.remit))
                     RETURNING \(unescaped: Self.columns)
-                    """, logger: context.logger), Self.partner)!
-        }
+                    """, logger: logger), Self.partner)!
     }
 
     /// A partner within `reach` (a partner user sees only their own organisation).

@@ -89,16 +89,21 @@ public struct RecommendationStore: Sendable {
             ) { try $0.get("id", as: UUID.self) }
             guard review != nil else { throw DomainError.notFound("review") }
             let id = UUID.v7()
-            try await c.run(
-                """
-                INSERT INTO register.recommendations (id, review_id, number, text, scope, addressee, target_date)
-                VALUES (\(id), \(reviewID), \(d.number), \(d.text), \(d.scope.rawValue), \(d.addressee), \(d.targetDate))
-                """, logger: context.logger)
-            try await Self.linkFindings(id, reviewID: reviewID, d.findingIDs ?? [], on: c, logger: context.logger)
+            try await Self.insert(id, in: reviewID, d, on: c, logger: context.logger)
             return RecordedRecommendation(
                 recommendation: try await Self.fetch(id, today: today, on: c, logger: context.logger)!,
                 similarEarlier: try await LearningStore.alike(to: id, on: c, logger: context.logger))
         }
+    }
+
+    /// Inserts a validated recommendation of an existing review, with its finding links, in the caller's transaction.
+    static func insert(_ id: UUID, in reviewID: UUID, _ d: RecommendationDetails, on c: PostgresConnection, logger: Logger) async throws {
+        try await c.run(
+            """
+            INSERT INTO register.recommendations (id, review_id, number, text, scope, addressee, target_date)
+            VALUES (\(id), \(reviewID), \(d.number), \(d.text), \(d.scope.rawValue), \(d.addressee), \(d.targetDate))
+            """, logger: logger)
+        try await Self.linkFindings(id, reviewID: reviewID, d.findingIDs ?? [], on: c, logger: logger)
     }
 
     /// A recommendation as it is now, or as it stood at `asAt` (rebuilt from the audit trail). Its

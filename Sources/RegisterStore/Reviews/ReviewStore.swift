@@ -72,6 +72,13 @@ public struct ReviewStore: Sendable {
     public func create(_ d: ReviewDetails, context: WriteContext) async throws -> Review {
         try d.validate()
         return try await database.write(context) { c in
+            try await Self.insert(d, id: UUID.v7(), on: c, logger: context.logger)
+        }
+    }
+
+    /// Inserts a validated review in the caller's transaction (recording one, or importing a tracker).
+    @discardableResult
+    static func insert(_ d: ReviewDetails, id: UUID, on c: PostgresConnection, logger: Logger) async throws -> Review {
             try await Rows.first(
                 c.query(
                     """
@@ -80,14 +87,13 @@ public struct ReviewStore: Sendable {
                         rapid_review_due_on, rapid_review_completed_on, decision_on, published_on, publication_url, closed_on,
                         lead_reviewer, parent_review_id, publication_delay_reason, publication_expected_on, taken_down_on, status)
                     VALUES (
-                        \(UUID.v7()), \(d.reference), \(d.title), \(d.kind.rawValue), \(d.boardID), \(d.regime.rawValue), \(d.subjects),
+                        \(id), \(d.reference), \(d.title), \(d.kind.rawValue), \(d.boardID), \(d.regime.rawValue), \(d.subjects),
                         \(d.summary), \(d.themes ?? []), \(d.incidentKnownOn), \(d.notifiedOn), \(d.rapidReviewDueOn),
                         \(d.rapidReviewCompletedOn), \(d.decisionOn), \(d.publishedOn), \(d.publicationURL), \(d.closedOn),
                         \(d.leadReviewer), \(d.parentReviewID), \(d.publicationDelayReason), \(d.publicationExpectedOn), \(d.takenDownOn),
                         \(ReviewStatus.initial(for: d.kind).rawValue))
                     RETURNING \(unescaped: Self.columns)
-                    """, logger: context.logger), Self.review)!
-        }
+                    """, logger: logger), Self.review)!
     }
 
     /// A review as it is now, or as it stood at `asAt` (rebuilt from the audit trail).

@@ -78,9 +78,9 @@ struct PartnerPages {
         let returnedEvidence = try await services.evidence.list(EvidenceFilter(verdict: .returned), page: PageRequest(limit: 200), by: actor).items
         let latestReturn = Dictionary(grouping: returnedEvidence, by: \.assignmentID).compactMapValues { $0.max { ($0.decidedAt ?? .distantPast) < ($1.decidedAt ?? .distantPast) } }
         let toResubmit = work.filter { $0.state.status == .returned }
-        let open = work.filter { $0.state.status != .returned && $0.state.status != .accepted }
+        let open = work.filter { $0.state.status != .returned && !$0.state.status.isClosed }
             .sorted { ($0.state.overdue ? 0 : 1, $0.details.dueDate) < ($1.state.overdue ? 0 : 1, $1.details.dueDate) }
-        let done = work.filter { $0.state.status == .accepted }
+        let done = work.filter { $0.state.status.isClosed }
         let requested = try await services.requests.list(InformationRequestFilter(status: .open), page: PageRequest(limit: 200), by: actor).items
             .sorted { $0.details.dueDate < $1.details.dueDate }
         func row(_ a: Assignment) -> [String: Any] {
@@ -171,7 +171,7 @@ struct PartnerPages {
             "delay": assignment.state.delay.map { d -> Any in
                 ["tag": Tag.delay(d), "reason": d.reason, "when": UKDate.time(d.recordedAt)] as [String: Any]
             } ?? false,
-            "mayDelay": mayReport && assignment.state.status != .accepted, "version": assignment.version,
+            "mayDelay": mayReport && !assignment.state.status.isClosed, "version": assignment.version,
             "delayForm": FormView(fields: delayFields, errors: errors).values,
             "maySubmit": maySubmit, "evidenceForm": FormView(fields: evidenceFields, errors: errors).values,
             "filesError": errors.first { $0.field == "files" }?.message ?? "",
