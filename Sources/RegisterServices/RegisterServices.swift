@@ -28,6 +28,7 @@ public struct RegisterServices: Sendable {
     public let monitoring: MonitoringService
     public let requests: InformationRequestService
     public let documents: ReviewDocumentService
+    public let reminders: ReminderService
 
     public init(registry: Registry, configuration: AppConfiguration, clock: RegisterClock = .system) {
         self.registry = registry
@@ -61,6 +62,9 @@ public struct RegisterServices: Sendable {
             store: registry.informationRequests, audit: registry.audit, access: access, clock: clock, uploadPace: configuration.uploadPace)
         self.documents = ReviewDocumentService(
             store: registry.reviewDocuments, audit: registry.audit, access: access, uploadPace: configuration.uploadPace)
+        self.reminders = ReminderService(
+            store: registry.reminders, dashboard: registry.dashboard, clocks: registry.clocks, reviews: registry.reviews, clock: clock,
+            publicURL: configuration.publicURL, retrySeconds: configuration.reminderRetrySeconds)
         self.monitoring = MonitoringService(
             store: MonitoringStore(database: registry.database), periods: PeriodStore(database: registry.database), audit: registry.audit, clock: clock)
     }

@@ -59,6 +59,7 @@ public enum DemoData {
         try await lessons(registry, write)
         try await progress(registry, write)
         try await requestsAndDocuments(registry, write, users: users)
+        try await reminders(registry, write, users: users)
         return true
     }
 
