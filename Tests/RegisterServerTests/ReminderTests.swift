@@ -29,7 +29,7 @@ struct ReminderTests {
                     .post, "/api/v1/information-requests",
                     json: #"{"partner_id":"\#(partner.uuidString.lowercased())","kind":"briefing","question":"Secret question \#(side)","due_date":"2027-03-01","review_id":"\#(world[side].review)"}"#)
                 #expect(asked.status == .created, "\(asked.text)")
-                requests[partner] = asked.json["id"] as? String
+                requests[partner] = (asked.json["id"] as? String)?.lowercased()
             }
             let services = Self.services(api, clock: clock)
 
@@ -41,8 +41,8 @@ struct ReminderTests {
             let other = try #require(digests.first { $0.email == "other-partner@example.org" })
             for (digest, mine, theirs) in [(own, world.own, world.other), (other, world.other, world.own)] {
                 let paths = digest.items.map(\.path)
-                #expect(paths.contains("/assignments/\(mine.assignment)"))
-                #expect(!paths.contains("/assignments/\(theirs.assignment)"))
+                #expect(paths.contains("/assignments/\(mine.assignment.lowercased())"))
+                #expect(!paths.contains("/assignments/\(theirs.assignment.lowercased())"))
                 #expect(digest.items.contains { $0.topic == .overdue })
                 #expect(digest.items.contains { $0.topic == .openRequest })
                 #expect(!digest.items.contains { $0.topic == .clock || $0.topic == .evidenceWaiting || $0.topic == .partnerOverdue })
