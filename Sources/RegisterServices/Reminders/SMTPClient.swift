@@ -172,12 +172,18 @@ final class SMTPReplyHandler: ChannelDuplexHandler {
     typealias OutboundOut = ByteBuffer
 
     private var waiting = CircularBuffer<EventLoopPromise<SMTPReply>>()
+    /// Replies that came before anyone waited for them (the greeting may beat the first wait).
+    private var unclaimed = CircularBuffer<SMTPReply>()
     private var pending = ByteBuffer()
     private var lines: [String] = []
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)
-        waiting.append(request.promise)
+        if let early = unclaimed.popFirst() {
+            request.promise.succeed(early)
+        } else {
+            waiting.append(request.promise)
+        }
         if let bytes = request.bytes {
             context.write(wrapOutboundOut(bytes), promise: promise)
         } else {
@@ -191,7 +197,8 @@ final class SMTPReplyHandler: ChannelDuplexHandler {
         while let newline = pending.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) {
             let length = newline - pending.readerIndex + 1
             var line = pending.readString(length: length) ?? ""
-            while line.last == "\n" || line.last == "\r" { line.removeLast() }
+            // By scalars: "\r\n" is one Character in Swift, so `line.last` would never be "\n".
+            while let last = line.unicodeScalars.last, last == "\n" || last == "\r" { line.unicodeScalars.removeLast() }
             receive(line, context: context)
         }
         if pending.readableBytes > 4096 {
@@ -210,7 +217,7 @@ final class SMTPReplyHandler: ChannelDuplexHandler {
         guard line.dropFirst(3).first != "-" else { return }
         let reply = SMTPReply(code: code, lines: lines)
         lines = []
-        waiting.popFirst()?.succeed(reply)
+        if let promise = waiting.popFirst() { promise.succeed(reply) } else { unclaimed.append(reply) }
     }
 
     private func fail(_ error: any Error, context: ChannelHandlerContext) {
