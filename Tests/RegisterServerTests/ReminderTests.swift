@@ -189,6 +189,41 @@ struct ReminderTests {
         }
     }
 
+    @Test("only one process sends at a time: a second, while the first holds the advisory lock, does nothing")
+    func oneSenderAtATime() async throws {
+        try await withAPI { api in
+            let store = api.registry.reminders
+            // The inner call leases another connection, so another session, as a second server would.
+            let inner = try await store.whileHoldingSenderLock { try await store.whileHoldingSenderLock { 1 } }
+            #expect(inner == .some(nil))
+            // Released afterwards: the next run gets it.
+            #expect(try await store.whileHoldingSenderLock { 2 } == 2)
+        }
+    }
+
+    @Test("the mail settings: STARTTLS unless the URL says otherwise, MAIL_FROM required, REMINDERS_AT in UK time")
+    func mailSettings() throws {
+        let base = ["DATABASE_URL": "postgres://u:p@localhost:5432/d"]
+        let secure = try AppConfiguration.fromEnvironment(
+            base.merging(["SMTP_URL": "smtp://user%40x:p%20w@mail.example.org", "MAIL_FROM": "register@example.org", "PUBLIC_URL": "https://r.example/"]) { $1 })
+        #expect(secure.mail?.security == .startTLS && secure.mail?.port == 587 && secure.mail?.username == "user@x" && secure.mail?.password == "p w")
+        #expect(secure.publicURL == "https://r.example")
+        let relay = try AppConfiguration.fromEnvironment(base.merging(["SMTP_URL": "smtp://localhost:25?starttls=off", "MAIL_FROM": "r@example.org"]) { $1 })
+        #expect(relay.mail?.security == MailSettings.Security.none)
+        #expect(throws: AppConfiguration.Invalid.self) {
+            try AppConfiguration.fromEnvironment(base.merging(["SMTP_URL": "smtp://mail.example.org"]) { $1 })
+        }
+        #expect(throws: AppConfiguration.Invalid.self) {
+            try AppConfiguration.fromEnvironment(base.merging(["REMINDERS_AT": "7am"]) { $1 })
+        }
+        // 07:00 in London is 06:00 UTC in summer and 07:00 UTC in winter.
+        let at = try #require(ReminderTime("07:00"))
+        let summer = at.next(after: ISO8601DateFormatter().date(from: "2026-07-01T10:00:00Z")!)
+        #expect(ISO8601DateFormatter().string(from: summer) == "2026-07-02T06:00:00Z")
+        let winter = at.next(after: ISO8601DateFormatter().date(from: "2026-12-01T05:00:00Z")!)
+        #expect(ISO8601DateFormatter().string(from: winter) == "2026-12-01T07:00:00Z")
+    }
+
     @Test("the message says as little as it can, escapes what it shows, and links to the settings page")
     func messageContents() throws {
         let item = ReminderItem(
