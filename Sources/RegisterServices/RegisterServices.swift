@@ -29,6 +29,7 @@ public struct RegisterServices: Sendable {
     public let requests: InformationRequestService
     public let documents: ReviewDocumentService
     public let imports: ImportService
+    public let reminders: ReminderService
 
     public init(registry: Registry, configuration: AppConfiguration, clock: RegisterClock = .system) {
         self.registry = registry
@@ -63,6 +64,9 @@ public struct RegisterServices: Sendable {
         self.documents = ReviewDocumentService(
             store: registry.reviewDocuments, audit: registry.audit, access: access, uploadPace: configuration.uploadPace)
         self.imports = ImportService(store: ImportStore(database: registry.database), boards: registry.boards, clock: clock)
+        self.reminders = ReminderService(
+            store: registry.reminders, dashboard: registry.dashboard, clocks: registry.clocks, reviews: registry.reviews, clock: clock,
+            publicURL: configuration.publicURL, retrySeconds: configuration.reminderRetrySeconds)
         self.monitoring = MonitoringService(
             store: MonitoringStore(database: registry.database), periods: PeriodStore(database: registry.database), audit: registry.audit, clock: clock)
     }

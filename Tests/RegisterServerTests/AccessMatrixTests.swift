@@ -75,6 +75,8 @@ struct AccessMatrixTests {
         return [
             Endpoint(method: .get, path: { _ in "/api/v1/me" }, rule: .anyone),
             Endpoint(method: .put, path: { _ in "/api/v1/me/password" }, rule: .anyone, json: "{}"),
+            Endpoint(method: .get, path: { _ in "/api/v1/me/reminders" }, rule: .anyone),
+            Endpoint(method: .put, path: { _ in "/api/v1/me/reminders" }, rule: .anyone, json: "{}"),
             Endpoint(method: .get, path: { _ in "/api/v1/tokens" }, rule: .anyone),
             Endpoint(method: .post, path: { _ in "/api/v1/tokens" }, rule: .anyone, json: "{}"),
             Endpoint(method: .get, path: { _ in "/api/v1/users" }, rule: admin),

@@ -12,19 +12,26 @@ public struct BoardDetails: Draft, Equatable {
     /// Whether a recommendation is assured only on accepted evidence of outcome or impact (the
     /// default, docs/domain.md), or on accepted evidence of any kind.
     public var assuranceNeedsOutcome: Bool?
+    /// How many days ahead a partner's reminder digest looks for actions coming due (14 unless set).
+    public var reminderDueWithinDays: Int?
 
-    public init(code: String, name: String, kind: BoardKind, area: String? = nil, active: Bool? = true, assuranceNeedsOutcome: Bool? = true) {
+    public init(
+        code: String, name: String, kind: BoardKind, area: String? = nil, active: Bool? = true, assuranceNeedsOutcome: Bool? = true,
+        reminderDueWithinDays: Int? = nil
+    ) {
         self.code = code
         self.name = name
         self.kind = kind
         self.area = area
         self.active = active
         self.assuranceNeedsOutcome = assuranceNeedsOutcome
+        self.reminderDueWithinDays = reminderDueWithinDays
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case code, name, kind, area, active
         case assuranceNeedsOutcome = "assurance_needs_outcome"
+        case reminderDueWithinDays = "reminder_due_within_days"
     }
 
     public static let fieldNames = names(CodingKeys.self)
@@ -37,6 +44,9 @@ public struct BoardDetails: Draft, Equatable {
         }
         v.text(name, field: "name", max: 200)
         v.optionalText(area, field: "area", max: 200)
+        if let days = reminderDueWithinDays, !(1...90).contains(days) {
+            v.fail("reminder_due_within_days", "reminder_due_within_days must be a whole number of days from 1 to 90")
+        }
         try v.check()
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ServiceLifecycle
 import Logging
 import PostgresNIO
 import RegisterDomain
@@ -15,10 +16,18 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger? 
         registry: Registry(database: Database(client: client, settings: configuration.database, logger: logger)), configuration: configuration,
         clock: clock)
     let router = buildRouter(services)
+    var background: [any Service] = [client]
+    if let at = configuration.remindersAt, let mail = configuration.mail {
+        do {
+            background.append(ReminderScheduler(services: services, at: at, sender: try SMTPClient(settings: mail), logger: logger))
+        } catch {
+            logger.error("reminders are off: the mail settings cannot be used", metadata: ["error": "\(error)"])
+        }
+    }
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "learning-register"),
-        services: [client],
+        services: background,
         logger: logger)
 }
 
@@ -47,6 +56,7 @@ func buildRouter(_ services: RegisterServices) -> Router<RegisterRequestContext>
     session.addRoutes(to: signedIn)
     UserController(accounts: services.accounts).addRoutes(to: signedIn)
     BoardController(boards: services.boards).addRoutes(to: signedIn)
+    ReminderController(reminders: services.reminders).addRoutes(to: signedIn)
     PartnerController(partners: services.partners).addRoutes(to: signedIn)
     ReviewController(reviews: services.reviews).addRoutes(to: signedIn)
     ClockController(reviews: services.reviews).addRoutes(to: signedIn)

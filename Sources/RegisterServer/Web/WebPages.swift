@@ -29,6 +29,7 @@ struct WebPages {
         DocumentPages(kit: kit).addRoutes(to: pages)
         AdminPages(kit: kit).addRoutes(to: pages)
         AccountPages(kit: kit).addRoutes(to: pages)
+        ReminderPages(kit: kit).addRoutes(to: pages)
         PartnerPages(kit: kit).addRoutes(to: pages)
         ReportPages(kit: kit).addRoutes(to: pages)
         AuditPages(kit: kit).addRoutes(to: pages)

@@ -25,6 +25,14 @@ public struct AppConfiguration: Sendable {
     public var auditSigningKey: Curve25519.Signing.PrivateKey?
     /// How slowly an evidence upload may arrive before it is ended (tests make it short).
     public var uploadPace: UploadPace
+    /// The register's address as people reach it (`PUBLIC_URL`, no trailing slash): links in e-mails.
+    public var publicURL: String?
+    /// The mail server for reminder digests (`SMTP_URL`, `MAIL_FROM`, …); none when unset.
+    public var mail: MailSettings?
+    /// When `serve` sends the day's digests itself (`REMINDERS_AT`, UK time); never when unset.
+    public var remindersAt: ReminderTime?
+    /// How long after a failed send the first retry waits (`REMINDERS_RETRY_SECONDS`, 60 by default), doubling after.
+    public var reminderRetrySeconds: Int = 60
 
     public init(
         database: DatabaseSettings, httpHost: String = "127.0.0.1", httpPort: Int = 8080, logLevel: String = "info",
@@ -118,13 +126,35 @@ public struct AppConfiguration: Sendable {
             }
         }
         let hashing = int("PASSWORD_HASHING_CONCURRENCY", default: ProcessInfo.processInfo.activeProcessorCount, range: 1...256)
+        var publicURL: String?
+        if let text = env["PUBLIC_URL"], !text.isEmpty {
+            if let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil, url.query == nil {
+                publicURL = text.hasSuffix("/") ? String(text.dropLast()) : text
+            } else {
+                problems.append("PUBLIC_URL must be the register's address, such as https://register.partnership.example")
+            }
+        }
+        let mail = MailSettings.fromEnvironment(env, problems: &problems)
+        var remindersAt: ReminderTime?
+        if let text = env["REMINDERS_AT"], !text.isEmpty {
+            remindersAt = ReminderTime(text)
+            if remindersAt == nil { problems.append("REMINDERS_AT must be a time of day such as 07:00 (UK time)") }
+            if mail == nil { problems.append("REMINDERS_AT needs SMTP_URL and MAIL_FROM") }
+            if publicURL == nil { problems.append("REMINDERS_AT needs PUBLIC_URL, for the links in the e-mails") }
+        }
+        let retrySeconds = int("REMINDERS_RETRY_SECONDS", default: 60, range: 1...3600)
         guard problems.isEmpty, var database else { throw Invalid(problems: problems) }
         database.poolSize = poolSize
         database.poolWait = .milliseconds(poolWaitMS)
         database.statementTimeout = statementTimeoutMS == 0 ? nil : .milliseconds(statementTimeoutMS)
-        return AppConfiguration(
+        var configuration = AppConfiguration(
             database: database, httpHost: env["HTTP_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1", httpPort: port,
             logLevel: level, maxUploadBytes: maxUpload, secureCookies: secure, sessionHours: sessionHours, auditSigningKey: signingKey,
             trustedProxies: proxies, passwordHashingSlots: hashing)
+        configuration.publicURL = publicURL
+        configuration.mail = mail
+        configuration.remindersAt = remindersAt
+        configuration.reminderRetrySeconds = retrySeconds
+        return configuration
     }
 }

@@ -25,6 +25,7 @@ public struct Registry: Sendable {
     public let formSubmissions: FormSubmissionStore
     public let informationRequests: InformationRequestStore
     public let reviewDocuments: ReviewDocumentStore
+    public let reminders: ReminderStore
 
     public init(database: Database) {
         self.database = database
@@ -46,6 +47,7 @@ public struct Registry: Sendable {
         self.formSubmissions = FormSubmissionStore(database: database)
         self.informationRequests = InformationRequestStore(database: database, sharingUploadsWith: evidence)
         self.reviewDocuments = ReviewDocumentStore(database: database, sharingUploadsWith: evidence)
+        self.reminders = ReminderStore(database: database)
     }
 }
 

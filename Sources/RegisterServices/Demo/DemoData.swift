@@ -60,6 +60,7 @@ public enum DemoData {
         try await progress(registry, write)
         try await requestsAndDocuments(registry, write, users: users)
         try await importedTracker(services, actor)
+        try await reminders(registry, write, users: users)
         return true
     }
 

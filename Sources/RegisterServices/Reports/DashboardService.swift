@@ -52,7 +52,12 @@ public struct DashboardService: Sendable {
     }
 
     private func clockAlerts(today: Day) async throws -> [ClockAlert] {
-        let horizon = today.adding(days: Self.clockHorizonDays)
+        try await Self.clockAlerts(reviews: reviews, clocks: clocks, today: today, horizon: today.adding(days: Self.clockHorizonDays))
+    }
+
+    /// Statutory clocks of reviews under way that are running or paused and due by `horizon`, or
+    /// missed, the earliest due first: the home page's list, and the coordinator's reminder digest.
+    static func clockAlerts(reviews: ReviewStore, clocks: ClockStore, today: Day, horizon: Day) async throws -> [ClockAlert] {
         let underWay = try await Page.all(pageSize: 500) { try await reviews.list(ReviewFilter(), page: $0, today: today) }
             .filter { $0.state.status != .closed }
         let evaluated = try await clocks.clocks(of: underWay, today: today)

@@ -8,14 +8,15 @@ public struct BoardStore: Sendable {
 
     public init(database: Database) { self.database = database }
 
-    private static let columns = "id, code, name, kind, area, active, assurance_needs_outcome, version, created_at, updated_at"
+    private static let columns = "id, code, name, kind, area, active, assurance_needs_outcome, reminder_due_within_days, version, created_at, updated_at"
 
     private static func board(_ r: PostgresRandomAccessRow) throws -> Board {
         Board(
             id: try r.get("id"), version: try r.get("version"), createdAt: try r.get("created_at"), updatedAt: try r.get("updated_at"),
             details: BoardDetails(
                 code: try r.get("code"), name: try r.get("name"), kind: try r.get("kind"),
-                area: try r.get("area"), active: try r.get("active"), assuranceNeedsOutcome: try r.get("assurance_needs_outcome")))
+                area: try r.get("area"), active: try r.get("active"), assuranceNeedsOutcome: try r.get("assurance_needs_outcome"),
+                reminderDueWithinDays: try r.get("reminder_due_within_days")))
     }
 
     public func create(_ details: BoardDetails, context: WriteContext) async throws -> Board {
@@ -24,9 +25,9 @@ public struct BoardStore: Sendable {
             try await Rows.first(
                 c.query(
                     """
-                    INSERT INTO register.boards (id, code, name, kind, area, active, assurance_needs_outcome)
+                    INSERT INTO register.boards (id, code, name, kind, area, active, assurance_needs_outcome, reminder_due_within_days)
                     VALUES (\(UUID.v7()), \(details.code), \(details.name), \(details.kind.rawValue), \(details.area), \(details.active ?? true),
-                            \(details.assuranceNeedsOutcome ?? true))
+                            \(details.assuranceNeedsOutcome ?? true), \(details.reminderDueWithinDays ?? ReminderRules.defaultDueWithinDays))
                     RETURNING \(unescaped: Self.columns)
                     """, logger: context.logger), Self.board)!
         }
@@ -80,7 +81,8 @@ public struct BoardStore: Sendable {
                     """
                     UPDATE register.boards
                     SET code = \(details.code), name = \(details.name), kind = \(details.kind.rawValue), area = \(details.area),
-                        active = \(details.active ?? true), assurance_needs_outcome = \(details.assuranceNeedsOutcome ?? true), version = version + 1, updated_at = now()
+                        active = \(details.active ?? true), assurance_needs_outcome = \(details.assuranceNeedsOutcome ?? true),
+                        reminder_due_within_days = \(details.reminderDueWithinDays ?? ReminderRules.defaultDueWithinDays), version = version + 1, updated_at = now()
                     WHERE id = \(id) AND version = \(expectedVersion)
                     RETURNING \(unescaped: Self.columns)
                     """, logger: context.logger), Self.board)

@@ -25,7 +25,11 @@ struct AdminPages {
         try context.actor.require(.managePartners)
         let partners = try await services.partners.all(by: context.actor)
         let boards = try await services.boards.list(PageRequest(limit: 200), by: context.actor)
+        let undelivered = try await services.reminders.undelivered(limit: 50, by: context.actor).map { r -> [String: Any] in
+            ["name": r.name, "email": r.email, "day": UKDate.long(r.day), "attempts": r.attempts, "error": r.lastError]
+        }
         let values: [String: Any] = [
+            "undelivered": undelivered, "hasUndelivered": !undelivered.isEmpty,
             "cards": [
                 ["title": "Users", "count": accounts.filter(\.user.active).count, "href": "/admin/users",
                  "what": "active accounts", "more": "\(accounts.filter { !$0.user.active }.count) deactivated"],
@@ -648,8 +652,17 @@ struct AdminPages {
         case "any": needsOutcome = false
         default: reader.fail("assurance", "Choose what assures a recommendation")
         }
+        var dueWithin: Int?
+        let dueText = form.typed("reminder_due_within_days")
+        if !dueText.isEmpty {
+            if let days = Int(dueText), (1...90).contains(days) { dueWithin = days } else {
+                reader.fail("reminder_due_within_days", "Enter a whole number of days from 1 to 90")
+            }
+        }
         try reader.check()
-        return BoardDetails(code: code, name: name, kind: kind!, area: form["area"], active: active, assuranceNeedsOutcome: needsOutcome)
+        return BoardDetails(
+            code: code, name: name, kind: kind!, area: form["area"], active: active, assuranceNeedsOutcome: needsOutcome,
+            reminderDueWithinDays: dueWithin)
     }
 
     private func boardForm(_ board: Board?, typed: Form?, errors: [FieldError], request: Request, context: SignedInContext) async throws -> Response {
@@ -671,6 +684,11 @@ struct AdminPages {
                 hint: "Output alone (a policy written, a training run) is the commonest way a recommendation is closed without anything changing.",
                 control: .radios(Self.ruleChoices)
             ).with(typed?.typed("assurance") ?? ((board?.details.assuranceNeedsOutcome ?? true) ? "outcome" : "any")),
+            Field.text(
+                "reminder_due_within_days", "Reminders look ahead (days)",
+                hint: "Partners' e-mail reminders list their actions due within this many days. Leave empty for \(ReminderRules.defaultDueWithinDays).",
+                width: 3
+            ).with(typed?.typed("reminder_due_within_days") ?? board?.details.reminderDueWithinDays.map(String.init)),
         ]
         var values = FormView(fields: fields, errors: errors).values.merging([
             "heading": board.map { "Settings of \($0.details.name)" } ?? "Add a board",
