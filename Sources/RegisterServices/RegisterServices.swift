@@ -28,6 +28,7 @@ public struct RegisterServices: Sendable {
     public let monitoring: MonitoringService
     public let requests: InformationRequestService
     public let documents: ReviewDocumentService
+    public let operations: OperationsService
 
     public init(registry: Registry, configuration: AppConfiguration, clock: RegisterClock = .system) {
         self.registry = registry
@@ -61,6 +62,7 @@ public struct RegisterServices: Sendable {
             store: registry.informationRequests, audit: registry.audit, access: access, clock: clock, uploadPace: configuration.uploadPace)
         self.documents = ReviewDocumentService(
             store: registry.reviewDocuments, audit: registry.audit, access: access, uploadPace: configuration.uploadPace)
+        self.operations = OperationsService(registry: registry)
         self.monitoring = MonitoringService(
             store: MonitoringStore(database: registry.database), periods: PeriodStore(database: registry.database), audit: registry.audit, clock: clock)
     }
