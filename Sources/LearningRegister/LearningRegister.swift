@@ -11,5 +11,6 @@ struct LearningRegister: AsyncParsableCommand {
             HTTP_HOST, HTTP_PORT, LOG_LEVEL, MAX_UPLOAD_BYTES, COOKIE_SECURE, TRUSTED_PROXIES, PASSWORD_HASHING_CONCURRENCY, SESSION_HOURS, AUDIT_SIGNING_KEY_FILE, SCHEMA_DIR, PUBLIC_URL, SMTP_URL, MAIL_FROM, SMTP_CA_FILE, REMINDERS_AT); \
             flags of the same name override it.
             """,
-        subcommands: [Serve.self, Migrate.self, Demo.self, UserCommand.self, PartnerCommand.self, AuditCommand.self, ExportCommand.self, ImportCommand.self, RemindersCommand.self])
+        subcommands: [Serve.self, Migrate.self, Demo.self, UserCommand.self, PartnerCommand.self, AuditCommand.self, ExportCommand.self, ImportCommand.self, RemindersCommand.self,
+            DatabaseCommand.self])
 }

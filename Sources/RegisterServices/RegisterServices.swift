@@ -30,6 +30,7 @@ public struct RegisterServices: Sendable {
     public let documents: ReviewDocumentService
     public let imports: ImportService
     public let reminders: ReminderService
+    public let operations: OperationsService
 
     public init(registry: Registry, configuration: AppConfiguration, clock: RegisterClock = .system) {
         self.registry = registry
@@ -67,6 +68,7 @@ public struct RegisterServices: Sendable {
         self.reminders = ReminderService(
             store: registry.reminders, dashboard: registry.dashboard, clocks: registry.clocks, reviews: registry.reviews, clock: clock,
             publicURL: configuration.publicURL, retrySeconds: configuration.reminderRetrySeconds)
+        self.operations = OperationsService(registry: registry)
         self.monitoring = MonitoringService(
             store: MonitoringStore(database: registry.database), periods: PeriodStore(database: registry.database), audit: registry.audit, clock: clock)
     }

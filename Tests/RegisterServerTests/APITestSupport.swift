@@ -85,11 +85,13 @@ struct APIHarness {
 }
 
 /// Runs `body` against the real application on its own database.
+/// `live` serves it on a real socket (a free port on loopback) instead of over the router.
 func withAPI(
-    maxUploadBytes: Int = 25 * 1024 * 1024, clock: RegisterClock = .system, _ body: @Sendable @escaping (APIHarness) async throws -> Void
+    maxUploadBytes: Int = 25 * 1024 * 1024, clock: RegisterClock = .system, live: Bool = false,
+    _ body: @Sendable @escaping (APIHarness) async throws -> Void
 ) async throws {
     try await TestDatabase.with { db in
-        let configuration = AppConfiguration(database: db.app, logLevel: "warning", maxUploadBytes: maxUploadBytes)
+        let configuration = AppConfiguration(database: db.app, httpPort: live ? 0 : 8080, logLevel: "warning", maxUploadBytes: maxUploadBytes)
         let app = buildApplication(configuration, logger: TestDatabase.logger, clock: clock)
         let setup = try await db.withDatabase { database in
             let accounts = AccountStore(database: database)
@@ -111,7 +113,7 @@ func withAPI(
             return (tokens, own, other, otherToken)
         }
         try await db.withDatabase { database in
-            try await app.test(.router) { client in
+            try await app.test(live ? .live : .router) { client in
                 try await body(
                     APIHarness(
                         client: client, tokens: setup.0, registry: Registry(database: database), ownPartner: setup.1, otherPartner: setup.2,

@@ -68,6 +68,9 @@ public struct TestDatabase: Sendable {
         let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         try await withClient(owner) { client in
             try await client.query("CREATE DATABASE \(unescaped: name) TEMPLATE \(unescaped: template) OWNER register_owner", logger: logger)
+            // A test's database need not survive a crash: its commits do not wait for the disk
+            // (the served database's do: scripts/postgres keeps synchronous_commit on).
+            try await client.query("ALTER DATABASE \(unescaped: name) SET synchronous_commit = off", logger: logger)
         }
         let database = TestDatabase(app: app.with(database: name), owner: owner.with(database: name), name: name)
         do {

@@ -11,6 +11,8 @@ import RegisterStore
 public func buildApplication(_ configuration: AppConfiguration, logger: Logger? = nil, clock: RegisterClock = .system) -> some ApplicationProtocol {
     var logger = logger ?? Logger(label: "learning-register")
     logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
+    // Before the services are made, so that everything they count is counted.
+    PrometheusBackend.install()
     let client = PostgresClient(configuration: configuration.database.clientConfiguration, backgroundLogger: logger)
     let services = RegisterServices(
         registry: Registry(database: Database(client: client, settings: configuration.database, logger: logger)), configuration: configuration,
@@ -35,6 +37,9 @@ func buildRouter(_ services: RegisterServices) -> Router<RegisterRequestContext>
     let configuration = services.configuration
     let router = Router(context: RegisterRequestContext.self)
     let views = Views.load()
+    // Outermost, so that it sees every answer as sent, errors turned into problems included, and
+    // times it to its last byte; by the route's pattern, never the path with its ids.
+    router.add(middleware: MetricsMiddleware())
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: ClientAddressMiddleware(trustedProxies: configuration.trustedProxies))
     // Outside the error handling, so error pages and problems carry the same headers as any answer.
@@ -46,6 +51,7 @@ func buildRouter(_ services: RegisterServices) -> Router<RegisterRequestContext>
 
     // Health checks answer without looking at credentials, so they work while the database is down.
     HealthController(database: services.registry.database).addRoutes(to: router)
+    MetricsController(operations: services.operations, token: configuration.metricsToken).addRoutes(to: router)
 
     let api = router.group("api/v1").add(middleware: Authenticator(accounts: services.accounts, cookies: cookies))
     api.get("openapi.yaml") { _, _ in try OpenAPIDocument.response() }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import RegisterDomain
@@ -90,11 +91,13 @@ public struct AccountService: Sendable {
             // not become a flood of audit events. The failures that led here are recorded.
             metadata["retry_after"] = "\(wait)"
             logger.notice("sign-in refused: too many failed sign-ins", metadata: metadata)
+            Self.countFailure("throttled")
             throw SignInRefusal.throttled(retryAfterSeconds: wait)
         }
 
         guard underway.begin(attempt.accountEverywhereSubject) else {
             logger.notice("sign-in refused: the account's password is being checked already", metadata: metadata)
+            Self.countFailure("throttled")
             throw SignInRefusal.throttled(retryAfterSeconds: 1)
         }
         defer { underway.end(attempt.accountEverywhereSubject) }
@@ -105,6 +108,7 @@ public struct AccountService: Sendable {
             try await store.recordFailedSignIn(attempt, user: found?.user.id, window: throttle.window, context: write)
             metadata["user"] = "\(found.map { "\($0.user.id)" } ?? "none")"
             logger.notice("sign-in failed", metadata: metadata)
+            Self.countFailure("bad_credentials")
             return nil
         }
         let write = WriteContext(
@@ -114,6 +118,14 @@ public struct AccountService: Sendable {
         metadata["user"] = "\(found.user.id)"
         logger.info("signed in", metadata: metadata)
         return SignedIn(user: found.user, session: token, lifetimeSeconds: lifetime)
+    }
+
+    /// Counts a failed sign-in for `/metrics` (`register_sign_in_failures_total`): `bad_credentials`
+    /// (a wrong e-mail address or password, or an account that may not sign in) or `throttled`
+    /// (refused before any password check). Looked up at each failure, so it counts into whichever
+    /// metrics backend the program has installed by then (none on the command line).
+    static func countFailure(_ reason: String) {
+        Counter(label: "register_sign_in_failures_total", dimensions: [("reason", reason)]).increment()
     }
 
     /// Whether what was typed as an e-mail address is one, and so may be written to the log and

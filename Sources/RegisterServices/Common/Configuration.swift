@@ -33,14 +33,18 @@ public struct AppConfiguration: Sendable {
     public var remindersAt: ReminderTime?
     /// How long after a failed send the first retry waits (`REMINDERS_RETRY_SECONDS`, 60 by default), doubling after.
     public var reminderRetrySeconds: Int = 60
+    /// `METRICS_TOKEN`: a bearer token that opens `/metrics` to other machines (without it, only
+    /// loopback may read it).
+    public var metricsToken: String?
 
     public init(
         database: DatabaseSettings, httpHost: String = "127.0.0.1", httpPort: Int = 8080, logLevel: String = "info",
         maxUploadBytes: Int = 25 * 1024 * 1024, secureCookies: Bool? = nil, sessionHours: Int = 8,
         auditSigningKey: Curve25519.Signing.PrivateKey? = nil, trustedProxies: [IPNetwork] = [],
         passwordHashingSlots: Int = ProcessInfo.processInfo.activeProcessorCount, signInThrottle: SignInThrottle = .standard,
-        uploadPace: UploadPace = .standard
+        uploadPace: UploadPace = .standard, metricsToken: String? = nil
     ) {
+        self.metricsToken = metricsToken
         self.auditSigningKey = auditSigningKey
         self.uploadPace = uploadPace
         self.database = database
@@ -125,6 +129,10 @@ public struct AppConfiguration: Sendable {
                 problems.append("TRUSTED_PROXIES: '\(entry)' is not an IP address or network (such as 10.0.0.5 or 10.0.0.0/8)")
             }
         }
+        let metricsToken = env["METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        if let metricsToken, metricsToken.utf8.count < 32 || metricsToken.contains(where: { $0.isWhitespace || $0.isNewline }) {
+            problems.append("METRICS_TOKEN must be at least 32 characters without spaces (make one with: openssl rand -hex 32)")
+        }
         let hashing = int("PASSWORD_HASHING_CONCURRENCY", default: ProcessInfo.processInfo.activeProcessorCount, range: 1...256)
         var publicURL: String?
         if let text = env["PUBLIC_URL"], !text.isEmpty {
@@ -150,7 +158,7 @@ public struct AppConfiguration: Sendable {
         var configuration = AppConfiguration(
             database: database, httpHost: env["HTTP_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1", httpPort: port,
             logLevel: level, maxUploadBytes: maxUpload, secureCookies: secure, sessionHours: sessionHours, auditSigningKey: signingKey,
-            trustedProxies: proxies, passwordHashingSlots: hashing)
+            trustedProxies: proxies, passwordHashingSlots: hashing, metricsToken: metricsToken)
         configuration.publicURL = publicURL
         configuration.mail = mail
         configuration.remindersAt = remindersAt

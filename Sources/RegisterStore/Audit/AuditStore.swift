@@ -90,8 +90,9 @@ public struct AuditStore: Sendable {
         }
     }
 
-    public func head() async throws -> AuditHead {
-        try await database.read { c in
+    /// The head; `patience` bounds the wait for a connection (a scrape of `/metrics` must not queue).
+    public func head(patience: Duration? = nil) async throws -> AuditHead {
+        try await database.read(patience: patience) { c in
             try await Rows.first(c.query("SELECT seq, chain_hash, sealed_at, unsealed FROM audit.current_head()", logger: database.logger)) {
                 AuditHead(
                     seq: try $0.get("seq"), chainHash: try $0.get("chain_hash"), sealedAt: try $0.get("sealed_at"),

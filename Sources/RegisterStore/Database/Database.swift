@@ -74,13 +74,14 @@ public struct Database: Sendable {
         }
     }
 
-    /// Runs read-only work on a pooled connection.
+    /// Runs read-only work on a pooled connection, waiting at most `patience` (`poolWait` unless
+    /// given) for one.
     public func read<Result: Sendable>(
-        logger: Logger? = nil,
+        logger: Logger? = nil, patience: Duration? = nil,
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         do {
-            return try await leased(logger: logger ?? self.logger) { connection in try await body(connection) }
+            return try await leased(logger: logger ?? self.logger, patience: patience) { connection in try await body(connection) }
         } catch {
             throw translated(error, logger: logger ?? self.logger)
         }
@@ -91,9 +92,48 @@ public struct Database: Sendable {
     private func leased<Result: Sendable>(
         logger: Logger, patience: Duration? = nil, _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
+        let patience = patience ?? gate.patience
+        let arrived = ContinuousClock.now
         try await gate.enter(patience: patience)
         defer { gate.leave() }
-        return try await client.withConnection { connection in try await body(connection) }
+        // What is left of the patience (a second at least) goes on getting the connection itself.
+        let left = max(patience - arrived.duration(to: .now), .seconds(1))
+        return try await withConnection(waitingAtMost: left) { connection in try await body(connection) }
+    }
+
+    /// Runs `body` on a pooled connection, or throws `DatabaseUnavailable` when none comes within
+    /// `limit`. PostgresNIO's pool has no such limit: while the database is down it keeps a lease
+    /// waiting as it retries (for 15 seconds, until its circuit breaker trips), and a request would
+    /// hang that long. The lease is taken in a child task that hands the connection over and holds it
+    /// until `body` is done; the wait for it is cancelled (and the lease with it) at the limit.
+    private func withConnection<Result: Sendable>(
+        waitingAtMost limit: Duration, _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let (handOver, give) = AsyncThrowingStream<PostgresConnection, any Error>.makeStream()
+        let (done, finish) = AsyncStream<Void>.makeStream()
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do {
+                    try await client.withConnection { connection in
+                        give.yield(connection)
+                        for await _ in done {}
+                    }
+                } catch {
+                    give.finish(throwing: error)
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                give.finish(throwing: DatabaseUnavailable(underlying: "no connection to the database came within \(limit)"))
+            }
+            defer {
+                finish.finish()
+                group.cancelAll()
+            }
+            var connections = handOver.makeAsyncIterator()
+            guard let connection = try await connections.next() else { throw CancellationError() }
+            return try await body(connection)
+        }
     }
 
     /// The register's own error for `error`, logged when it tells the operator the database is
@@ -109,6 +149,19 @@ public struct Database: Sendable {
             break
         }
         return translated
+    }
+
+    /// The pool's connections as requests hold them: leased now, waited for, and the most there may be.
+    public struct PoolUsage: Sendable, Equatable {
+        public var inUse: Int
+        public var waiting: Int
+        public var size: Int
+    }
+
+    /// How many connections requests hold now and how many requests wait for one (for `/metrics`).
+    public var poolUsage: PoolUsage {
+        let (taken, waiting) = gate.usage
+        return PoolUsage(inUse: taken, waiting: waiting, size: gate.size)
     }
 
     /// What `/ready` says of the database.

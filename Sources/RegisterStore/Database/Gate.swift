@@ -107,6 +107,11 @@ public final class Gate: Sendable {
         waiting.continuation.resume(throwing: error)
     }
 
+    /// How many places are taken now, and how many stand in line for one (for `/metrics`).
+    public var usage: (taken: Int, waiting: Int) {
+        state.withLock { state in (size - state.free, state.line.count) }
+    }
+
     /// Runs `work` in a place of the gate, and gives the place back however it ends.
     public func run<T: Sendable>(_ work: @Sendable () async throws -> T) async throws -> T {
         try await enter()

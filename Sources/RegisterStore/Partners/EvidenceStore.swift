@@ -26,6 +26,9 @@ public struct EvidenceStore: Sendable {
 
     public init(database: Database) { self.database = database }
 
+    /// Uploads this server is receiving now, of every kind (they share `uploadPlaces`).
+    public var uploadsInProgress: Int { uploadPlaces.taken.withLock { $0 } }
+
     private static let columns = """
         e.id, e.assignment_id, a.recommendation_id, a.partner_id, e.summary, e.kind, e.effective_date, e.received_at, e.submitted_by,
         e.from_partner_id, fp.name AS from_partner_name,
