@@ -39,8 +39,10 @@ struct RemindersCommand: AsyncParsableCommand {
                     return try await services.reminders.run(day: day ?? services.clock.today(), dryRun: dryRun, sender: sender, by: actor)
                 }
                 if summary.skipped {
-                    print("another process is sending reminders just now; nothing done")
-                    return
+                    // Not a success: a daily run that met a retry round must be run again, or the
+                    // day's digests are never made (re-running adds nothing already made).
+                    print("another process is sending reminders just now; nothing done: run this again in a minute")
+                    throw ExitCode(4)
                 }
                 for digest in summary.digests {
                     let topics = Dictionary(grouping: digest.items, by: \.topic).map { "\($0.value.count) \($0.key.rawValue.replacingOccurrences(of: "_", with: " "))" }.sorted()

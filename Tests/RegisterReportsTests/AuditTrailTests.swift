@@ -153,14 +153,19 @@ struct AuditTrailTests {
                 }
             }
             try await migrate(all.filter { $0.version < 7 })
-            let board = try await db.withDatabase { database in
-                let boards = BoardStore(database: database)
-                let board = try await boards.create(BoardDetails(code: "up", name: "Before", kind: .lscb), context: writeContext("before"))
+            // Written as the register of migration 6 wrote a board: today's store knows columns
+            // later migrations added.
+            let boardID = UUID()
+            try await db.withDatabase { database in
+                try await database.write(writeContext("before")) { c in
+                    try await c.query(
+                        "INSERT INTO register.boards (id, code, name, kind) VALUES (\(boardID), 'up', 'Before', 'lscb')", logger: TestDatabase.logger)
+                }
                 try await AuditStore(database: database).recordRead("test", key: "before", detail: nil, context: writeContext("before"))
-                return board
             }
             try await migrate(all)
             try await db.withDatabase { database in
+                let board = try await BoardStore(database: database).get(boardID)
                 var details = board.details
                 details.name = "After"
                 _ = try await BoardStore(database: database).update(board.id, expectedVersion: 1, to: details, context: writeContext("after"))

@@ -76,6 +76,41 @@ struct ReminderTests {
         }
     }
 
+    @Test("work closed without evidence (an imported tracker's complete) is done with: in no digest, not due in the work list")
+    func closedWithoutEvidenceIsDone() async throws {
+        let clock = MovableClock(Self.noon(Self.later))
+        try await withAPI(clock: clock.register) { api in
+            let world = try await PartnerWorld.make(api)
+            let services = Self.services(api, clock: clock)
+            let path = "/assignments/\(world.own.assignment.lowercased())"
+            func listed() async throws -> (digest: Bool, dueSoon: Bool) {
+                let digests = try await services.reminders.digests(for: Self.later, by: .system("tests", logger: TestDatabase.logger))
+                let due = try await api.registry.assignments.list(
+                    AssignmentFilter(dueWithinDays: 14, reach: .partner(api.ownPartner)), page: PageRequest(limit: 100), today: Self.later)
+                return (
+                    digests.first { $0.email == "partner@example.org" }?.items.contains { $0.path == path } ?? false,
+                    due.items.contains { $0.id.uuidString.lowercased() == world.own.assignment.lowercased() })
+            }
+            let before = try await listed()
+            #expect(before.digest && before.dueSoon, "the open action is chased and due")
+
+            // As the import records a tracker's "Complete" (migration 20), through the audited path.
+            _ = try await Self.count(
+                api,
+                """
+                WITH marked AS (
+                    UPDATE register.assignments SET status = 'closed_without_evidence', version = version + 1
+                    FROM (SELECT set_config('app.actor', 'system:tests', true), set_config('app.request_id', 'closed-without-evidence', true)) s
+                    WHERE id = '\(world.own.assignment)' RETURNING 1)
+                SELECT count(*)::int FROM marked
+                """)
+
+            let after = try await listed()
+            #expect(!after.digest, "a digest never chases work done with")
+            #expect(!after.dueSoon, "the work list's due-within filter leaves out work done with")
+        }
+    }
+
     @Test("each person gets one digest a day however often the run is made; the trail records the send, not the body")
     func onceADay() async throws {
         let clock = MovableClock(Self.noon(Self.later))

@@ -31,11 +31,17 @@ struct ReminderScheduler: Service {
                 return
             }
             let actor = Actor.system("reminders", logger: logger)
+            let daily = services.clock.now() >= nextDaily
             do {
-                if services.clock.now() >= nextDaily {
-                    nextDaily = at.next(after: services.clock.now().addingTimeInterval(60))
+                if daily {
                     let summary = try await services.reminders.run(day: services.clock.today(), dryRun: false, sender: sender, by: actor)
-                    if !summary.skipped {
+                    if summary.skipped {
+                        // Another process held the sender's lock (another server's round, or a
+                        // retry): the day's round is tried again in a minute, never dropped. The
+                        // outbox's one digest per person per day makes a second round add nothing.
+                        nextDaily = services.clock.now().addingTimeInterval(60)
+                    } else {
+                        nextDaily = at.next(after: services.clock.now().addingTimeInterval(60))
                         logger.notice(
                             "reminder digests made", metadata: ["queued": "\(summary.digests.count)", "sent": "\(summary.sent)", "retrying": "\(summary.retrying)"])
                     }
@@ -44,6 +50,9 @@ struct ReminderScheduler: Service {
                 }
             } catch {
                 logger.error("reminder round failed", metadata: ["error": "\(String(reflecting: error))"])
+                // A daily round that failed (the database or the mail server away) is tried again in
+                // a minute, rather than at once in a tight loop or not until tomorrow.
+                if daily { nextDaily = services.clock.now().addingTimeInterval(60) }
             }
         }
     }

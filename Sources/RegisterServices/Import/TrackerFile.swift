@@ -70,10 +70,21 @@ struct XLSXWorkbook {
         }
     }
 
+    /// The most one part of a workbook may unpack to. A sheet of 10,000 tracker rows is a few
+    /// megabytes of XML; a small file that unpacks to gigabytes (a "zip bomb") is stopped here,
+    /// counting the bytes as they come rather than believing the size the file declares.
+    static let largestPart = 64 * 1024 * 1024
+
     private func part(_ path: String) throws -> Data? {
         guard let entry = archive[path] else { return nil }
+        let tooLarge = TrackerFile.Unreadable(
+            "part \(path) of the workbook unpacks to more than \(Self.largestPart / 1024 / 1024) MB; save the sheet on its own or as CSV")
+        guard entry.uncompressedSize <= Self.largestPart else { throw tooLarge }
         var data = Data()
-        _ = try archive.extract(entry, skipCRC32: true) { data.append($0) }
+        _ = try archive.extract(entry, skipCRC32: true) { piece in
+            guard data.count + piece.count <= Self.largestPart else { throw tooLarge }
+            data.append(piece)
+        }
         return data
     }
 

@@ -98,6 +98,13 @@ public struct SMTPClient: Sendable {
         guard let tls else { throw SMTPError(step: "STARTTLS", message: "no TLS configuration") }
         let host = settings.host
         try await channel.eventLoop.submit {
+            // Anything the server sent after its 220 and before the handshake came unencrypted, and
+            // could be someone else's words taken for the encrypted session's replies (the class of
+            // flaw of CVE-2011-0411): the session ends instead.
+            let replies = try channel.pipeline.syncOperations.handler(type: SMTPReplyHandler.self)
+            guard !replies.holdsInput else {
+                throw SMTPError(step: "STARTTLS", message: "the server sent more after its 220 than the handshake allows; nothing was sent")
+            }
             try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: Self.sni(host)), position: .first)
         }.get()
     }
@@ -176,6 +183,9 @@ final class SMTPReplyHandler: ChannelDuplexHandler {
     private var unclaimed = CircularBuffer<SMTPReply>()
     private var pending = ByteBuffer()
     private var lines: [String] = []
+
+    /// Whether bytes or replies have arrived that no command has taken yet.
+    var holdsInput: Bool { !unclaimed.isEmpty || pending.readableBytes > 0 || !lines.isEmpty }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)

@@ -156,7 +156,7 @@ public struct AssignmentStore: Sendable {
                       AND (\(f.status?.rawValue)::text IS NULL OR a.status = \(f.status?.rawValue))
                       AND (\(f.role?.rawValue)::text IS NULL OR a.role = \(f.role?.rawValue))
                       AND (\(f.overdue)::boolean IS NULL OR \(f.overdue) = register.assignment_overdue(a.status, a.due_date, \(today)))
-                      AND (\(horizon)::date IS NULL OR (a.status <> 'accepted' AND a.due_date <= \(horizon)))
+                      AND (\(horizon)::date IS NULL OR (NOT register.assignment_done(a.status) AND a.due_date <= \(horizon)))
                       AND (\(f.assignedBy)::text IS NULL OR a.assigned_by = \(f.assignedBy))
                       AND (\(page.after)::uuid IS NULL OR a.id > \(page.after))
                     ORDER BY a.id LIMIT \(page.limit + 1)
@@ -359,7 +359,7 @@ public struct AssignmentStore: Sendable {
                 c.query(
                     """
                     SELECT a.id FROM register.assignments a
-                    WHERE a.partner_id = \(request.fromPartnerID) AND a.status <> 'accepted'
+                    WHERE a.partner_id = \(request.fromPartnerID) AND NOT register.assignment_done(a.status)
                       AND (\(request.fromLeadOfficer)::text IS NULL OR a.lead_officer = \(request.fromLeadOfficer))
                     ORDER BY a.id FOR UPDATE OF a
                     """, logger: context.logger)
@@ -369,7 +369,7 @@ public struct AssignmentStore: Sendable {
                     """
                     SELECT r.reference || ' recommendation ' || x.number AS what FROM register.assignments a
                     JOIN register.recommendations x ON x.id = a.recommendation_id JOIN register.reviews r ON r.id = x.review_id
-                    WHERE a.partner_id = \(request.fromPartnerID) AND a.status <> 'accepted' AND \(request.targetPartnerID) <> \(request.fromPartnerID)
+                    WHERE a.partner_id = \(request.fromPartnerID) AND NOT register.assignment_done(a.status) AND \(request.targetPartnerID) <> \(request.fromPartnerID)
                       AND (\(request.fromLeadOfficer)::text IS NULL OR a.lead_officer = \(request.fromLeadOfficer))
                       AND EXISTS (SELECT 1 FROM register.assignments b WHERE b.recommendation_id = a.recommendation_id AND b.partner_id = \(request.targetPartnerID))
                     ORDER BY 1

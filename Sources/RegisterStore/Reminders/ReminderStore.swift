@@ -136,7 +136,7 @@ public struct ReminderStore: Sendable {
                     JOIN register.recommendations x ON x.id = a.recommendation_id
                     JOIN register.reviews r ON r.id = x.review_id
                     JOIN register.boards b ON b.id = r.board_id
-                    WHERE a.partner_id = \(partner) AND a.status <> 'accepted'
+                    WHERE a.partner_id = \(partner) AND NOT register.assignment_done(a.status)
                     ORDER BY a.due_date, r.reference, x.number, a.id
                     """, logger: database.logger)
             ) { r -> ReminderItem? in
