@@ -133,7 +133,7 @@ struct ExportRecordTests {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await client.run() }
                 defer { group.cancelAll() }
-                let database = Database(client: client, logger: TestDatabase.logger)
+                let database = Database(client: client, logger: TestDatabase.logger, poolWait: TestDatabase.patience)
                 let services = RegisterServices(
                     registry: Registry(database: database), configuration: AppConfiguration(database: db.app, logLevel: "warning"))
                 let actor = Actor.system("tests", logger: TestDatabase.logger)

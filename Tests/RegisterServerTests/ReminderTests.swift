@@ -111,6 +111,30 @@ struct ReminderTests {
         }
     }
 
+    @Test("serve's daily round: at REMINDERS_AT (UK time) the scheduler makes and sends the day's digests by itself")
+    func schedulerSendsAtTheSetTime() async throws {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = .london
+        let start = calendar.date(from: DateComponents(year: 2027, month: 2, day: 1, hour: 6, minute: 59, second: 58))!
+        let clock = MovableClock(start)
+        try await withAPI(clock: clock.register) { api in
+            _ = try await PartnerWorld.make(api)
+            let sender = RecordingSender()
+            let scheduler = ReminderScheduler(
+                services: Self.services(api, clock: clock), at: try #require(ReminderTime("07:00")), sender: sender, logger: TestDatabase.logger)
+            let rounds = Task { await scheduler.rounds() }
+            // The scheduler reads the time (06:59:58) and sleeps until 07:00; meanwhile the day moves on.
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(sender.sent.isEmpty, "nothing before 07:00")
+            clock.advance(5)
+            for _ in 0..<150 where sender.sent.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+            rounds.cancel()
+            await rounds.value
+            #expect(Set(sender.sent.map(\.recipient)).isSuperset(of: ["partner@example.org", "other-partner@example.org", "coordinator@example.org"]))
+            #expect(sender.sent.count == Set(sender.sent.map(\.recipient)).count, "one digest each")
+        }
+    }
+
     @Test("each person gets one digest a day however often the run is made; the trail records the send, not the body")
     func onceADay() async throws {
         let clock = MovableClock(Self.noon(Self.later))

@@ -152,7 +152,7 @@ struct StoredFileTests {
             var configuration = api.db.app.clientConfiguration
             configuration.options.maximumConnections = 1
             let client = PostgresClient(configuration: configuration, backgroundLogger: TestDatabase.logger)
-            let database = Database(client: client, logger: TestDatabase.logger)
+            let database = Database(client: client, logger: TestDatabase.logger, poolWait: TestDatabase.patience)
             let store = EvidenceStore(database: database)
             let (stalled, stall) = AsyncStream<Void>.makeStream()
             let (resumed, resume) = AsyncStream<Void>.makeStream()

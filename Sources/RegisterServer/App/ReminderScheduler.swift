@@ -9,7 +9,7 @@ import ServiceLifecycle
 struct ReminderScheduler: Service {
     let services: RegisterServices
     let at: ReminderTime
-    let sender: SMTPClient
+    let sender: any MailSender
     let logger: Logger
     /// How often failed sends are looked at between the daily rounds.
     var retryEvery: TimeInterval = 300
@@ -19,7 +19,8 @@ struct ReminderScheduler: Service {
         try await cancelWhenGracefulShutdown { await self.rounds() }
     }
 
-    private func rounds() async {
+    /// The rounds, until the task is cancelled or the server stops.
+    func rounds() async {
         var nextDaily = at.next(after: services.clock.now())
         logger.info("reminder digests will be sent at \(at.hour):\(String(format: "%02d", at.minute)) UK time", metadata: ["next": "\(nextDaily)"])
         while !Task.isCancelledOrShuttingDown {
