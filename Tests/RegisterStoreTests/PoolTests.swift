@@ -18,7 +18,12 @@ func withDatabase<T: Sendable>(
             return nil
         }
         defer { group.cancelAll() }
-        return try await body(Database(client: client, settings: settings, logger: TestDatabase.logger))
+        let database = Database(client: client, settings: settings, logger: TestDatabase.logger)
+        // The pool's connection made first, with time to spare: a lease gives up at the pool wait (a
+        // second at least) while a connection is still being made, and on a machine running every
+        // suite at once that can take longer. These tests are about a pool already running.
+        _ = try await database.read(patience: TestDatabase.patience) { c in try await c.query("SELECT 1", logger: TestDatabase.logger).collect() }
+        return try await body(database)
     }
 }
 
@@ -36,6 +41,9 @@ final class HeldConnection: Sendable {
 
     /// Takes a connection and keeps it until `release()`.
     func hold(_ database: Database) async throws {
+        // Whatever happens, whoever waits for the lease stops waiting (a failed lease must fail the
+        // test, not hang it).
+        defer { leasedSignal.finish() }
         try await database.read { _ in
             leasedSignal.finish()
             for await _ in released {}
