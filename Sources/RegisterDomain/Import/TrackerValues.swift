@@ -140,9 +140,13 @@ public enum PartnerName {
 }
 
 extension Day {
-    /// "31 March 2026", for the import report.
-    var written: String {
+    /// "31 March 2026", as people read a date (GOV.UK style): the one way the register writes it
+    /// for people, on pages, in reports, e-mails and the import report.
+    public var long: String {
         let names = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
         return "\(day) \(names[month - 1]) \(year)"
     }
+
+    /// The import report's name for `long`.
+    var written: String { long }
 }

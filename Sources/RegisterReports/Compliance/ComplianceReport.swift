@@ -75,11 +75,7 @@ public enum ComplianceReport {
     }
 
     /// "31 March 2026", as the GOV.UK style writes dates for people.
-    static func longDate(_ day: Day) -> String {
-        let months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
-        let parts = day.description.split(separator: "-").compactMap { Int($0) }
-        return "\(parts[2]) \(months[parts[1] - 1]) \(parts[0])"
-    }
+    static func longDate(_ day: Day) -> String { day.long }
 
     /// "2026-03-31T09:15:00Z".
     static func utc(_ date: Date) -> String {

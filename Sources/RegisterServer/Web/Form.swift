@@ -121,7 +121,7 @@ enum UKDate {
     ]
 
     /// "31 March 2026".
-    static func long(_ day: Day) -> String { "\(day.day) \(months[day.month - 1]) \(day.year)" }
+    static func long(_ day: Day) -> String { day.long }
 
     /// "31/03/2026", for putting a stored date back into a form.
     static func typed(_ day: Day?) -> String {

@@ -113,8 +113,5 @@ enum MIMEMessage {
 
 extension Day {
     /// "31 March 2026", as the register's pages show dates.
-    var spoken: String {
-        let months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
-        return "\(day) \(months[month - 1]) \(year)"
-    }
+    var spoken: String { long }
 }
