@@ -34,8 +34,11 @@ public enum ImportWrite: Sendable, Equatable {
     /// `status` is `assigned`, `in_progress` or `closed_without_evidence`; a revised date makes
     /// `details.dueDate` the revised one and keeps `originalDueDate`, with a revision.
     case createAssignment(id: UUID, recommendationID: UUID, AssignmentDetails, originalDueDate: Day, status: AssignmentStatus)
-    case updateAssignment(id: UUID, action: String, leadOfficer: String?, dueDate: Day, dueDateReason: String?)
+    /// `previousDueDate` is the due date read (locked) when the plan was made; a change is kept as a revision.
+    case updateAssignment(id: UUID, action: String, leadOfficer: String?, dueDate: Day, previousDueDate: Day, dueDateReason: String?)
     case addUpdate(assignmentID: UUID, happenedOn: Day, text: String, rag: RAGRating, forecastDate: Day?, ragReason: String?)
+    /// An update arrives for work not yet started (assigned, or returned): it starts, as when a partner sends one.
+    case startWork(assignmentID: UUID)
     /// Recorded as complete in the tracker, with no evidence the register has checked.
     case closeWithoutEvidence(assignmentID: UUID)
     /// Every action of the recommendation is complete in the tracker: implemented (reported done), never assured.
@@ -127,17 +130,20 @@ public struct ExistingRecords: Sendable {
         public var leadOfficer: String?
         public var dueDate: Day
         public var status: AssignmentStatus
-        /// The latest progress update's text and rating, to add an imported update only once.
-        public var latestText: String?
-        public var latestRAG: RAGRating?
-        public init(id: UUID, action: String, leadOfficer: String?, dueDate: Day, status: AssignmentStatus, latestText: String?, latestRAG: RAGRating?) {
+        /// The text and rating of the latest update an import made, so that a tracker's update is added
+        /// once: running the same file again adds nothing, even after partners have sent newer updates.
+        public var latestImportedText: String?
+        public var latestImportedRAG: RAGRating?
+        public init(
+            id: UUID, action: String, leadOfficer: String?, dueDate: Day, status: AssignmentStatus, latestImportedText: String?, latestImportedRAG: RAGRating?
+        ) {
             self.id = id
             self.action = action
             self.leadOfficer = leadOfficer
             self.dueDate = dueDate
             self.status = status
-            self.latestText = latestText
-            self.latestRAG = latestRAG
+            self.latestImportedText = latestImportedText
+            self.latestImportedRAG = latestImportedRAG
         }
     }
     public struct PartnerEntry: Sendable {

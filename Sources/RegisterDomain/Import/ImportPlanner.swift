@@ -233,12 +233,13 @@ public struct ImportPlanner {
                 let newAction = action ?? found.action
                 let newOfficer = officerText ?? found.leadOfficer
                 if newAction != found.action || newOfficer != found.leadOfficer || newDue != found.dueDate {
-                    rowWrites.append(.updateAssignment(id: found.id, action: newAction, leadOfficer: newOfficer, dueDate: newDue,
+                    rowWrites.append(.updateAssignment(id: found.id, action: newAction, leadOfficer: newOfficer, dueDate: newDue, previousDueDate: found.dueDate,
                         dueDateReason: newDue != found.dueDate ? "Revised date in the imported tracker" : nil))
                     said.append("the action for \(agency ?? "") changed")
                 }
-                if let rag, !updateText.isEmpty, found.latestText != updateText || found.latestRAG != rag {
+                if let rag, !updateText.isEmpty, found.latestImportedText != updateText || found.latestImportedRAG != rag {
                     rowWrites.append(.addUpdate(assignmentID: found.id, happenedOn: happenedOn, text: updateText, rag: rag, forecastDate: forecast, ragReason: ragReason))
+                    if [.assigned, .returned].contains(found.status) { rowWrites.append(.startWork(assignmentID: found.id)) }
                     said.append("a \(rag.word.lowercased()) update")
                 }
                 if complete, found.status != .accepted, found.status != .closedWithoutEvidence {

@@ -77,15 +77,17 @@ public struct ImportService: Sendable {
             boardID: try await board(request.board), kind: request.kind, regime: request.regime, createPartners: request.createPartners,
             today: clock.today())
         let references = mapping.index(of: .reviewReference).map { index in sheet.rows.map { $0.text(index) }.filter { !$0.isEmpty } } ?? []
-        let existing = try await store.existing(references: references)
-        let plan = ImportPlanner.plan(sheet, headerRow: header.row, headers: header.headers, mapping: mapping, existing: existing, settings: settings)
-        var outcome = ImportOutcome(file: file, sheets: sheets.map(\.name), plan: plan, run: nil, dryRun: request.dryRun)
-        guard !request.dryRun, plan.canImport, !plan.writes.isEmpty else { return outcome }
-        outcome.run = try await store.apply(plan, file: file, today: settings.today, context: actor.write)
-        actor.logger.info(
-            "tracker imported",
-            metadata: ["file": "\(file.name)", "sha256": "\(file.sha256)", "created": "\(plan.created)", "updated": "\(plan.updated)"])
-        return outcome
+        let (plan, run) = try await store.importing(
+            references: references, file: file, dryRun: request.dryRun, today: settings.today, context: actor.write
+        ) { existing in
+            ImportPlanner.plan(sheet, headerRow: header.row, headers: header.headers, mapping: mapping, existing: existing, settings: settings)
+        }
+        if run != nil {
+            actor.logger.info(
+                "tracker imported",
+                metadata: ["file": "\(file.name)", "sha256": "\(file.sha256)", "created": "\(plan.created)", "updated": "\(plan.updated)"])
+        }
+        return ImportOutcome(file: file, sheets: sheets.map(\.name), plan: plan, run: run, dryRun: request.dryRun)
     }
 
     /// The headers of a file's sheet and the mapping recognised from them, for the mapping step.

@@ -17,6 +17,13 @@ enum Rows {
         return result
     }
 
+    /// Many rows as one statement's parameter: a JSON array of objects (nil fields left out, so read
+    /// back as NULL), taken apart in SQL by `jsonb_to_recordset(\(batch)::jsonb) AS x(column type, …)`.
+    /// A batch is one round trip however many rows it carries (an import writes thousands).
+    static func batch<T: Encodable>(_ rows: [T]) throws -> String {
+        String(decoding: try JSONEncoder().encode(rows), as: UTF8.self)
+    }
+
     /// After an `UPDATE … WHERE id = $1 AND version = $2` touched nothing: was the record missing or stale?
     /// Items that belong to a review are looked up within it, so another review's id is "missing".
     static func missingOrStale(

@@ -9,169 +9,218 @@ public struct ImportStore: Sendable {
 
     public init(database: Database) { self.database = database }
 
-    /// The reviews, recommendations and assignments a tracker with these review references can
-    /// match, and every partner (matched by name).
-    public func existing(references: [String]) async throws -> ExistingRecords {
-        let references = Array(Set(references.map { $0.lowercased() }))
-        return try await database.read { c in
-            var records = ExistingRecords()
-            for review in try await Rows.all(
-                c.query("SELECT id, reference FROM register.reviews WHERE lower(reference) = ANY(\(references))", logger: database.logger),
-                { (id: try $0.get("id", as: UUID.self), reference: try $0.get("reference", as: String.self)) })
-            {
-                records.reviews[review.reference.lowercased()] = .init(id: review.id)
+    /// Plans an import against what the register holds, and (unless `dryRun`, or the plan has a
+    /// problem or nothing to do) makes it, all in one transaction: the records the plan is made from
+    /// are read locked, and imports take turns, so nothing can change between planning and writing
+    /// (two people importing the same new file at once: the second finds every row already there).
+    public func importing(
+        references: [String], file: ImportedFile, dryRun: Bool, today: Day, context: WriteContext,
+        plan: @Sendable (ExistingRecords) -> ImportPlan
+    ) async throws -> (plan: ImportPlan, run: ImportRun?) {
+        if dryRun {
+            return try await database.read(logger: context.logger) { c in
+                (plan(try await Self.existing(references: references, lock: false, on: c, logger: context.logger)), nil)
             }
-            let recommendations = try await Rows.all(
-                c.query(
-                    """
-                    SELECT r.id, v.reference, r.number, r.text, r.status
-                    FROM register.recommendations r JOIN register.reviews v ON v.id = r.review_id
-                    WHERE lower(v.reference) = ANY(\(references))
-                    """, logger: database.logger)
-            ) { r in
-                (key: ExistingRecords.RecommendationKey(reference: try r.get("reference"), number: try r.get("number")),
-                 entry: ExistingRecords.RecommendationEntry(id: try r.get("id"), text: try r.get("text"), status: try r.get("status")))
-            }
-            for (key, entry) in recommendations { records.recommendations[key] = entry }
-            let assignments = try await Rows.all(
-                c.query(
-                    """
-                    SELECT a.id, a.recommendation_id, a.partner_id, a.action, a.lead_officer, a.due_date, a.status,
-                           lu.text AS latest_text, lu.rag AS latest_rag
-                    FROM register.assignments a
-                    JOIN register.recommendations r ON r.id = a.recommendation_id
-                    JOIN register.reviews v ON v.id = r.review_id
-                    LEFT JOIN LATERAL (SELECT u.text, u.rag FROM register.progress_updates u WHERE u.assignment_id = a.id
-                                       ORDER BY u.happened_on DESC, u.id DESC LIMIT 1) lu ON true
-                    WHERE lower(v.reference) = ANY(\(references))
-                    """, logger: database.logger)
-            ) { r in
-                (key: ExistingRecords.AssignmentKey(recommendationID: try r.get("recommendation_id"), partnerID: try r.get("partner_id")),
-                 entry: ExistingRecords.AssignmentEntry(
-                    id: try r.get("id"), action: try r.get("action"), leadOfficer: try r.get("lead_officer"), dueDate: try r.get("due_date"),
-                    status: try r.get("status"), latestText: try r.get("latest_text"), latestRAG: try r.get("latest_rag")))
-            }
-            for (key, entry) in assignments { records.assignments[key] = entry }
-            for partner in try await Rows.all(
-                c.query("SELECT id, name, active FROM register.partners ORDER BY created_at, id", logger: database.logger),
-                { ExistingRecords.PartnerEntry(id: try $0.get("id"), name: try $0.get("name"), active: try $0.get("active")) })
-            where records.partners[PartnerName.key(partner.name)] == nil {
-                records.partners[PartnerName.key(partner.name)] = partner
-            }
-            return records
+        }
+        return try await database.write(context) { c in
+            try await c.run("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: context.logger)
+            let made = plan(try await Self.existing(references: references, lock: true, on: c, logger: context.logger))
+            guard made.canImport, !made.writes.isEmpty else { return (made, nil) }
+            return (made, try await Self.apply(made, file: file, today: today, on: c, context: context))
         }
     }
 
-    /// Makes every write of `plan` in one transaction, each with the file and row it comes from in the
-    /// trail's context, and records the run. All rows or none: any failure leaves the register as it was.
-    public func apply(_ plan: ImportPlan, file: ImportedFile, today: Day, context: WriteContext) async throws -> ImportRun {
+    /// The advisory lock imports take turns on: "import" in ASCII.
+    static let lockKey: Int64 = 0x696D706F7274
+
+    /// The reviews, recommendations and assignments a tracker with these review references can
+    /// match (locked when `lock`, for a real run), and every partner (matched by name).
+    static func existing(references: [String], lock: Bool, on c: PostgresConnection, logger: Logger) async throws -> ExistingRecords {
+        let references = Array(Set(references.map { $0.lowercased() }))
+        var records = ExistingRecords()
+        for review in try await Rows.all(
+            c.query("SELECT id, reference FROM register.reviews WHERE lower(reference) = ANY(\(references))", logger: logger),
+            { (id: try $0.get("id", as: UUID.self), reference: try $0.get("reference", as: String.self)) })
+        {
+            records.reviews[review.reference.lowercased()] = .init(id: review.id)
+        }
+        let recommendations = try await Rows.all(
+            c.query(
+                """
+                SELECT r.id, v.reference, r.number, r.text, r.status
+                FROM register.recommendations r JOIN register.reviews v ON v.id = r.review_id
+                WHERE lower(v.reference) = ANY(\(references))
+                ORDER BY r.id \(unescaped: lock ? "FOR UPDATE OF r" : "")
+                """, logger: logger)
+        ) { r in
+            (key: ExistingRecords.RecommendationKey(reference: try r.get("reference"), number: try r.get("number")),
+             entry: ExistingRecords.RecommendationEntry(id: try r.get("id"), text: try r.get("text"), status: try r.get("status")))
+        }
+        for (key, entry) in recommendations { records.recommendations[key] = entry }
+        let assignments = try await Rows.all(
+            c.query(
+                """
+                SELECT a.id, a.recommendation_id, a.partner_id, a.action, a.lead_officer, a.due_date, a.status
+                FROM register.assignments a
+                JOIN register.recommendations r ON r.id = a.recommendation_id
+                JOIN register.reviews v ON v.id = r.review_id
+                WHERE lower(v.reference) = ANY(\(references))
+                ORDER BY a.id \(unescaped: lock ? "FOR UPDATE OF a" : "")
+                """, logger: logger)
+        ) { r in
+            (key: ExistingRecords.AssignmentKey(recommendationID: try r.get("recommendation_id"), partnerID: try r.get("partner_id")),
+             entry: ExistingRecords.AssignmentEntry(
+                id: try r.get("id"), action: try r.get("action"), leadOfficer: try r.get("lead_officer"), dueDate: try r.get("due_date"),
+                status: try r.get("status"), latestImportedText: nil, latestImportedRAG: nil))
+        }
+        var keyOf: [UUID: ExistingRecords.AssignmentKey] = [:]
+        for (key, entry) in assignments {
+            records.assignments[key] = entry
+            keyOf[entry.id] = key
+        }
+        // The latest update an import made on each of those assignments.
+        let imported = try await Rows.all(
+            c.query(
+                """
+                SELECT DISTINCT ON (u.assignment_id) u.assignment_id, u.text, u.rag
+                FROM register.progress_updates u
+                WHERE u.assignment_id = ANY(\(Array(keyOf.keys))) AND u.import_id IS NOT NULL
+                ORDER BY u.assignment_id, u.id DESC
+                """, logger: logger)
+        ) { r in (id: try r.get("assignment_id", as: UUID.self), text: try r.get("text", as: String.self), rag: try r.get("rag", as: RAGRating?.self)) }
+        for update in imported {
+            guard let key = keyOf[update.id] else { continue }
+            records.assignments[key]?.latestImportedText = update.text
+            records.assignments[key]?.latestImportedRAG = update.rag
+        }
+        for partner in try await Rows.all(
+            c.query("SELECT id, name, active FROM register.partners ORDER BY created_at, id", logger: logger),
+            { ExistingRecords.PartnerEntry(id: try $0.get("id"), name: try $0.get("name"), active: try $0.get("active")) })
+        where records.partners[PartnerName.key(partner.name)] == nil {
+            records.partners[PartnerName.key(partner.name)] = partner
+        }
+        return records
+    }
+
+    /// Makes every write of `plan` in the caller's transaction, each table's rows in one statement,
+    /// and records the run. The trail names each record's file and row (migration 23): the file in
+    /// `app.context`, the rows in the session's `import_rows` table. All rows or none: any failure
+    /// fails the transaction, and the register stays as it was.
+    static func apply(_ plan: ImportPlan, file: ImportedFile, today: Day, on c: PostgresConnection, context: WriteContext) async throws -> ImportRun {
         let run = ImportRun(
             id: UUID.v7(), fileName: file.name, sha256: file.sha256, sheet: plan.sheet, rows: plan.rows.count, created: plan.created,
             updated: plan.updated, unchanged: plan.unchanged)
         let actor = context.actor
         let logger = context.logger
-        return try await database.write(context) { c in
-            // The trail's events are sealed as each statement ends, not at COMMIT, so that each one
-            // carries the context (the file and row) set for it (migration 20).
-            try await c.run("SET CONSTRAINTS register.audit_changes IMMEDIATE", logger: logger)
-            var currentRow: (String, Int)?
-            var touched: [UUID] = []
-            var touchedRow: [UUID: (String, Int)] = [:]
-            func at(_ write: PlannedWrite) async throws {
-                guard currentRow.map({ $0 != (write.sheet, write.row) }) ?? true else { return }
-                currentRow = (write.sheet, write.row)
-                try await Self.setContext(file.context(sheet: write.sheet, row: write.row), on: c, logger: logger)
-            }
-            func touch(_ recommendationID: UUID, _ write: PlannedWrite) {
-                if touchedRow[recommendationID] == nil { touched.append(recommendationID) }
-                touchedRow[recommendationID] = (write.sheet, write.row)
-            }
-            var recommendationOf: [UUID: UUID] = [:]
-            let moves = plan.writes.filter { if case .markImplemented = $0.write { true } else { false } }
-            for planned in plan.writes {
-                if case .markImplemented = planned.write { continue }
-                try await at(planned)
-                switch planned.write {
-                case .createPartner(let id, let name):
-                    try await PartnerStore.insert(PartnerDetails(name: name, sector: .other), id: id, on: c, logger: logger)
-                case .createReview(let id, let details):
-                    try await ReviewStore.insert(details, id: id, on: c, logger: logger)
-                case .createRecommendation(let id, let reviewID, let details):
-                    try await RecommendationStore.insert(id, in: reviewID, details, on: c, logger: logger)
-                case .updateRecommendationText(let id, let text):
-                    try await c.run(
-                        "UPDATE register.recommendations SET text = \(text), version = version + 1, updated_at = now() WHERE id = \(id)",
-                        logger: logger)
-                case .createAssignment(let id, let recommendationID, let details, let original, let status):
-                    try await AssignmentStore.insert(id, for: recommendationID, details, originalDueDate: original, status: status, by: actor, on: c, logger: logger)
-                    if original != details.dueDate {
-                        try await AssignmentStore.recordRevision(
-                            of: id, from: original, to: details.dueDate, reason: "Revised date in the imported tracker", by: actor, on: c, logger: logger)
-                    }
-                    recommendationOf[id] = recommendationID
-                    touch(recommendationID, planned)
-                case .updateAssignment(let id, let action, let officer, let due, let reason):
-                    let before = try await Rows.first(
-                        c.query("SELECT due_date, recommendation_id FROM register.assignments WHERE id = \(id) FOR UPDATE", logger: logger)
-                    ) { (due: try $0.get("due_date", as: Day.self), recommendation: try $0.get("recommendation_id", as: UUID.self)) }
-                    guard let before else { throw DomainError.conflict("An assignment changed while the tracker was being imported; check the file again.") }
-                    if before.due != due {
-                        try await AssignmentStore.recordRevision(of: id, from: before.due, to: due, reason: reason ?? "Revised in the imported tracker", by: actor, on: c, logger: logger)
-                    }
-                    try await c.run(
-                        """
-                        UPDATE register.assignments SET action = \(action), lead_officer = \(officer), due_date = \(due),
-                            version = version + 1, updated_at = now()
-                        WHERE id = \(id)
-                        """, logger: logger)
-                    touch(before.recommendation, planned)
-                case .addUpdate(let id, let happenedOn, let text, let rag, let forecast, let reason):
-                    let update = NewProgressUpdate(happenedOn: happenedOn, text: text, rag: rag, forecastDate: forecast, ragReason: reason)
-                    try await AssignmentStore.insertUpdate(UUID.v7(), to: id, update, today: today, by: actor, on: c, logger: logger)
-                    // The first update starts the work, as when a partner sends one.
-                    try await c.run(
-                        """
-                        UPDATE register.assignments SET status = 'in_progress', version = version + 1, updated_at = now()
-                        WHERE id = \(id) AND status IN ('assigned', 'returned')
-                        """, logger: logger)
-                case .closeWithoutEvidence(let id):
-                    try await AssignmentStore.setStatus(id, .closedWithoutEvidence, connection: c, logger: logger)
-                    let recommendation = try await Rows.first(
-                        c.query("SELECT recommendation_id FROM register.assignments WHERE id = \(id)", logger: logger)
-                    ) { try $0.get("recommendation_id", as: UUID.self) }
-                    if let recommendation { touch(recommendation, planned) }
-                case .markImplemented:
-                    break
-                }
-            }
-            // Recommendations follow their assignments (work started opens them), then those the
-            // tracker records as done become implemented: reported done, never assured.
-            let implemented = Set(moves.compactMap { if case .markImplemented(let id, _, _) = $0.write { id } else { nil } })
-            for recommendationID in touched where !implemented.contains(recommendationID) {
-                let (sheet, row) = touchedRow[recommendationID]!
-                try await Self.setContext(file.context(sheet: sheet, row: row), on: c, logger: logger)
-                try await RecommendationMoves.follow(assignmentsOf: recommendationID, today: today, connection: c, context: context)
-            }
-            for planned in moves {
-                guard case .markImplemented(let id, let day, let note) = planned.write else { continue }
-                try await Self.setContext(file.context(sheet: planned.sheet, row: planned.row), on: c, logger: logger)
-                guard let current = try await RecommendationMoves.lock(id, connection: c, logger: logger) else { continue }
-                if [.open, .inProgress].contains(current.status) {
-                    try await RecommendationMoves.move(id, from: current.status, to: .implemented, reason: note, on: day, connection: c, context: context)
-                }
-            }
-            try await Self.setContext(file.context(sheet: plan.sheet, row: nil), on: c, logger: logger)
-            try await c.run(
-                """
-                INSERT INTO register.imports (id, file_name, sha256, sheet, rows, created, updated, unchanged, actor)
-                VALUES (\(run.id), \(file.name), \(file.sha256), \(plan.sheet), \(run.rows), \(run.created), \(run.updated), \(run.unchanged), \(actor.auditName))
-                """, logger: logger)
-            return run
-        }
-    }
+        // Events are sealed as each statement ends, while the context below is set.
+        try await c.run("SET CONSTRAINTS register.audit_changes IMMEDIATE", logger: logger)
+        try await c.run("SELECT set_config('app.context', \(file.context(sheet: plan.sheet, row: nil)), true)", logger: logger)
+        try await c.run(
+            """
+            INSERT INTO register.imports (id, file_name, sha256, sheet, rows, created, updated, unchanged, actor)
+            VALUES (\(run.id), \(file.name), \(file.sha256), \(plan.sheet), \(run.rows), \(run.created), \(run.updated), \(run.unchanged), \(actor.auditName))
+            """, logger: logger)
 
-    private static func setContext(_ text: String, on c: PostgresConnection, logger: Logger) async throws {
-        try await c.run("SELECT set_config('app.context', \(text), true)", logger: logger)
+        // Each record's row: the first row that writes it.
+        struct RowOf: Encodable { let key: UUID, row: Int }
+        var rowOf: [UUID: Int] = [:]
+        var newPartners: [(UUID, String)] = []
+        var newReviews: [(UUID, ReviewDetails)] = []
+        var newRecommendations: [(id: UUID, reviewID: UUID, details: RecommendationDetails)] = []
+        var texts: [(id: UUID, text: String)] = []
+        var newAssignments: [AssignmentStore.NewAssignment] = []
+        var work: [(id: UUID, action: String, leadOfficer: String?, dueDate: Day)] = []
+        var revisions: [AssignmentStore.Revision] = []
+        var updates: [AssignmentStore.NewUpdate] = []
+        var started: [UUID] = []
+        var closed: [UUID] = []
+        var touched: [UUID] = []
+        var implemented: [UUID: (day: Day, note: String)] = [:]
+        func row(_ id: UUID, _ planned: PlannedWrite) {
+            if rowOf[id] == nil { rowOf[id] = planned.row }
+        }
+        func touch(_ recommendationID: UUID?) {
+            if let recommendationID, !touched.contains(recommendationID) { touched.append(recommendationID) }
+        }
+        for planned in plan.writes {
+            switch planned.write {
+            case .createPartner(let id, let name):
+                newPartners.append((id, name))
+                row(id, planned)
+            case .createReview(let id, let details):
+                newReviews.append((id, details))
+                row(id, planned)
+            case .createRecommendation(let id, let reviewID, let details):
+                newRecommendations.append((id, reviewID, details))
+                row(id, planned)
+            case .updateRecommendationText(let id, let text):
+                texts.append((id, text))
+                row(id, planned)
+            case .createAssignment(let id, let recommendationID, let details, let original, let status):
+                newAssignments.append(.init(id: id, recommendationID: recommendationID, details: details, originalDueDate: original, status: status))
+                if original != details.dueDate {
+                    revisions.append(.init(assignmentID: id, from: original, to: details.dueDate, reason: "Revised date in the imported tracker"))
+                }
+                row(id, planned)
+                touch(recommendationID)
+            case .updateAssignment(let id, let action, let officer, let due, let previous, let reason):
+                work.append((id, action, officer, due))
+                if previous != due {
+                    revisions.append(.init(assignmentID: id, from: previous, to: due, reason: reason ?? "Revised in the imported tracker"))
+                }
+                row(id, planned)
+            case .addUpdate(let id, let happenedOn, let text, let rag, let forecast, let reason):
+                updates.append(.init(
+                    id: UUID.v7(), assignmentID: id,
+                    update: NewProgressUpdate(happenedOn: happenedOn, text: text, rag: rag, forecastDate: forecast, ragReason: reason), importID: run.id))
+                row(id, planned)
+            case .startWork(let id):
+                started.append(id)
+                row(id, planned)
+            case .closeWithoutEvidence(let id):
+                closed.append(id)
+                row(id, planned)
+            case .markImplemented(let id, let day, let note):
+                implemented[id] = (day, note)
+                row(id, planned)
+            }
+        }
+        let rows = try Rows.batch(rowOf.map { RowOf(key: $0.key, row: $0.value) })
+        try await c.run(
+            """
+            CREATE TEMPORARY TABLE IF NOT EXISTS import_rows (key text PRIMARY KEY, row integer NOT NULL) ON COMMIT DROP
+            """, logger: logger)
+        try await c.run("GRANT SELECT ON pg_temp.import_rows TO register_audit_owner", logger: logger)
+        try await c.run(
+            "INSERT INTO pg_temp.import_rows (key, row) SELECT x.key::text, x.row FROM jsonb_to_recordset(\(rows)::jsonb) AS x(key uuid, row integer)",
+            logger: logger)
+        try await c.run("SELECT set_config('app.context_rows', 'on', true)", logger: logger)
+
+        for (id, name) in newPartners {
+            try await PartnerStore.insert(PartnerDetails(name: name, sector: .other), id: id, on: c, logger: logger)
+        }
+        for (id, details) in newReviews {
+            try await ReviewStore.insert(details, id: id, on: c, logger: logger)
+        }
+        try await RecommendationStore.insertAll(newRecommendations, on: c, logger: logger)
+        try await RecommendationStore.replaceTexts(texts, on: c, logger: logger)
+        try await AssignmentStore.insertAll(newAssignments, by: actor, on: c, logger: logger)
+        try await AssignmentStore.replaceWork(work, on: c, logger: logger)
+        try await AssignmentStore.recordRevisions(revisions, by: actor, on: c, logger: logger)
+        try await AssignmentStore.insertUpdates(updates, today: today, by: actor, on: c, logger: logger)
+        try await AssignmentStore.setStatus(started, .inProgress, connection: c, logger: logger)
+        try await AssignmentStore.setStatus(closed, .closedWithoutEvidence, connection: c, logger: logger)
+        // Recommendations follow their assignments (work started opens them), then those the
+        // tracker records as done become implemented: reported done, never assured.
+        for id in try await AssignmentStore.recommendations(of: work.map(\.id) + started + closed, on: c, logger: logger) { touch(id) }
+        try await RecommendationMoves.follow(assignmentsOf: touched.filter { implemented[$0] == nil }, today: today, connection: c, context: context)
+        let current = try await RecommendationMoves.lockAll(Array(implemented.keys), connection: c, logger: logger)
+        try await RecommendationMoves.moveAll(
+            implemented.compactMap { id, done in
+                guard let status = current[id], [.open, .inProgress].contains(status) else { return nil }
+                return RecommendationMoves.Move(id: id, from: status, to: .implemented, reason: done.note, day: done.day)
+            }, connection: c, context: context)
+        return run
     }
 
     /// The import runs of a file, newest first.

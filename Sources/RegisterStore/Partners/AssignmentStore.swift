@@ -107,30 +107,121 @@ public struct AssignmentStore: Sendable {
         _ id: UUID, for recommendationID: UUID, _ d: AssignmentDetails, originalDueDate: Day, status: AssignmentStatus, by actor: Principal,
         on c: PostgresConnection, logger: Logger
     ) async throws {
+        try await insertAll([NewAssignment(id: id, recommendationID: recommendationID, details: d, originalDueDate: originalDueDate, status: status)],
+            by: actor, on: c, logger: logger)
+    }
+
+    /// An assignment to insert: `status` is `assigned` but for an import.
+    struct NewAssignment {
+        var id: UUID
+        var recommendationID: UUID
+        var details: AssignmentDetails
+        var originalDueDate: Day
+        var status: AssignmentStatus
+    }
+
+    /// Inserts validated assignments in one statement, in the caller's transaction.
+    static func insertAll(_ items: [NewAssignment], by actor: Principal, on c: PostgresConnection, logger: Logger) async throws {
+        struct Row: Encodable {
+            let id: UUID, recommendation_id: UUID, partner_id: UUID, role: String, action: String, lead_officer: String?
+            let due_date: Day, original_due_date: Day, status: String
+        }
+        guard !items.isEmpty else { return }
+        let batch = try Rows.batch(items.map {
+            Row(id: $0.id, recommendation_id: $0.recommendationID, partner_id: $0.details.partnerID, role: $0.details.role.rawValue,
+                action: $0.details.action, lead_officer: $0.details.leadOfficer, due_date: $0.details.dueDate, original_due_date: $0.originalDueDate,
+                status: $0.status.rawValue)
+        })
         try await c.run(
             """
             INSERT INTO register.assignments (id, recommendation_id, partner_id, role, action, lead_officer, due_date, original_due_date, assigned_by, status)
-            VALUES (\(id), \(recommendationID), \(d.partnerID), \(d.role.rawValue), \(d.action), \(d.leadOfficer), \(d.dueDate), \(originalDueDate),
-                    \(actor.auditName), \(status.rawValue))
+            SELECT x.id, x.recommendation_id, x.partner_id, x.role, x.action, x.lead_officer, x.due_date, x.original_due_date, \(actor.auditName), x.status
+            FROM jsonb_to_recordset(\(batch)::jsonb) AS x(
+                id uuid, recommendation_id uuid, partner_id uuid, role text, action text, lead_officer text, due_date date, original_due_date date, status text)
             """, logger: logger)
+    }
+
+    /// A change of due date with its reason.
+    struct Revision {
+        var assignmentID: UUID
+        var from: Day
+        var to: Day
+        var reason: String?
     }
 
     /// Records a change of due date with its reason, in the caller's transaction.
     static func recordRevision(of id: UUID, from: Day, to: Day, reason: String?, by actor: Principal, on c: PostgresConnection, logger: Logger) async throws {
+        try await recordRevisions([Revision(assignmentID: id, from: from, to: to, reason: reason)], by: actor, on: c, logger: logger)
+    }
+
+    /// Records changes of due date with their reasons in one statement, in the caller's transaction.
+    static func recordRevisions(_ revisions: [Revision], by actor: Principal, on c: PostgresConnection, logger: Logger) async throws {
+        struct Row: Encodable { let id: UUID, assignment_id: UUID, from_date: Day, to_date: Day, reason: String? }
+        guard !revisions.isEmpty else { return }
+        let batch = try Rows.batch(revisions.map {
+            Row(id: UUID.v7(), assignment_id: $0.assignmentID, from_date: $0.from, to_date: $0.to,
+                reason: $0.reason?.trimmingCharacters(in: .whitespacesAndNewlines))
+        })
         try await c.run(
             """
             INSERT INTO register.due_date_revisions (id, assignment_id, from_date, to_date, reason, actor)
-            VALUES (\(UUID.v7()), \(id), \(from), \(to), \(reason?.trimmingCharacters(in: .whitespacesAndNewlines)), \(actor.auditName))
+            SELECT x.id, x.assignment_id, x.from_date, x.to_date, x.reason, \(actor.auditName)
+            FROM jsonb_to_recordset(\(batch)::jsonb) AS x(id uuid, assignment_id uuid, from_date date, to_date date, reason text)
             """, logger: logger)
+    }
+
+    /// Sets the action, lead officer and due date of assignments in one statement (an import whose
+    /// tracker changed them; the caller records the due dates' revisions).
+    static func replaceWork(_ items: [(id: UUID, action: String, leadOfficer: String?, dueDate: Day)], on c: PostgresConnection, logger: Logger) async throws {
+        struct Row: Encodable { let id: UUID, action: String, lead_officer: String?, due_date: Day }
+        guard !items.isEmpty else { return }
+        let batch = try Rows.batch(items.map { Row(id: $0.id, action: $0.action, lead_officer: $0.leadOfficer, due_date: $0.dueDate) })
+        try await c.run(
+            """
+            UPDATE register.assignments a SET action = x.action, lead_officer = x.lead_officer, due_date = x.due_date,
+                version = a.version + 1, updated_at = now()
+            FROM jsonb_to_recordset(\(batch)::jsonb) AS x(id uuid, action text, lead_officer text, due_date date)
+            WHERE a.id = x.id
+            """, logger: logger)
+    }
+
+    /// The recommendations the assignments belong to.
+    static func recommendations(of ids: [UUID], on c: PostgresConnection, logger: Logger) async throws -> [UUID] {
+        guard !ids.isEmpty else { return [] }
+        return try await Rows.all(
+            c.query("SELECT DISTINCT recommendation_id FROM register.assignments WHERE id = ANY(\(ids)) ORDER BY recommendation_id", logger: logger)
+        ) { try $0.get("recommendation_id", as: UUID.self) }
+    }
+
+    /// A validated progress update to insert; `importID` names the import run it comes from.
+    struct NewUpdate {
+        var id: UUID
+        var assignmentID: UUID
+        var update: NewProgressUpdate
+        var importID: UUID?
     }
 
     /// Inserts a validated progress update in the caller's transaction.
     static func insertUpdate(_ updateID: UUID, to id: UUID, _ update: NewProgressUpdate, today: Day, by actor: Principal, on c: PostgresConnection, logger: Logger) async throws {
+        try await insertUpdates([NewUpdate(id: updateID, assignmentID: id, update: update)], today: today, by: actor, on: c, logger: logger)
+    }
+
+    /// Inserts validated progress updates in one statement, in the caller's transaction.
+    static func insertUpdates(_ updates: [NewUpdate], today: Day, by actor: Principal, on c: PostgresConnection, logger: Logger) async throws {
+        struct Row: Encodable {
+            let id: UUID, assignment_id: UUID, happened_on: Day, text: String, rag: String?, forecast_date: Day?, rag_reason: String?, import_id: UUID?
+        }
+        guard !updates.isEmpty else { return }
+        let batch = try Rows.batch(updates.map {
+            Row(id: $0.id, assignment_id: $0.assignmentID, happened_on: $0.update.happenedOn ?? today, text: $0.update.text, rag: $0.update.rag?.rawValue,
+                forecast_date: $0.update.forecastDate, rag_reason: $0.update.ragReason?.trimmingCharacters(in: .whitespacesAndNewlines), import_id: $0.importID)
+        })
         try await c.run(
             """
-            INSERT INTO register.progress_updates (id, assignment_id, happened_on, text, rag, forecast_date, rag_reason, author_id, actor)
-            VALUES (\(updateID), \(id), \(update.happenedOn ?? today), \(update.text), \(update.rag?.rawValue), \(update.forecastDate),
-                    \(update.ragReason?.trimmingCharacters(in: .whitespacesAndNewlines)), \(actor.userID), \(actor.auditName))
+            INSERT INTO register.progress_updates (id, assignment_id, happened_on, text, rag, forecast_date, rag_reason, author_id, actor, import_id)
+            SELECT x.id, x.assignment_id, x.happened_on, x.text, x.rag, x.forecast_date, x.rag_reason, \(actor.userID), \(actor.auditName), x.import_id
+            FROM jsonb_to_recordset(\(batch)::jsonb)
+                AS x(id uuid, assignment_id uuid, happened_on date, text text, rag text, forecast_date date, rag_reason text, import_id uuid)
             """, logger: logger)
     }
 
@@ -401,6 +492,12 @@ public struct AssignmentStore: Sendable {
 
     /// Accepted work is done, so a delay marked on it ends there (the database refuses a delayed accepted row).
     static func setStatus(_ id: UUID, _ status: AssignmentStatus, connection c: PostgresConnection, logger: Logger) async throws {
+        try await setStatus([id], status, connection: c, logger: logger)
+    }
+
+    /// Sets the status of several assignments in one statement (see above).
+    static func setStatus(_ ids: [UUID], _ status: AssignmentStatus, connection c: PostgresConnection, logger: Logger) async throws {
+        guard !ids.isEmpty else { return }
         let done = status.isClosed
         try await c.run(
             """
@@ -409,7 +506,7 @@ public struct AssignmentStore: Sendable {
                 delay_expected_date = CASE WHEN \(done) THEN NULL ELSE delay_expected_date END,
                 delay_recorded_by = CASE WHEN \(done) THEN NULL ELSE delay_recorded_by END,
                 delay_recorded_at = CASE WHEN \(done) THEN NULL ELSE delay_recorded_at END
-            WHERE id = \(id)
+            WHERE id = ANY(\(ids))
             """,
             logger: logger)
     }

@@ -98,12 +98,44 @@ public struct RecommendationStore: Sendable {
 
     /// Inserts a validated recommendation of an existing review, with its finding links, in the caller's transaction.
     static func insert(_ id: UUID, in reviewID: UUID, _ d: RecommendationDetails, on c: PostgresConnection, logger: Logger) async throws {
+        try await insertAll([(id, reviewID, d)], on: c, logger: logger)
+    }
+
+    /// Inserts validated recommendations of existing reviews in one statement (an import brings
+    /// thousands), then their finding links, in the caller's transaction.
+    static func insertAll(_ items: [(id: UUID, reviewID: UUID, details: RecommendationDetails)], on c: PostgresConnection, logger: Logger) async throws {
+        struct Row: Encodable {
+            let id: UUID, review_id: UUID, number: String, text: String, scope: String, addressee: String?, target_date: Day?
+        }
+        guard !items.isEmpty else { return }
+        let rows = items.map {
+            Row(id: $0.id, review_id: $0.reviewID, number: $0.details.number, text: $0.details.text, scope: $0.details.scope.rawValue,
+                addressee: $0.details.addressee, target_date: $0.details.targetDate)
+        }
+        let batch = try Rows.batch(rows)
         try await c.run(
             """
             INSERT INTO register.recommendations (id, review_id, number, text, scope, addressee, target_date)
-            VALUES (\(id), \(reviewID), \(d.number), \(d.text), \(d.scope.rawValue), \(d.addressee), \(d.targetDate))
+            SELECT x.id, x.review_id, x.number, x.text, x.scope, x.addressee, x.target_date
+            FROM jsonb_to_recordset(\(batch)::jsonb)
+                AS x(id uuid, review_id uuid, number text, text text, scope text, addressee text, target_date date)
             """, logger: logger)
-        try await Self.linkFindings(id, reviewID: reviewID, d.findingIDs ?? [], on: c, logger: logger)
+        for item in items where !(item.details.findingIDs ?? []).isEmpty {
+            try await Self.linkFindings(item.id, reviewID: item.reviewID, item.details.findingIDs ?? [], on: c, logger: logger)
+        }
+    }
+
+    /// Replaces recommendations' words (an import whose tracker words one differently), in one statement.
+    static func replaceTexts(_ texts: [(id: UUID, text: String)], on c: PostgresConnection, logger: Logger) async throws {
+        struct Row: Encodable { let id: UUID, text: String }
+        guard !texts.isEmpty else { return }
+        let batch = try Rows.batch(texts.map { Row(id: $0.id, text: $0.text) })
+        try await c.run(
+            """
+            UPDATE register.recommendations r SET text = x.text, version = r.version + 1, updated_at = now()
+            FROM jsonb_to_recordset(\(batch)::jsonb) AS x(id uuid, text text)
+            WHERE r.id = x.id
+            """, logger: logger)
     }
 
     /// A recommendation as it is now, or as it stood at `asAt` (rebuilt from the audit trail). Its
