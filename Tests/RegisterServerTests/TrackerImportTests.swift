@@ -1,9 +1,9 @@
 import Foundation
 import PostgresNIO
-import RegisterDomain
+@testable import RegisterDomain
 @testable import RegisterServer
 import RegisterServices
-import RegisterStore
+@testable import RegisterStore
 import RegisterTestSupport
 import Testing
 
@@ -257,6 +257,32 @@ struct TrackerImportTests {
             for row in [5, 6, 8, 9, 11] {
                 #expect(contexts.contains("import of messy-tracker.xlsx sha256=\(sha) sheet Action plan row \(row)"), "row \(row): \(contexts)")
             }
+            // Every record written in batches still names its row: reviews, recommendations and
+            // partners their own; updates, revisions and status moves those of their assignment or recommendation.
+            let prefix = "import of messy-tracker.xlsx sha256=\(sha) sheet Action plan row "
+            func payloads(_ table: String) async throws -> [[String: Any]] {
+                try await api.call(.get, "/api/v1/audit/events?table=\(table)&limit=100", as: .auditor).items.compactMap { event in
+                    (event["payload"] as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                }
+            }
+            for table in ["reviews", "recommendations", "partners", "progress_updates", "due_date_revisions", "recommendation_transitions"] {
+                // The partners the test made itself have no context; the one the import made has.
+                let contexts = try await payloads(table)
+                    .filter { table != "partners" || ($0["new"] as? [String: Any])?["name"] as? String == "Coventry Youth Club" }
+                    .map { $0["context"] as? String ?? "" }
+                #expect(!contexts.isEmpty, "\(table) has events")
+                #expect(contexts.allSatisfy { $0.hasPrefix(prefix) && Int($0.dropFirst(prefix.count)) != nil }, "\(table): \(contexts)")
+            }
+            var actionRow: [String: String] = [:]
+            for event in try await payloads("assignments") where event["op"] as? String == "INSERT" {
+                actionRow[(event["key"] as? String ?? "").lowercased()] = event["context"] as? String
+            }
+            let updates = try await payloads("progress_updates")
+            #expect(updates.count == 5)
+            for update in updates {
+                let assignment = ((update["new"] as? [String: Any])?["assignment_id"] as? String ?? "").lowercased()
+                #expect(actionRow[assignment] != nil && update["context"] as? String == actionRow[assignment], "an update names its action's row")
+            }
             #expect(try await Self.strings(api, "SELECT file_name || ' ' || sha256 || ' ' || rows::text || ' ' || created::text FROM register.imports")
                 == ["messy-tracker.xlsx \(sha) 5 5"])
             // The run is kept for good.
@@ -290,6 +316,100 @@ struct TrackerImportTests {
             #expect(html.text.contains("Closed without evidence"))
             // Closed without evidence is done with: never overdue, even past its due date.
             #expect(try await Self.count(api, "register.assignments a WHERE register.assignment_overdue(a.status, a.due_date, '2030-01-01') AND a.status = 'closed_without_evidence'") == 0)
+        }
+    }
+
+    @Test("running a tracker again after partners sent newer updates adds nothing; a tracker that changed adds the change")
+    func againAfterNewerUpdates() async throws {
+        try await withAPI(clock: Self.clock) { api in
+            try await Self.partnership(api)
+            let services = Self.services(api)
+            let coordinator = try await Self.actor(api, .coordinator)
+            let csv = try Self.fixture("messy-tracker.csv")
+            _ = try await services.imports.importTracker(
+                ImportRequest(fileName: "messy-tracker.csv", bytes: csv, createPartners: true, dryRun: false), by: coordinator)
+            // A partner's own update, newer than the imported one, on every imported action.
+            try await api.db.withDatabase { database in
+                try await database.write(WriteContext(actor: .system("tests"), requestID: "newer", logger: TestDatabase.logger)) { c in
+                    try await c.run(
+                        """
+                        INSERT INTO register.progress_updates (id, assignment_id, happened_on, text, rag, actor)
+                        SELECT gen_random_uuid(), id, '2026-04-15', 'The partner''s own news', 'green', 'tests' FROM register.assignments
+                        """, logger: TestDatabase.logger)
+                }
+            }
+            #expect(try await Self.count(api, "register.progress_updates") == 10)
+            let again = try await services.imports.importTracker(
+                ImportRequest(fileName: "messy-tracker.csv", bytes: csv, dryRun: false), by: coordinator)
+            #expect(again.run == nil)
+            #expect(again.plan.rows.allSatisfy { $0.outcome == .unchanged }, "\(again.plan.rows)")
+            #expect(try await Self.count(api, "register.progress_updates") == 10)
+            // The tracker moves on: the changed row's update is added, once.
+            let text = String(decoding: csv, as: UTF8.self).replacingOccurrences(of: "Two of four sessions held ", with: "Three of four sessions held")
+            let changed = try await services.imports.importTracker(
+                ImportRequest(fileName: "messy-tracker-v2.csv", bytes: Array(text.utf8), dryRun: false), by: coordinator)
+            #expect(changed.plan.rows.map(\.outcome) == [.unchanged, .update, .unchanged, .unchanged, .unchanged])
+            #expect(try await Self.count(api, "register.progress_updates") == 11)
+            #expect(try await Self.count(api, "register.progress_updates WHERE import_id IS NOT NULL") == 6)
+        }
+    }
+
+    @Test("an import that fails part-way leaves nothing behind: not the rows before the failure, not the run, not an event")
+    func failurePartWay() async throws {
+        try await withAPI(clock: Self.clock) { api in
+            try await Self.partnership(api)
+            let board = try #require(UUID(uuidString: try await Self.strings(api, "SELECT id::text FROM register.boards").first ?? ""))
+            let head = try await Self.strings(api, "SELECT seq::text FROM audit.current_head()")
+            let review = UUID.v7()
+            let recommendation = UUID.v7()
+            // The review and recommendation are written first; the action names a partner that does
+            // not exist, so its statement fails after theirs succeeded.
+            let writes: [ImportWrite] = [
+                .createReview(id: review, ReviewDetails(reference: "PART-1", title: "Part way", kind: .learningReview, boardID: board, regime: .local)),
+                .createRecommendation(id: recommendation, reviewID: review, RecommendationDetails(number: "1", text: "Share chronologies", scope: .local)),
+                .createAssignment(
+                    id: UUID.v7(), recommendationID: recommendation,
+                    AssignmentDetails(partnerID: UUID.v7(), role: .lead, action: "Share them", dueDate: Self.today), originalDueDate: Self.today,
+                    status: .assigned),
+            ]
+            let plan = ImportPlan(
+                sheet: "Actions", headerRow: 1, columns: [],
+                rows: [PlannedRow(sheet: "Actions", row: 2, reviewReference: "PART-1", recommendationNumber: "1", leadAgency: nil, outcome: .create, summary: "")],
+                writes: writes.map { PlannedWrite(sheet: "Actions", row: 2, write: $0) }, problems: [], notes: [], unknownPartners: [])
+            let file = ImportedFile(name: "part.csv", sha256: String(repeating: "a", count: 64))
+            await #expect(throws: (any Error).self) {
+                try await api.db.withDatabase { database in
+                    _ = try await ImportStore(database: database).importing(
+                        references: ["PART-1"], file: file, dryRun: false, today: Self.today,
+                        context: WriteContext(actor: .system("tests"), requestID: "part", logger: TestDatabase.logger)
+                    ) { _ in plan }
+                }
+            }
+            #expect(try await Self.count(api, "register.reviews") == 0)
+            #expect(try await Self.count(api, "register.recommendations") == 0)
+            #expect(try await Self.count(api, "register.imports") == 0)
+            #expect(try await Self.strings(api, "SELECT seq::text FROM audit.current_head()") == head, "no event was sealed")
+        }
+    }
+
+    @Test("two people importing the same new tracker at once: one imports it, the other finds every row there")
+    func twoAtOnce() async throws {
+        try await withAPI(clock: Self.clock) { api in
+            try await Self.partnership(api)
+            let services = Self.services(api)
+            let coordinator = try await Self.actor(api, .coordinator)
+            let admin = try await Self.actor(api, .admin)
+            let csv = try Self.fixture("messy-tracker.csv")
+            async let one = services.imports.importTracker(
+                ImportRequest(fileName: "messy-tracker.csv", bytes: csv, createPartners: true, dryRun: false), by: coordinator)
+            async let two = services.imports.importTracker(
+                ImportRequest(fileName: "messy-tracker.csv", bytes: csv, createPartners: true, dryRun: false), by: admin)
+            let runs = try await [one, two]
+            #expect(runs.filter { $0.run != nil }.count == 1, "exactly one wrote")
+            #expect(runs.contains { $0.plan.rows.allSatisfy { $0.outcome == .unchanged } })
+            #expect(try await Self.count(api, "register.reviews") == 2)
+            #expect(try await Self.count(api, "register.assignments") == 5)
+            #expect(try await Self.count(api, "register.imports") == 1)
         }
     }
 
