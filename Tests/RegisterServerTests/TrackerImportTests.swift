@@ -2,7 +2,7 @@ import Foundation
 import PostgresNIO
 @testable import RegisterDomain
 @testable import RegisterServer
-import RegisterServices
+@testable import RegisterServices
 @testable import RegisterStore
 import RegisterTestSupport
 import Testing
@@ -77,6 +77,12 @@ struct TrackerImportTests {
         #expect(TrackerDate.excelSerial(61) == Day(iso: "1900-03-01"))
         #expect(TrackerDate.excelSerial(46112) == Day(iso: "2026-03-31"))
         #expect(TrackerDate.excelSerial(46112.75) == Day(iso: "2026-03-31"))
+        // A date-formatted cell that holds no day shows what Excel shows, and is then read as impossible.
+        #expect(TrackerDate.excelSerial(0) == nil && TrackerDate.excelSerial(0.5) == nil && TrackerDate.excelSerial(-3) == nil)
+        #expect(XLSX.shownWithoutDay(60) == "29/02/1900")
+        #expect(XLSX.shownWithoutDay(0) == "00/01/1900" && XLSX.shownWithoutDay(0.5) == "00/01/1900")
+        #expect(XLSX.shownWithoutDay(-3) == nil)
+        #expect(TrackerDate.parse("00/01/1900") == .failure(.impossible))
     }
 
     @Test("RAG colours and free-text statuses map to ratings; partner names match ignoring case and punctuation")
@@ -88,6 +94,9 @@ struct TrackerImportTests {
         #expect(TrackerStatus.parse("Delayed")?.rag == .red)
         #expect(TrackerStatus.parse("Amber")?.rag == .amber)
         #expect(TrackerStatus.parse("Green - on track")?.rag == .green)
+        for (written, rag) in [("Amber/Green", RAGRating.green), ("Amber / Green", .green), ("amber-green", .green), ("Red/Amber", .amber), ("Red / Amber", .amber)] {
+            #expect(TrackerStatus.parse(written)?.rag == rag, "\(written)")
+        }
         #expect(TrackerStatus.parse("Purple-ish") == nil)
         #expect(PartnerName.key("West Midlands Police.") == PartnerName.key("west midlands  police"))
         #expect(PartnerName.key("Coventry & Rugby ICB") == PartnerName.key("Coventry and Rugby ICB"))

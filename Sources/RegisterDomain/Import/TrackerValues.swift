@@ -102,10 +102,9 @@ public struct TrackerStatus: Sendable, Equatable {
         "behind": .red, "behind schedule": .red, "significant concerns": .red, "not achieved": .red, "stalled": .red,
         "a": .amber, "amber": .amber, "at risk": .amber, "some concerns": .amber, "partially complete": .amber,
         "partially met": .amber, "slipping": .amber, "in progress at risk": .amber, "ra": .amber, "red amber": .amber,
-        "amber red": .amber, "amber/red": .amber, "red/amber": .amber,
+        "amber red": .amber,
         "g": .green, "green": .green, "on track": .green, "in progress": .green, "ongoing": .green, "started": .green,
         "progressing": .green, "on target": .green, "open": .green, "ag": .green, "amber green": .green, "green amber": .green,
-        "amber/green": .green,
         "b": .blue, "blue": .blue, "complete": .blue, "completed": .blue, "closed": .blue, "done": .blue, "achieved": .blue,
         "met": .blue, "implemented": .blue, "fully implemented": .blue, "embedded": .blue, "finished": .blue,
     ]
@@ -114,7 +113,7 @@ public struct TrackerStatus: Sendable, Equatable {
     public static func parse(_ raw: String) -> TrackerStatus? {
         let key = raw.lowercased()
             .replacingOccurrences(of: "–", with: " ")
-            .split(whereSeparator: { !$0.isLetter && $0 != "/" })
+            .split(whereSeparator: { !$0.isLetter })
             .joined(separator: " ")
         if let rag = words[key] { return TrackerStatus(rag: rag) }
         // "Green - on track", "Complete (signed off)": the first word decides when it is a colour or status word.

@@ -236,6 +236,13 @@ enum XLSX {
         return plain.contains("d") || plain.contains("y")
     }
 
+    /// What Excel shows, with a date format, for a serial that is no day: nil for a negative one.
+    static func shownWithoutDay(_ serial: Double) -> String? {
+        if serial >= 60 && serial < 61 { return "29/02/1900" }
+        if serial >= 0 && serial < 1 { return "00/01/1900" }
+        return nil
+    }
+
     /// "C14" → (column 2, row 14).
     static func reference(_ ref: String) -> (column: Int, row: Int)? {
         let letters = ref.prefix { $0.isLetter }
@@ -264,8 +271,10 @@ enum XLSX {
                 default:
                     if let s = cell.s, dateStyles.contains(s), let serial = Double(raw) {
                         let day = TrackerDate.excelSerial(serial)
-                        // Serial 60 (the 29 February 1900 Excel invents) has no day: left as text, read as impossible.
-                        value = TrackerCell(day == nil ? "29/02/1900" : raw, day: day)
+                        // A serial with no day is left as the text Excel shows for it, which is then read as
+                        // impossible: 60 is the 29 February 1900 Excel invents, 0 and a time alone show as
+                        // 00/01/1900. A negative serial (Excel shows #####) stays a number, read as no date.
+                        value = TrackerCell(day != nil ? raw : Self.shownWithoutDay(serial) ?? raw, day: day)
                     } else {
                         value = TrackerCell(raw)
                     }
