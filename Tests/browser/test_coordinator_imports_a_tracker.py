@@ -1,6 +1,7 @@
 """The coordinator brings the partnership's spreadsheet tracker in: uploads it, checks what each column
 holds, reads the dry run's problems by row, corrects the file and imports it; an action the tracker
-recorded as complete reads "Closed without evidence"."""
+recorded as complete reads "Closed without evidence", and the auditor reads in the trail which file and row
+each record came from."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ from api_support import COORDINATOR, Api, uk_today, unique
 from browser_support import Browser, sign_in
 
 
-def test_coordinator_imports_a_tracker(browser: Browser, base_url: str, coordinator_api: Api) -> None:
+AUDITOR = ("auditor@example.org", "demo-auditor-password")
+
+
+def test_coordinator_imports_a_tracker(browser: Browser, new_browser, base_url: str, coordinator_api: Api) -> None:
     story = ImportTracker(browser, base_url, coordinator_api)
     story.given_i_have_signed_in_as_the_coordinator()
     story.when_i_upload_a_tracker_with_an_impossible_date()
@@ -23,6 +27,7 @@ def test_coordinator_imports_a_tracker(browser: Browser, base_url: str, coordina
     story.then_i_see_what_each_row_would_create()
     story.when_i_import_it()
     story.then_the_review_is_in_the_register_with_the_completed_action_closed_without_evidence()
+    story.then_the_auditor_reads_which_file_and_row_the_review_came_from(new_browser())
 
 
 class ImportTracker:
@@ -112,3 +117,13 @@ class ImportTracker:
         assert "Assured" not in tags, tags
         b.screenshot("import-closed-without-evidence")
         b.check_accessibility()
+
+    def then_the_auditor_reads_which_file_and_row_the_review_came_from(self, auditor: Browser) -> None:
+        sign_in(auditor, *AUDITOR)
+        review = self.api.get(f"/api/v1/reviews?q={self.reference}")["items"][0]
+        auditor.visit(f"/audit?table=reviews&key={review['id']}")
+        text = auditor.text()
+        assert "Source" in text, text[:600]
+        assert "import of tracker-corrected.csv sha256=" in text and "sheet tracker-corrected row 2" in text, text[:1200]
+        auditor.screenshot("import-audit-source")
+        auditor.check_accessibility()

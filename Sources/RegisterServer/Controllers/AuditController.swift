@@ -18,18 +18,22 @@ struct AuditController {
         var key: String?
         var actor: String?
         var requestID: String?
+        /// Where the change came from, when the write said (an import's file and row).
+        var context: String?
 
         init(_ event: AuditEvent) {
             self.event = event
             if case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: Data(event.payload.utf8)) {
                 func text(_ k: String) -> String? { if case .string(let s)? = fields[k] { return s } else { return nil } }
                 (table, operation, key, actor, requestID) = (text("table"), text("op"), text("key"), text("actor"), text("request_id"))
+                context = text("context")
             }
         }
 
         enum CodingKeys: String, CodingKey {
             case table, operation, key, actor
             case requestID = "request_id"
+            case context
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -40,6 +44,7 @@ struct AuditController {
             try c.encode(key, forKey: .key)
             try c.encode(actor, forKey: .actor)
             try c.encode(requestID, forKey: .requestID)
+            try c.encode(context, forKey: .context)
         }
     }
 

@@ -88,7 +88,7 @@ struct AuditPages {
         var values: [String: Any] = [
             "seq": event.seq, "when": RecommendationPages.sealTime(event.sealedAt),
             "what": "\(operation(listed.operation)): \(tables[table] ?? RecommendationPages.fieldName(table))",
-            "table": table, "key": listed.key ?? "", "requestID": listed.requestID ?? "",
+            "table": table, "key": listed.key ?? "", "requestID": listed.requestID ?? "", "source": listed.context ?? "",
             "actor": actorName ?? listed.actor ?? "Not recorded", "actorCode": listed.actor ?? "",
             "byActor": listed.actor.map { link([("actor", $0)]) } ?? "",
             "byRecord": listed.key.map { link([("table", table), ("key", $0)]) } ?? "",
