@@ -10,6 +10,13 @@
 --   ("import of tracker.xlsx sha256=… sheet Actions row 14"). The table
 --   is the importing session's own and goes at COMMIT (after the events are sealed); nothing else reads it.
 --   Events of every other write are unchanged: without the setting there is no lookup.
+-- * Recurring lessons (migration 19) are kept by a trigger that searches, for each recommendation
+--   recorded, the recommendations it resembles. Thousands recorded in one statement made thousands of
+--   searches against a table whose statistics (which the search uses to pick the rarest word stems)
+--   knew nothing of them yet. An import now sets `app.likeness` to `later`, so the trigger leaves them,
+--   and then calls learning.refresh_likeness_of with the new recommendations' ids in the same
+--   transaction: the table's statistics are brought up to date first, then each one's closest
+--   recommendations are stored. The answer is the same search's; a pair found from either side is a pair.
 -- * register.progress_updates.import_id: the import run an update came from (NULL for updates people
 --   send). Running a tracker again compares its update with the latest one an import made, so the same
 --   file adds nothing even after a partner has sent a newer update, and a tracker that changed (Green,
@@ -80,3 +87,41 @@ CREATE OR REPLACE FUNCTION audit.record_change() RETURNS trigger
     $$;
 
 RESET ROLE;
+
+-- The recurring-lessons trigger of migration 19, leaving recommendations an import records in bulk
+-- to learning.refresh_likeness_of.
+CREATE OR REPLACE FUNCTION learning.refresh_likeness() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+    BEGIN
+        IF current_setting('app.likeness', true) = 'later' THEN
+            RETURN NULL;
+        END IF;
+        DELETE FROM learning.likeness WHERE recommendation_id = NEW.id OR like_id = NEW.id;
+        INSERT INTO learning.likeness (recommendation_id, like_id, score)
+        SELECT NEW.id, n.id, n.score FROM register.recommendation_neighbours(NEW.id, 10, register.recommendations_alike_from()) n;
+        RETURN NULL;
+    END
+    $$;
+
+-- The likeness of many recommendations at once (an import's), after bringing the statistics the
+-- search ranks stems by up to date when the batch is large.
+CREATE FUNCTION learning.refresh_likeness_of(recommendations uuid[]) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+    BEGIN
+        IF cardinality(recommendations) >= 200 THEN
+            ANALYZE register.recommendations;
+        END IF;
+        DELETE FROM learning.likeness WHERE recommendation_id = ANY(recommendations) OR like_id = ANY(recommendations);
+        INSERT INTO learning.likeness (recommendation_id, like_id, score)
+        SELECT x.id, n.id, n.score
+        FROM unnest(recommendations) AS x(id)
+        CROSS JOIN LATERAL register.recommendation_neighbours(x.id, 10, register.recommendations_alike_from()) n
+        ON CONFLICT DO NOTHING;
+    END
+    $$;
+REVOKE ALL ON FUNCTION learning.refresh_likeness_of(uuid[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION learning.refresh_likeness_of(uuid[]) TO register_app;

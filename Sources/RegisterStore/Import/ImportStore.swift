@@ -194,7 +194,7 @@ public struct ImportStore: Sendable {
         try await c.run(
             "INSERT INTO pg_temp.import_rows (key, row) SELECT x.key::text, x.row FROM jsonb_to_recordset(\(rows)::jsonb) AS x(key uuid, row integer)",
             logger: logger)
-        try await c.run("SELECT set_config('app.context_rows', 'on', true)", logger: logger)
+        try await c.run("SELECT set_config('app.context_rows', 'on', true), set_config('app.likeness', 'later', true)", logger: logger)
 
         for (id, name) in newPartners {
             try await PartnerStore.insert(PartnerDetails(name: name, sector: .other), id: id, on: c, logger: logger)
@@ -204,6 +204,7 @@ public struct ImportStore: Sendable {
         }
         try await RecommendationStore.insertAll(newRecommendations, on: c, logger: logger)
         try await RecommendationStore.replaceTexts(texts, on: c, logger: logger)
+        try await LearningStore.refreshLikeness(of: newRecommendations.map(\.id) + texts.map(\.id), on: c, logger: logger)
         try await AssignmentStore.insertAll(newAssignments, by: actor, on: c, logger: logger)
         try await AssignmentStore.replaceWork(work, on: c, logger: logger)
         try await AssignmentStore.recordRevisions(revisions, by: actor, on: c, logger: logger)

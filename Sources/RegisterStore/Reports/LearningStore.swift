@@ -93,6 +93,13 @@ public struct LearningStore: Sendable {
         }
     }
 
+    /// Works out again which recommendations many recommendations are alike with, in the caller's
+    /// transaction: for those an import recorded with `app.likeness` set to `later` (Schema/0023).
+    static func refreshLikeness(of ids: [UUID], on c: PostgresConnection, logger: Logger) async throws {
+        guard !ids.isEmpty else { return }
+        try await c.run("SELECT learning.refresh_likeness_of(\(ids)::uuid[])", logger: logger)
+    }
+
     /// The recommendations of other reviews a recommendation is alike with (Schema/0019), closest first.
     public func alike(to id: UUID) async throws -> [SimilarRecommendation] {
         try await database.read { c in try await Self.alike(to: id, on: c, logger: database.logger) }
