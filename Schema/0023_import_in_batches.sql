@@ -88,6 +88,60 @@ CREATE OR REPLACE FUNCTION audit.record_change() RETURNS trigger
 
 RESET ROLE;
 
+-- The similarity of migration 19, for many recommendations in one statement: the statistics are read
+-- once, each recommendation's stems ranked by rarity in one pass, and each one's bounded search made
+-- as before. register.recommendation_neighbours (one recommendation) is now this function asked about
+-- one, so the rule stays written once. Same answers: on a 500-recommendation register, the pairs from
+-- one call for all equal those from 500 calls of migration 19's function (BENCHMARKS.md).
+CREATE FUNCTION register.recommendations_neighbours(recommendations uuid[], max_count integer, at_least double precision DEFAULT 0)
+    RETURNS TABLE (recommendation_id uuid, id uuid, score double precision, terms text[])
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog
+    AS $$
+        WITH frequency AS (
+            SELECT m.lexeme, m.share
+            FROM pg_stats s, unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS m(lexeme, share)
+            WHERE s.schemaname = 'register' AND s.tablename = 'recommendations' AND s.attname = 'search' AND m.lexeme IS NOT NULL),
+        me AS (SELECT x.id, x.review_id, x.search FROM register.recommendations x WHERE x.id = ANY(recommendations)),
+        ranked AS (
+            SELECT me.id AS me, u.lexeme, row_number() OVER (PARTITION BY me.id ORDER BY coalesce(f.share, 0), u.lexeme) AS rarity,
+                   count(*) OVER (PARTITION BY me.id) AS stems
+            FROM me CROSS JOIN unnest(me.search) AS u(lexeme, positions, weights) LEFT JOIN frequency f ON f.lexeme = u.lexeme),
+        terms AS (
+            SELECT r.me, array_agg(r.lexeme) AS lexemes, count(*) AS stems,
+                   to_tsquery('simple', string_agg(quote_literal(r.lexeme), ' | ')) AS any_query
+            FROM ranked r GROUP BY r.me),
+        pairs AS (
+            SELECT a.me, to_tsquery('simple', string_agg(quote_literal(a.lexeme) || ' & ' || quote_literal(b.lexeme), ' | ')) AS query
+            FROM ranked a JOIN ranked b ON b.me = a.me AND a.rarity < b.rarity
+            WHERE at_least > 0 AND b.rarity <= a.stems - ceil(at_least * a.stems) + 2
+            GROUP BY a.me)
+        SELECT me.id, n.id, n.score, n.terms
+        FROM me JOIN terms t ON t.me = me.id LEFT JOIN pairs p ON p.me = me.id
+        CROSS JOIN LATERAL (
+            SELECT o.id, (s.shared::float8 / (cardinality(t.lexemes) + length(o.search) - s.shared))::float8 AS score, s.terms
+            FROM register.recommendations o
+            CROSS JOIN LATERAL (
+                SELECT count(*)::int AS shared, array_agg(u.lexeme ORDER BY u.lexeme) AS terms
+                FROM unnest(o.search) AS u(lexeme, positions, weights) WHERE u.lexeme = ANY(t.lexemes)) s
+            WHERE o.review_id <> me.review_id AND o.search @@ (CASE WHEN at_least <= 0 THEN t.any_query ELSE p.query END) AND s.shared >= 2
+              AND (at_least <= 0 OR length(o.search) BETWEEN ceil(at_least * t.stems) AND floor(t.stems / at_least))
+              AND (s.shared::float8 / (cardinality(t.lexemes) + length(o.search) - s.shared)) >= at_least
+            ORDER BY score DESC, o.id
+            LIMIT max_count) n
+        ORDER BY me.id, n.score DESC, n.id
+    $$;
+
+CREATE OR REPLACE FUNCTION register.recommendation_neighbours(recommendation uuid, max_count integer, at_least double precision DEFAULT 0)
+    RETURNS TABLE (id uuid, score double precision, terms text[])
+    LANGUAGE sql STABLE
+    SET search_path = pg_catalog
+    AS $$
+        SELECT n.id, n.score, n.terms FROM register.recommendations_neighbours(ARRAY[recommendation], max_count, at_least) n
+        ORDER BY n.score DESC, n.id
+    $$;
+GRANT EXECUTE ON FUNCTION register.recommendations_neighbours(uuid[], integer, double precision) TO register_app, register_auditor;
+
 -- The recurring-lessons trigger of migration 19, leaving recommendations an import records in bulk
 -- to learning.refresh_likeness_of.
 CREATE OR REPLACE FUNCTION learning.refresh_likeness() RETURNS trigger
@@ -117,9 +171,8 @@ CREATE FUNCTION learning.refresh_likeness_of(recommendations uuid[]) RETURNS voi
         END IF;
         DELETE FROM learning.likeness WHERE recommendation_id = ANY(recommendations) OR like_id = ANY(recommendations);
         INSERT INTO learning.likeness (recommendation_id, like_id, score)
-        SELECT x.id, n.id, n.score
-        FROM unnest(recommendations) AS x(id)
-        CROSS JOIN LATERAL register.recommendation_neighbours(x.id, 10, register.recommendations_alike_from()) n
+        SELECT n.recommendation_id, n.id, n.score
+        FROM register.recommendations_neighbours(recommendations, 10, register.recommendations_alike_from()) n
         ON CONFLICT DO NOTHING;
     END
     $$;
