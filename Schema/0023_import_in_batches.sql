@@ -11,12 +11,13 @@
 --   is the importing session's own and goes at COMMIT (after the events are sealed); nothing else reads it.
 --   Events of every other write are unchanged: without the setting there is no lookup.
 -- * Recurring lessons (migration 19) are kept by a trigger that searches, for each recommendation
---   recorded, the recommendations it resembles. Thousands recorded in one statement made thousands of
---   searches against a table whose statistics (which the search uses to pick the rarest word stems)
---   knew nothing of them yet. An import now sets `app.likeness` to `later`, so the trigger leaves them,
---   and then calls learning.refresh_likeness_of with the new recommendations' ids in the same
---   transaction: the table's statistics are brought up to date first, then each one's closest
---   recommendations are stored. The answer is the same search's; a pair found from either side is a pair.
+--   recorded, the recommendations it resembles: 10–20 ms each on a partnership's register, so minutes
+--   for the thousands of recommendations a tracker brings, inside the import's transaction (and past
+--   the service's statement timeout). An import now sets `app.likeness` to `later`: the trigger then
+--   only notes the recommendation in learning.pending_likeness, and after the import has committed
+--   learning.refresh_pending_likeness works the noted ones out in small batches, each its own short
+--   transaction. The pairs are derived data (migration 19), so a recommendation's lessons arriving a
+--   little after it changes nothing recorded; one left noted by a crash is worked out by the next call.
 -- * register.progress_updates.import_id: the import run an update came from (NULL for updates people
 --   send). Running a tracker again compares its update with the latest one an import made, so the same
 --   file adds nothing even after a partner has sent a newer update, and a tracker that changed (Green,
@@ -142,6 +143,14 @@ CREATE OR REPLACE FUNCTION register.recommendation_neighbours(recommendation uui
     $$;
 GRANT EXECUTE ON FUNCTION register.recommendations_neighbours(uuid[], integer, double precision) TO register_app, register_auditor;
 
+-- Recommendations whose likeness is still to be worked out (recorded by an import). Only the
+-- functions below, running as the owner, read or write it.
+CREATE TABLE learning.pending_likeness (
+    recommendation_id uuid PRIMARY KEY REFERENCES register.recommendations (id) ON DELETE CASCADE,
+    noted_at          timestamptz NOT NULL DEFAULT now()
+);
+REVOKE ALL ON learning.pending_likeness FROM PUBLIC;
+
 -- The recurring-lessons trigger of migration 19, leaving recommendations an import records in bulk
 -- to learning.refresh_likeness_of.
 CREATE OR REPLACE FUNCTION learning.refresh_likeness() RETURNS trigger
@@ -150,6 +159,7 @@ CREATE OR REPLACE FUNCTION learning.refresh_likeness() RETURNS trigger
     AS $$
     BEGIN
         IF current_setting('app.likeness', true) = 'later' THEN
+            INSERT INTO learning.pending_likeness (recommendation_id) VALUES (NEW.id) ON CONFLICT DO NOTHING;
             RETURN NULL;
         END IF;
         DELETE FROM learning.likeness WHERE recommendation_id = NEW.id OR like_id = NEW.id;
@@ -159,22 +169,30 @@ CREATE OR REPLACE FUNCTION learning.refresh_likeness() RETURNS trigger
     END
     $$;
 
--- The likeness of many recommendations at once (an import's), after bringing the statistics the
--- search ranks stems by up to date when the batch is large.
-CREATE FUNCTION learning.refresh_likeness_of(recommendations uuid[]) RETURNS void
+-- Works out the likeness of at most `how_many` noted recommendations, oldest first, and returns how
+-- many it did (0: none left). Several callers at once take different ones.
+CREATE FUNCTION learning.refresh_pending_likeness(how_many integer) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
     AS $$
+    DECLARE
+        taken uuid[];
     BEGIN
-        IF cardinality(recommendations) >= 200 THEN
-            ANALYZE register.recommendations;
+        WITH next AS (
+            SELECT p.recommendation_id FROM learning.pending_likeness p ORDER BY p.noted_at, p.recommendation_id
+            LIMIT greatest(how_many, 1) FOR UPDATE SKIP LOCKED),
+        gone AS (DELETE FROM learning.pending_likeness p USING next WHERE p.recommendation_id = next.recommendation_id RETURNING p.recommendation_id)
+        SELECT array_agg(gone.recommendation_id) INTO taken FROM gone;
+        IF taken IS NULL THEN
+            RETURN 0;
         END IF;
-        DELETE FROM learning.likeness WHERE recommendation_id = ANY(recommendations) OR like_id = ANY(recommendations);
+        DELETE FROM learning.likeness WHERE recommendation_id = ANY(taken) OR like_id = ANY(taken);
         INSERT INTO learning.likeness (recommendation_id, like_id, score)
         SELECT n.recommendation_id, n.id, n.score
-        FROM register.recommendations_neighbours(recommendations, 10, register.recommendations_alike_from()) n
+        FROM register.recommendations_neighbours(taken, 10, register.recommendations_alike_from()) n
         ON CONFLICT DO NOTHING;
+        RETURN cardinality(taken);
     END
     $$;
-REVOKE ALL ON FUNCTION learning.refresh_likeness_of(uuid[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION learning.refresh_likeness_of(uuid[]) TO register_app;
+REVOKE ALL ON FUNCTION learning.refresh_pending_likeness(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION learning.refresh_pending_likeness(integer) TO register_app;

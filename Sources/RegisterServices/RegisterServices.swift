@@ -64,7 +64,7 @@ public struct RegisterServices: Sendable {
             store: registry.informationRequests, audit: registry.audit, access: access, clock: clock, uploadPace: configuration.uploadPace)
         self.documents = ReviewDocumentService(
             store: registry.reviewDocuments, audit: registry.audit, access: access, uploadPace: configuration.uploadPace)
-        self.imports = ImportService(store: ImportStore(database: registry.database), boards: registry.boards, clock: clock)
+        self.imports = ImportService(store: ImportStore(database: registry.database), boards: registry.boards, learning: registry.learning, clock: clock)
         self.reminders = ReminderService(
             store: registry.reminders, dashboard: registry.dashboard, clocks: registry.clocks, reviews: registry.reviews, clock: clock,
             publicURL: configuration.publicURL, retrySeconds: configuration.reminderRetrySeconds)

@@ -363,6 +363,23 @@ struct TrackerImportTests {
         }
     }
 
+    @Test("an imported recommendation alike with one already recorded is a recurring lesson once the import has committed")
+    func recurringLessons() async throws {
+        try await withAPI(clock: Self.clock) { api in
+            try await Self.partnership(api)
+            _ = try await RecurringLessonTests.review(api, "EARLIER-1", year: 2020, ["Agencies share information about missing episodes quickly."])
+            #expect(try await Self.count(api, "learning.likeness") == 0)
+            _ = try await Self.services(api).imports.importTracker(
+                ImportRequest(fileName: "messy-tracker.csv", bytes: try Self.fixture("messy-tracker.csv"), createPartners: true, dryRun: false, board: "coventry"),
+                by: try await Self.actor(api, .coordinator))
+            let pairs = try await Self.strings(api, """
+                SELECT a.text || ' ~ ' || b.text FROM learning.likeness l
+                JOIN register.recommendations a ON a.id = l.recommendation_id JOIN register.recommendations b ON b.id = l.like_id
+                """)
+            #expect(pairs == ["Agencies share information about missing episodes. ~ Agencies share information about missing episodes quickly."], "\(pairs)")
+        }
+    }
+
     @Test("an import that fails part-way leaves nothing behind: not the rows before the failure, not the run, not an event")
     func failurePartWay() async throws {
         try await withAPI(clock: Self.clock) { api in

@@ -59,6 +59,7 @@ public struct ImportOutcome: Sendable {
 public struct ImportService: Sendable {
     let store: ImportStore
     let boards: BoardStore
+    let learning: LearningStore
     let clock: RegisterClock
 
     /// Reads a tracker, matches its rows with the register and plans the import; a real run then
@@ -86,6 +87,14 @@ public struct ImportService: Sendable {
             actor.logger.info(
                 "tracker imported",
                 metadata: ["file": "\(file.name)", "sha256": "\(file.sha256)", "created": "\(plan.created)", "updated": "\(plan.updated)"])
+            // The imported recommendations' recurring lessons, worked out now the import has committed
+            // (Schema/0023). The import stands whatever happens here; what is left is done next time.
+            do {
+                let done = try await learning.refreshPendingLikeness(context: actor.write)
+                actor.logger.info("recurring lessons worked out", metadata: ["recommendations": "\(done)"])
+            } catch {
+                actor.logger.warning("recurring lessons of imported recommendations left for the next import", metadata: ["error": "\(String(reflecting: error))"])
+            }
         }
         return ImportOutcome(file: file, sheets: sheets.map(\.name), plan: plan, run: run, dryRun: request.dryRun)
     }

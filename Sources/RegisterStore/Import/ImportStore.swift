@@ -204,7 +204,6 @@ public struct ImportStore: Sendable {
         }
         try await RecommendationStore.insertAll(newRecommendations, on: c, logger: logger)
         try await RecommendationStore.replaceTexts(texts, on: c, logger: logger)
-        try await LearningStore.refreshLikeness(of: newRecommendations.map(\.id) + texts.map(\.id), on: c, logger: logger)
         try await AssignmentStore.insertAll(newAssignments, by: actor, on: c, logger: logger)
         try await AssignmentStore.replaceWork(work, on: c, logger: logger)
         try await AssignmentStore.recordRevisions(revisions, by: actor, on: c, logger: logger)

@@ -93,11 +93,20 @@ public struct LearningStore: Sendable {
         }
     }
 
-    /// Works out again which recommendations many recommendations are alike with, in the caller's
-    /// transaction: for those an import recorded with `app.likeness` set to `later` (Schema/0023).
-    static func refreshLikeness(of ids: [UUID], on c: PostgresConnection, logger: Logger) async throws {
-        guard !ids.isEmpty else { return }
-        try await c.run("SELECT learning.refresh_likeness_of(\(ids)::uuid[])", logger: logger)
+    /// Works out which recommendations the ones an import recorded (Schema/0023: noted, not searched,
+    /// while it ran) are alike with, `batch` at a time, each batch its own short transaction, until none
+    /// is left; returns how many it did.
+    public func refreshPendingLikeness(batch: Int = 200, context: WriteContext) async throws -> Int {
+        var done = 0
+        while true {
+            let did = try await database.write(context) { c in
+                try await Rows.first(
+                    c.query("SELECT learning.refresh_pending_likeness(\(batch)::int) AS did", logger: context.logger)
+                ) { try $0.get("did", as: Int.self) } ?? 0
+            }
+            if did == 0 { return done }
+            done += did
+        }
     }
 
     /// The recommendations of other reviews a recommendation is alike with (Schema/0019), closest first.
