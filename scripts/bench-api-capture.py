@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""The statements one request sent, from PostgreSQL's log, as a pgbench script (scripts/bench-api).
+
+Usage: bench-api-capture.py LOG OFFSET PIDS OUT
+
+Reads the log written from byte OFFSET on (PostgreSQL's default stderr format, `%m [%p] ` before each
+line, with `log_statement = all` for the server's role), keeps the statements of the backends whose
+process ids are in PIDS (comma-separated: the server's connections), puts each one's bound values in
+place of its parameters ($1 … as the values PostgreSQL logged, quoted as it quoted them) and writes
+them to OUT, one statement per command, in the order they were sent. Prints how many it wrote.
+"""
+import re
+import sys
+
+ENTRY = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \S+ \[(\d+)\] (\w+):  (.*)$")
+STATEMENT = re.compile(r"^(?:statement|execute [^:]*): (.*)$", re.S)
+PARAMETER = re.compile(r"\$(\d+) = (NULL|'(?:[^']|'')*')")
+
+
+def entries(text):
+    """(pid, level, message) for each log entry; lines without the prefix continue the one before."""
+    current = None
+    for line in text.split("\n"):
+        match = ENTRY.match(line)
+        if match:
+            if current:
+                yield current
+            current = [match.group(1), match.group(2), match.group(3)]
+        elif current is not None:
+            current[2] += "\n" + line
+    if current:
+        yield current
+
+
+def bind(sql, values):
+    """The statement with each $n replaced by its logged value (outside quoted text)."""
+    out, i, quote = [], 0, None
+    while i < len(sql):
+        c = sql[i]
+        if quote:
+            out.append(c)
+            if c == quote:
+                quote = None
+            i += 1
+        elif c in "'\"":
+            quote = c
+            out.append(c)
+            i += 1
+        elif c == "$" and i + 1 < len(sql) and sql[i + 1].isdigit():
+            j = i + 1
+            while j < len(sql) and sql[j].isdigit():
+                j += 1
+            number = int(sql[i + 1:j])
+            if number not in values:
+                sys.exit(f"no logged value for ${number} in: {sql[:200]}")
+            out.append(values[number])
+            i = j
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def main():
+    log, offset, pids, target = sys.argv[1], int(sys.argv[2]), set(sys.argv[3].split(",")), sys.argv[4]
+    with open(log, "rb") as f:
+        f.seek(offset)
+        text = f.read().decode("utf-8", "replace")
+    statements, pending = [], None
+    for pid, level, message in entries(text):
+        if pid not in pids:
+            continue
+        if level == "LOG":
+            match = STATEMENT.match(message)
+            if match:
+                if pending is not None:
+                    statements.append(pending[0])
+                pending = [match.group(1).strip().rstrip(";"), None]
+        elif level == "DETAIL" and pending is not None and message.startswith("parameters: "):
+            values = {int(n): v for n, v in PARAMETER.findall(message)}
+            statements.append(bind(pending[0], values))
+            pending = None
+    if pending is not None:
+        statements.append(pending[0])
+    if not statements:
+        sys.exit("no statements of the server's connections in the log: was log_statement on?")
+    with open(target, "w", encoding="utf-8") as f:
+        for sql in statements:
+            # pgbench reads one command up to its semicolon; blank lines and comments are dropped.
+            lines = [line.rstrip() for line in sql.splitlines()]
+            f.write("\n".join(line for line in lines if line.strip() and not line.strip().startswith("--")) + ";\n")
+    print(len(statements))
+
+
+main()
