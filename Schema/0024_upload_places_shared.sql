@@ -6,9 +6,9 @@
 --   person may hold `EvidenceUpload.maxPerPerson` (3) at once, whichever servers receive them; the
 --   count is taken under a transaction-scoped advisory lock on the person, so two servers claiming
 --   the last place at the same moment cannot both have it.
--- * A place lasts until `expires_at`, which the server holding it moves a minute on every 20
+-- * A place lasts until `expires_at`, which the server holding it moves 30 seconds on every 10
 --   seconds while the upload runs. A server that dies mid-upload (kill -9, a lost machine) stops
---   moving it, and its places are swept within a minute, so nobody is shut out for long.
+--   moving it, and its places lapse within half a minute, so nobody is shut out for long.
 -- * Each server's own limit on uploads at once (16, the disk its temporary folder can spare) stays
 --   in that server's memory: it guards that machine, not the register.
 --

@@ -27,8 +27,9 @@ public final class EvidenceUpload {
     /// Most uploads one server receives at once: each may hold MAX_UPLOAD_BYTES in the temporary
     /// folder until it is stored. One more is refused (503, try again) rather than fill the disk.
     public static let maxInProgress = 16
-    /// Most uploads one person sends at once, so that nobody takes the server's places alone. One
-    /// more is refused (429, try again once one has finished).
+    /// Most uploads one person sends at once, to every server on the database together
+    /// (`PersonSlot`), so that nobody takes the places alone. One more is refused (429, try again
+    /// once one has finished).
     public static let maxPerPerson = 3
 
     /// `personal` is the place of whoever sends it (`PersonSlot.take`); an upload made for no one
@@ -63,8 +64,8 @@ public final class EvidenceUpload {
         private let context: WriteContext
         private let keeper: Task<Void, Never>
 
-        static let lease = Duration.seconds(60)
-        static let renewal = Duration.seconds(20)
+        static let lease = Duration.seconds(30)
+        static let renewal = Duration.seconds(10)
         /// Places this server is giving back (`deinit` starts the deletion), by person and place.
         /// The person's next claim here waits for them, so someone sending one upload after
         /// another is never refused because of their own last one.
