@@ -46,8 +46,11 @@ public struct RegisterServices: Sendable {
         self.assignments = AssignmentService(store: registry.assignments, access: access, clock: clock)
         self.evidence = EvidenceService(
             store: registry.evidence, audit: registry.audit, access: access, clock: clock, uploadPace: configuration.uploadPace)
+        // Reports read through the reports database (a standby when REPORTS_DATABASE_URL is set);
+        // recording that a report was taken (`audit`) writes to the main one.
+        let standby = registry.reportsDatabase
         self.reports = ReportService(
-            store: registry.reports, reviews: registry.reviews, clocks: registry.clocks,
+            store: registry.reports, reviews: ReviewStore(database: standby), clocks: ClockStore(database: standby),
             pack: EvidencePack(reports: registry.reports, evidence: registry.evidence, documents: registry.reviewDocuments, trail: trail), audit: registry.audit, clock: clock,
             names: FilterNames(boards: registry.boards, partners: registry.partners, themes: registry.themes))
         self.accounts = AccountService(
@@ -70,7 +73,7 @@ public struct RegisterServices: Sendable {
             publicURL: configuration.publicURL, retrySeconds: configuration.reminderRetrySeconds)
         self.operations = OperationsService(registry: registry)
         self.monitoring = MonitoringService(
-            store: MonitoringStore(database: registry.database), periods: PeriodStore(database: registry.database), audit: registry.audit, clock: clock)
+            store: MonitoringStore(database: registry.database), periods: PeriodStore(database: standby), audit: registry.audit, clock: clock)
     }
 }
 

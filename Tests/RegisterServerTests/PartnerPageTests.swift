@@ -68,7 +68,7 @@ struct PartnerPageTests {
             let world = try await PartnerWorld.make(api)
             let (cookie, csrf) = try await partnerSession(api)
             let me = try #require(try await api.call(.get, "/api/v1/me", as: .partner).json["id"] as? String)
-            var held: [EvidenceUpload.PersonSlot]? = try (0..<EvidenceUpload.maxPerPerson).map { _ in try EvidenceUpload.PersonSlot(UUID(uuidString: me)!) }
+            var held: [EvidenceUpload.PersonSlot]? = try await EvidenceUpload.PersonSlot.all(of: UUID(uuidString: me)!, in: api.registry.database)
             let fields = [("csrf_token", csrf), ("summary", "Audit of 40 referrals"), ("kind", "outcome"), ("effective_date", "01/11/2026")]
             let refused = try await upload(api, to: world.own.assignment, cookie: cookie, fields: fields, file: ("audit.pdf", PartnerWorld.pdf))
             #expect(refused.status == .tooManyRequests)

@@ -152,7 +152,8 @@ public struct JSONComplianceWriter: ComplianceWriter {
     private let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        // Sorted, so every server writes a row's fields in one order (a standby's report equals the primary's byte for byte).
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         return encoder
     }()
 

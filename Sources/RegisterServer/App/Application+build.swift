@@ -14,11 +14,13 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger? 
     // Before the services are made, so that everything they count is counted.
     PrometheusBackend.install()
     let client = PostgresClient(configuration: configuration.database.clientConfiguration, backgroundLogger: logger)
+    // REPORTS_DATABASE_URL: a second pool, for the reports' reads only.
+    let reportsClient = configuration.reportsDatabase.map { PostgresClient(configuration: $0.clientConfiguration, backgroundLogger: logger) }
     let services = RegisterServices(
-        registry: Registry(database: Database(client: client, settings: configuration.database, logger: logger)), configuration: configuration,
+        registry: Registry(configuration, client: client, reportsClient: reportsClient, logger: logger), configuration: configuration,
         clock: clock)
     let router = buildRouter(services)
-    var background: [any Service] = [client]
+    var background: [any Service] = [client] + (reportsClient.map { [$0] } ?? [])
     if let at = configuration.remindersAt, let mail = configuration.mail {
         do {
             background.append(ReminderScheduler(services: services, at: at, sender: try SMTPClient(settings: mail), logger: logger))

@@ -6,6 +6,9 @@ import RegisterStore
 /// Everything the service reads from its environment, checked once at start-up.
 public struct AppConfiguration: Sendable {
     public var database: DatabaseSettings
+    /// `REPORTS_DATABASE_URL`: where reports and exports read (a hot standby of `database`, with the
+    /// same pool settings); nil reads them from `database` itself. Nothing is ever written there.
+    public var reportsDatabase: DatabaseSettings?
     public var httpHost: String
     public var httpPort: Int
     public var logLevel: String
@@ -151,14 +154,30 @@ public struct AppConfiguration: Sendable {
             if publicURL == nil { problems.append("REMINDERS_AT needs PUBLIC_URL, for the links in the e-mails") }
         }
         let retrySeconds = int("REMINDERS_RETRY_SECONDS", default: 60, range: 1...3600)
+        var reportsDatabase: DatabaseSettings?
+        if let url = env["REPORTS_DATABASE_URL"], !url.isEmpty {
+            do {
+                reportsDatabase = try DatabaseSettings(url: url)
+            } catch let invalid as DatabaseSettings.Invalid {
+                problems += invalid.problems.map { $0.replacingOccurrences(of: "DATABASE_URL", with: "REPORTS_DATABASE_URL") }
+            } catch {
+                problems.append("REPORTS_DATABASE_URL: \(error)")
+            }
+        }
         guard problems.isEmpty, var database else { throw Invalid(problems: problems) }
         database.poolSize = poolSize
         database.poolWait = .milliseconds(poolWaitMS)
         database.statementTimeout = statementTimeoutMS == 0 ? nil : .milliseconds(statementTimeoutMS)
+        // The standby's pool is sized and timed like the main one.
+        reportsDatabase?.poolSize = poolSize
+        reportsDatabase?.poolWait = database.poolWait
+        reportsDatabase?.statementTimeout = database.statementTimeout
+        reportsDatabase?.readOnly = true
         var configuration = AppConfiguration(
             database: database, httpHost: env["HTTP_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1", httpPort: port,
             logLevel: level, maxUploadBytes: maxUpload, secureCookies: secure, sessionHours: sessionHours, auditSigningKey: signingKey,
             trustedProxies: proxies, passwordHashingSlots: hashing, metricsToken: metricsToken)
+        configuration.reportsDatabase = reportsDatabase
         configuration.publicURL = publicURL
         configuration.mail = mail
         configuration.remindersAt = remindersAt

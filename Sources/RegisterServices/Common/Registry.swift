@@ -5,8 +5,12 @@ import RegisterDomain
 import RegisterStore
 
 /// The register's stores over one database, shared by the HTTP application and the command line.
+/// Reports and exports read through `reportsDatabase` (`REPORTS_DATABASE_URL`: a hot standby, or
+/// the main database itself); everything else, every write included, goes to `database`.
 public struct Registry: Sendable {
     public let database: Database
+    /// Where the reports' and exports' own reads go; never written to.
+    public let reportsDatabase: Database
     public let boards: BoardStore
     public let themes: ThemeStore
     public let reviews: ReviewStore
@@ -27,8 +31,9 @@ public struct Registry: Sendable {
     public let reviewDocuments: ReviewDocumentStore
     public let reminders: ReminderStore
 
-    public init(database: Database) {
+    public init(database: Database, reportsDatabase: Database? = nil) {
         self.database = database
+        self.reportsDatabase = reportsDatabase ?? database
         self.boards = BoardStore(database: database)
         self.themes = ThemeStore(database: database)
         self.reviews = ReviewStore(database: database)
@@ -40,7 +45,7 @@ public struct Registry: Sendable {
         self.assignments = AssignmentStore(database: database)
         self.evidence = EvidenceStore(database: database)
         self.access = AccessStore(database: database)
-        self.reports = ReportStore(database: database)
+        self.reports = ReportStore(database: self.reportsDatabase)
         self.learning = LearningStore(database: database)
         self.clocks = ClockStore(database: database)
         self.dashboard = DashboardStore(database: database)
@@ -48,6 +53,18 @@ public struct Registry: Sendable {
         self.informationRequests = InformationRequestStore(database: database, sharingUploadsWith: evidence)
         self.reviewDocuments = ReviewDocumentStore(database: database, sharingUploadsWith: evidence)
         self.reminders = ReminderStore(database: database)
+    }
+}
+
+extension Registry {
+    /// The register over `client` (the main database) and, when `REPORTS_DATABASE_URL` is set,
+    /// `reportsClient` for the reports' reads.
+    public init(_ configuration: AppConfiguration, client: PostgresClient, reportsClient: PostgresClient?, logger: Logger) {
+        var reports: Database?
+        if let reportsClient, let settings = configuration.reportsDatabase {
+            reports = Database(client: reportsClient, settings: settings, logger: logger)
+        }
+        self.init(database: Database(client: client, settings: configuration.database, logger: logger), reportsDatabase: reports)
     }
 }
 
@@ -60,20 +77,23 @@ public func withServices<T: Sendable>(
     var driverLogger = logger
     driverLogger.handler = NotYetRunningFilter(wrapping: logger.handler)
     let client = PostgresClient(configuration: configuration.database.clientConfiguration, backgroundLogger: driverLogger)
+    let reportsClient = configuration.reportsDatabase.map { PostgresClient(configuration: $0.clientConfiguration, backgroundLogger: driverLogger) }
     return try await withThrowingTaskGroup(of: T?.self) { group in
-        // The body waits until the client's run() has begun, so no query is leased from a client
+        // The body waits until the clients' run() has begun, so no query is leased from a client
         // that is not running (PostgresNIO warns of that).
-        let (started, signal) = AsyncStream<Void>.makeStream()
-        group.addTask {
-            signal.finish()
-            await client.run()
-            return nil
+        for running in [client] + (reportsClient.map { [$0] } ?? []) {
+            let (started, signal) = AsyncStream<Void>.makeStream()
+            group.addTask {
+                signal.finish()
+                await running.run()
+                return nil
+            }
+            for await _ in started {}
         }
-        for await _ in started {}
         await Task.yield()
         do {
             let services = RegisterServices(
-                registry: Registry(database: Database(client: client, settings: configuration.database, logger: logger)),
+                registry: Registry(configuration, client: client, reportsClient: reportsClient, logger: logger),
                 configuration: configuration, clock: clock)
             let result = try await body(services, client)
             group.cancelAll()

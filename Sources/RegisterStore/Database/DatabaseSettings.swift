@@ -19,6 +19,9 @@ public struct DatabaseSettings: Sendable, Equatable {
     /// The `statement_timeout` every connection asks for (`DATABASE_STATEMENT_TIMEOUT_MS`); nil asks
     /// for none, leaving the role's own setting in force.
     public var statementTimeout: Duration?
+    /// Every transaction read-only (`default_transaction_read_only`): the reports' pool
+    /// (`REPORTS_DATABASE_URL`), so a write sent there by mistake fails on the primary as it would on a standby.
+    public var readOnly = false
 
     public static let defaultPoolSize = 20
     public static let defaultPoolWait = Duration.seconds(5)
@@ -125,6 +128,7 @@ public struct DatabaseSettings: Sendable, Equatable {
         // A runaway query ends with an error the person sees as 503, rather than holding a
         // connection (and the locks it took) for ever.
         if let statementTimeout { parameters.append(("statement_timeout", Self.milliseconds(statementTimeout))) }
+        if readOnly { parameters.append(("default_transaction_read_only", "on")) }
         return parameters
     }
 

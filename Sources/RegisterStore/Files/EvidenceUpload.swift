@@ -27,47 +27,109 @@ public final class EvidenceUpload {
     /// Most uploads one server receives at once: each may hold MAX_UPLOAD_BYTES in the temporary
     /// folder until it is stored. One more is refused (503, try again) rather than fill the disk.
     public static let maxInProgress = 16
-    /// Most uploads one person sends at once, so that nobody takes the server's places alone. One
-    /// more is refused (429, try again once one has finished).
+    /// Most uploads one person sends at once, to every server on the database together
+    /// (`PersonSlot`), so that nobody takes the places alone. One more is refused (429, try again
+    /// once one has finished).
     public static let maxPerPerson = 3
 
-    /// `person` is whoever sends it; an upload made for no one (demo data) has no personal limit.
-    /// `places` are the running service's (its `EvidenceStore` holds them); an upload made on its
-    /// own (demo data, tests) has a set of its own.
-    init(maxBytes: Int64, pace: UploadPace = .standard, person: UUID? = nil, places: UploadPlaces = UploadPlaces(limit: maxInProgress)) throws {
-        self.personSlot = try person.map(PersonSlot.init)
+    /// `personal` is the place of whoever sends it (`PersonSlot.take`); an upload made for no one
+    /// (demo data) has no personal limit. `places` are the running service's (its `EvidenceStore`
+    /// holds them); an upload made on its own (demo data, tests) has a set of its own.
+    init(maxBytes: Int64, pace: UploadPace = .standard, personal: PersonSlot? = nil, places: UploadPlaces = UploadPlaces(limit: maxInProgress)) throws {
+        self.personSlot = personal
         self.slot = try Slot(places)
         self.folder = try TemporaryFolder()
         self.maxBytes = maxBytes
         self.pace = pace
     }
 
-    /// One of a person's `maxPerPerson` places, held for as long as the upload exists.
-    final class PersonSlot {
-        static let inProgress = Mutex<[UUID: Int]>([:])
-        /// Set only once the place is taken (see `Slot.taken`).
-        let person: UUID
+    /// Begins an upload sent by `person` (nil: by nobody, with no personal limit): their place
+    /// first, then one of this server's.
+    static func begin(
+        maxBytes: Int64, pace: UploadPace, person: UUID?, places: UploadPlaces, database: Database, context: WriteContext
+    ) async throws -> EvidenceUpload {
+        var personal: PersonSlot?
+        if let person { personal = try await PersonSlot.take(person, database: database, context: context) }
+        return try EvidenceUpload(maxBytes: maxBytes, pace: pace, personal: personal, places: places)
+    }
 
-        init(_ person: UUID) throws {
-            let taken = Self.inProgress.withLock { counts -> Bool in
-                guard counts[person, default: 0] < EvidenceUpload.maxPerPerson else { return false }
-                counts[person, default: 0] += 1
-                return true
+    /// One of a person's `maxPerPerson` places, held for as long as the upload exists: a row of
+    /// `auth.upload_places` (migration 24), so that the limit holds across every server on the
+    /// database. While it is held the row's expiry is moved on, every `renewal`, by `lease`; a
+    /// server that dies leaves rows that expire within `lease`, and the next claim sweeps them.
+    final class PersonSlot: Sendable {
+        let id: UUID
+        let person: UUID
+        private let database: Database
+        private let context: WriteContext
+        private let keeper: Task<Void, Never>
+
+        static let lease = Duration.seconds(30)
+        static let renewal = Duration.seconds(10)
+        /// Places this server is giving back (`deinit` starts the deletion), by person and place.
+        /// The person's next claim here waits for them, so someone sending one upload after
+        /// another is never refused because of their own last one.
+        static let givingBack = Mutex<[UUID: [UUID: Task<Void, Never>]]>([:])
+
+        /// Takes one of `person`'s places, or throws `tooManyAtOnce` (429) when all are taken.
+        static func take(_ person: UUID, database: Database, context: WriteContext) async throws -> PersonSlot {
+            for earlier in givingBack.withLock({ Array(($0[person] ?? [:]).values) }) { await earlier.value }
+            let id = UUID.v7()
+            let taken = try await database.write(context) { c in
+                // One claim per person at a time, on every server: the count below then sees every
+                // place taken before it (READ COMMITTED takes a new snapshot for each statement).
+                try await c.run("SELECT pg_advisory_xact_lock(hashtextextended(\("upload places " + person.uuidString.lowercased()), 0))", logger: context.logger)
+                try await c.run("DELETE FROM auth.upload_places WHERE user_id = \(person) AND expires_at < now()", logger: context.logger)
+                return try await Rows.first(
+                    c.query(
+                        """
+                        INSERT INTO auth.upload_places (id, user_id, expires_at)
+                        SELECT \(id), \(person), now() + make_interval(secs => \(Self.seconds(lease)))
+                        WHERE (SELECT count(*) FROM auth.upload_places WHERE user_id = \(person)) < \(EvidenceUpload.maxPerPerson)
+                        RETURNING id
+                        """, logger: context.logger)
+                ) { try $0.get("id", as: UUID.self) } != nil
             }
             guard taken else {
                 throw DomainError.tooManyAtOnce(
                     "You are already sending \(EvidenceUpload.maxPerPerson) uploads, as many as one person may at once. Nothing was stored; send this one again when one of them has finished.",
                     retryAfterSeconds: 10)
             }
-            self.person = person
+            return PersonSlot(id: id, person: person, database: database, context: context)
         }
 
-        deinit {
-            Self.inProgress.withLock { counts in
-                let left = counts[person, default: 1] - 1
-                counts[person] = left > 0 ? left : nil
+        private init(id: UUID, person: UUID, database: Database, context: WriteContext) {
+            (self.id, self.person, self.database, self.context) = (id, person, database, context)
+            self.keeper = Task {
+                while (try? await Task.sleep(for: Self.renewal)) != nil {
+                    _ = try? await database.write(context) { c in
+                        try await c.run(
+                            "UPDATE auth.upload_places SET expires_at = now() + make_interval(secs => \(Self.seconds(Self.lease))) WHERE id = \(id)",
+                            logger: context.logger)
+                    }
+                }
             }
         }
+
+        /// Gives the place back (the upload has ended, however it ended). A give-back that fails
+        /// (the database unreachable) leaves the row to expire.
+        deinit {
+            keeper.cancel()
+            let (database, context, id, person) = (database, context, id, person)
+            Self.givingBack.withLock { pending in
+                pending[person, default: [:]][id] = Task {
+                    _ = try? await database.write(context) { c in
+                        try await c.run("DELETE FROM auth.upload_places WHERE id = \(id)", logger: context.logger)
+                    }
+                    Self.givingBack.withLock { pending in
+                        pending[person]?[id] = nil
+                        if pending[person]?.isEmpty == true { pending[person] = nil }
+                    }
+                }
+            }
+        }
+
+        static func seconds(_ duration: Duration) -> Double { Double(duration.components.seconds) }
     }
 
     /// The places uploads take on one server: at most `limit` at once.

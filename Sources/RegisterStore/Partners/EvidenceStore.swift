@@ -58,7 +58,8 @@ public struct EvidenceStore: Sendable {
             try v.check()
             if let first = try await replay(idempotencyKey, submitter: submitter, assignmentID: assignmentID) { return (first, true) }
         }
-        let upload = try EvidenceUpload(maxBytes: maxBytes, pace: pace, person: submitter, places: uploadPlaces)
+        let upload = try await EvidenceUpload.begin(
+            maxBytes: maxBytes, pace: pace, person: submitter, places: uploadPlaces, database: database, context: context)
         defer { upload.discard() }
         let submission = try await receive(upload)
         guard !upload.received.isEmpty else {

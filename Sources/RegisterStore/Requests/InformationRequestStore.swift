@@ -144,7 +144,8 @@ public struct InformationRequestStore: Sendable {
         receive: (EvidenceUpload) async throws -> AnswerSubmission
     ) async throws -> InformationRequest {
         guard let answerer = context.actor.userID else { throw DomainError.forbidden("an answer is given by a signed-in person") }
-        let upload = try EvidenceUpload(maxBytes: maxBytes, pace: pace, person: answerer, places: uploadPlaces)
+        let upload = try await EvidenceUpload.begin(
+            maxBytes: maxBytes, pace: pace, person: answerer, places: uploadPlaces, database: database, context: context)
         defer { upload.discard() }
         let submission = try await receive(upload)
         return try await database.write(context) { c in

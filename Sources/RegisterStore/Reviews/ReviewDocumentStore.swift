@@ -27,7 +27,8 @@ public struct ReviewDocumentStore: Sendable {
     public func add(
         to reviewID: UUID, maxBytes: Int64, pace: UploadPace = .standard, context: WriteContext, receive: (EvidenceUpload) async throws -> DocumentSubmission
     ) async throws -> ReviewDocument {
-        let upload = try EvidenceUpload(maxBytes: maxBytes, pace: pace, person: context.actor.userID, places: uploadPlaces)
+        let upload = try await EvidenceUpload.begin(
+            maxBytes: maxBytes, pace: pace, person: context.actor.userID, places: uploadPlaces, database: database, context: context)
         defer { upload.discard() }
         let submission = try await receive(upload)
         guard upload.received.count == 1, let file = upload.received.first else {
