@@ -125,7 +125,7 @@ public struct ImportStore: Sendable {
         struct RowOf: Encodable { let key: UUID, row: Int }
         var rowOf: [UUID: Int] = [:]
         var newPartners: [(UUID, String)] = []
-        var newReviews: [(UUID, ReviewDetails)] = []
+        var newReviews: [(id: UUID, details: ReviewDetails)] = []
         var newRecommendations: [(id: UUID, reviewID: UUID, details: RecommendationDetails)] = []
         var texts: [(id: UUID, text: String)] = []
         var newAssignments: [AssignmentStore.NewAssignment] = []
@@ -199,9 +199,7 @@ public struct ImportStore: Sendable {
         for (id, name) in newPartners {
             try await PartnerStore.insert(PartnerDetails(name: name, sector: .other), id: id, on: c, logger: logger)
         }
-        for (id, details) in newReviews {
-            try await ReviewStore.insert(details, id: id, on: c, logger: logger)
-        }
+        try await ReviewStore.insertAll(newReviews, on: c, logger: logger)
         try await RecommendationStore.insertAll(newRecommendations, on: c, logger: logger)
         try await RecommendationStore.replaceTexts(texts, on: c, logger: logger)
         try await AssignmentStore.insertAll(newAssignments, by: actor, on: c, logger: logger)

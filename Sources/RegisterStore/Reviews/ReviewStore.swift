@@ -76,24 +76,50 @@ public struct ReviewStore: Sendable {
         }
     }
 
-    /// Inserts a validated review in the caller's transaction (recording one, or importing a tracker).
+    /// Inserts a validated review in the caller's transaction (recording one).
     @discardableResult
     static func insert(_ d: ReviewDetails, id: UUID, on c: PostgresConnection, logger: Logger) async throws -> Review {
-            try await Rows.first(
-                c.query(
-                    """
-                    INSERT INTO register.reviews (
-                        id, reference, title, kind, board_id, regime, subjects, summary, themes, incident_known_on, notified_on,
-                        rapid_review_due_on, rapid_review_completed_on, decision_on, published_on, publication_url, closed_on,
-                        lead_reviewer, parent_review_id, publication_delay_reason, publication_expected_on, taken_down_on, status)
-                    VALUES (
-                        \(id), \(d.reference), \(d.title), \(d.kind.rawValue), \(d.boardID), \(d.regime.rawValue), \(d.subjects),
-                        \(d.summary), \(d.themes ?? []), \(d.incidentKnownOn), \(d.notifiedOn), \(d.rapidReviewDueOn),
-                        \(d.rapidReviewCompletedOn), \(d.decisionOn), \(d.publishedOn), \(d.publicationURL), \(d.closedOn),
-                        \(d.leadReviewer), \(d.parentReviewID), \(d.publicationDelayReason), \(d.publicationExpectedOn), \(d.takenDownOn),
-                        \(ReviewStatus.initial(for: d.kind).rawValue))
-                    RETURNING \(unescaped: Self.columns)
-                    """, logger: logger), Self.review)!
+        try await insertAll([(id, d)], on: c, logger: logger)[0]
+    }
+
+    /// Inserts validated reviews in one statement, in the caller's transaction (an import brings
+    /// hundreds); returns them as stored.
+    @discardableResult
+    static func insertAll(_ items: [(id: UUID, details: ReviewDetails)], on c: PostgresConnection, logger: Logger) async throws -> [Review] {
+        struct Row: Encodable {
+            let id: UUID, reference: String, title: String, kind: String, board_id: UUID, regime: String, subjects: String?, summary: String?
+            let themes: [String], incident_known_on: Day?, notified_on: Day?, rapid_review_due_on: Day?, rapid_review_completed_on: Day?
+            let decision_on: Day?, published_on: Day?, publication_url: String?, closed_on: Day?, lead_reviewer: String?
+            let parent_review_id: UUID?, publication_delay_reason: String?, publication_expected_on: Day?, taken_down_on: Day?, status: String
+        }
+        guard !items.isEmpty else { return [] }
+        let batch = try Rows.batch(items.map { id, d in
+            Row(
+                id: id, reference: d.reference, title: d.title, kind: d.kind.rawValue, board_id: d.boardID, regime: d.regime.rawValue,
+                subjects: d.subjects, summary: d.summary, themes: d.themes ?? [], incident_known_on: d.incidentKnownOn, notified_on: d.notifiedOn,
+                rapid_review_due_on: d.rapidReviewDueOn, rapid_review_completed_on: d.rapidReviewCompletedOn, decision_on: d.decisionOn,
+                published_on: d.publishedOn, publication_url: d.publicationURL, closed_on: d.closedOn, lead_reviewer: d.leadReviewer,
+                parent_review_id: d.parentReviewID, publication_delay_reason: d.publicationDelayReason,
+                publication_expected_on: d.publicationExpectedOn, taken_down_on: d.takenDownOn, status: ReviewStatus.initial(for: d.kind).rawValue)
+        })
+        return try await Rows.all(
+            c.query(
+                """
+                INSERT INTO register.reviews (
+                    id, reference, title, kind, board_id, regime, subjects, summary, themes, incident_known_on, notified_on,
+                    rapid_review_due_on, rapid_review_completed_on, decision_on, published_on, publication_url, closed_on,
+                    lead_reviewer, parent_review_id, publication_delay_reason, publication_expected_on, taken_down_on, status)
+                SELECT
+                    x.id, x.reference, x.title, x.kind, x.board_id, x.regime, x.subjects, x.summary, x.themes, x.incident_known_on, x.notified_on,
+                    x.rapid_review_due_on, x.rapid_review_completed_on, x.decision_on, x.published_on, x.publication_url, x.closed_on,
+                    x.lead_reviewer, x.parent_review_id, x.publication_delay_reason, x.publication_expected_on, x.taken_down_on, x.status
+                FROM jsonb_to_recordset(\(batch)::jsonb) AS x(
+                    id uuid, reference text, title text, kind text, board_id uuid, regime text, subjects text, summary text, themes text[],
+                    incident_known_on date, notified_on date, rapid_review_due_on date, rapid_review_completed_on date, decision_on date,
+                    published_on date, publication_url text, closed_on date, lead_reviewer text, parent_review_id uuid,
+                    publication_delay_reason text, publication_expected_on date, taken_down_on date, status text)
+                RETURNING \(unescaped: Self.columns)
+                """, logger: logger), Self.review)
     }
 
     /// A review as it is now, or as it stood at `asAt` (rebuilt from the audit trail).
