@@ -94,11 +94,16 @@ public struct LearningStore: Sendable {
     }
 
     /// Works out which recommendations the ones an import recorded (Schema/0023: noted, not searched,
-    /// while it ran) are alike with, `batch` at a time, each batch its own short transaction, until none
-    /// is left; returns how many it did.
-    public func refreshPendingLikeness(batch: Int = 200, context: WriteContext) async throws -> Int {
+    /// while it ran) are alike with, a batch at a time, each batch its own short transaction, until none
+    /// is left; returns how many it did. A search costs about 1.5 ms on a partnership's register and
+    /// more on a national one, so the batch starts small and grows while a batch takes under a second
+    /// (shrinking past five), keeping each well inside the statement timeout.
+    public func refreshPendingLikeness(context: WriteContext) async throws -> Int {
         var done = 0
+        var batch = 20
+        let clock = ContinuousClock()
         while true {
+            let started = clock.now
             let did = try await database.write(context) { c in
                 try await Rows.first(
                     c.query("SELECT learning.refresh_pending_likeness(\(batch)::int) AS did", logger: context.logger)
@@ -106,6 +111,12 @@ public struct LearningStore: Sendable {
             }
             if did == 0 { return done }
             done += did
+            let took = started.duration(to: clock.now)
+            if took < .seconds(1) {
+                batch = min(batch * 2, 2000)
+            } else if took > .seconds(5) {
+                batch = max(batch / 2, 1)
+            }
         }
     }
 
