@@ -2,13 +2,14 @@
 --
 -- * An import now writes each table's rows in one statement (hundreds of round trips instead of tens of
 --   thousands). The trail must still say, for every record, which row of which file it came from. A
---   statement can set only one `app.context`, so an import also fills a temporary table
---   `pg_temp.import_rows` (the key of each partner, review, recommendation and assignment it writes →
---   its spreadsheet row) and sets `app.context_rows` to `on`: each event's context is then
---   `app.context` followed by " row N" for its record (or for the assignment or recommendation an
---   update, revision or move belongs to), the very text the per-row writes recorded before
---   ("import of tracker.xlsx sha256=… sheet Actions row 14"). The table
---   is the importing session's own and goes at COMMIT (after the events are sealed); nothing else reads it.
+--   statement can set only one `app.context`, so an import also notes, through audit.note_import_rows,
+--   the key of each partner, review, recommendation and assignment it writes with its spreadsheet row
+--   (in audit.import_rows, under its own transaction's id), and sets `app.context_rows` to `on`: each
+--   event's context is then `app.context` followed by " row N" for its record (or for the assignment or
+--   recommendation an update, revision or move belongs to), the very text the per-row writes recorded
+--   before ("import of tracker.xlsx sha256=… sheet Actions row 14"). The table belongs to the trail's
+--   owner and only its two functions write it, so nothing the service makes (a temporary view, a
+--   policy) runs inside the trail's trigger; the import forgets its rows before it commits.
 --   Events of every other write are unchanged: without the setting there is no lookup.
 -- * Recurring lessons (migration 19) are kept by a trigger that searches, for each recommendation
 --   recorded, the recommendations it resembles: 10–20 ms each on a partnership's register, so minutes
@@ -29,6 +30,34 @@ CREATE INDEX progress_updates_imported ON register.progress_updates (assignment_
 
 -- audit.record_change as in migration 20, with the row lookup added after the key is known.
 SET ROLE register_audit_owner;
+
+CREATE UNLOGGED TABLE audit.import_rows (
+    xact  xid8    NOT NULL,
+    key   text    NOT NULL,
+    row   integer NOT NULL CHECK (row > 0),
+    PRIMARY KEY (xact, key)
+);
+REVOKE ALL ON audit.import_rows FROM PUBLIC;
+
+-- Notes the spreadsheet row of each record key, for the calling transaction only (the first row given
+-- for a key stands).
+CREATE FUNCTION audit.note_import_rows(keys text[], rows integer[]) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+        INSERT INTO audit.import_rows (xact, key, row)
+        SELECT pg_current_xact_id(), x.key, x.row FROM unnest(keys, rows) AS x(key, row)
+        ON CONFLICT DO NOTHING
+    $$;
+
+-- Forgets the calling transaction's rows (an import, once its records are written and sealed).
+CREATE FUNCTION audit.forget_import_rows() RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS $$ DELETE FROM audit.import_rows WHERE xact = pg_current_xact_id() $$;
+
+REVOKE ALL ON FUNCTION audit.note_import_rows(text[], integer[]), audit.forget_import_rows() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION audit.note_import_rows(text[], integer[]), audit.forget_import_rows() TO register_app;
 
 CREATE OR REPLACE FUNCTION audit.record_change() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
@@ -67,8 +96,8 @@ CREATE OR REPLACE FUNCTION audit.record_change() RETURNS trigger
         -- recommendation it belongs to.
         IF context <> '' AND current_setting('app.context_rows', true) = 'on' THEN
             context := context || coalesce((
-                SELECT ' row ' || r.row FROM pg_temp.import_rows r
-                WHERE r.key IN (key_value, coalesce(new_row, old_row) ->> 'assignment_id', coalesce(new_row, old_row) ->> 'recommendation_id')
+                SELECT ' row ' || r.row FROM audit.import_rows r
+                WHERE r.xact = pg_current_xact_id() AND r.key IN (key_value, coalesce(new_row, old_row) ->> 'assignment_id', coalesce(new_row, old_row) ->> 'recommendation_id')
                 ORDER BY r.key = key_value DESC, r.key = coalesce(new_row, old_row) ->> 'assignment_id' DESC
                 LIMIT 1), '');
         END IF;

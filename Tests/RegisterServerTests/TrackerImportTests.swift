@@ -363,6 +363,34 @@ struct TrackerImportTests {
         }
     }
 
+    @Test("a tracker's update to work recorded in the register starts it, and the trail names the row for the recommendation's move; two rows may not reword one recommendation differently")
+    func updateToRecordedWork() async throws {
+        try await withAPI(clock: Self.clock) { api in
+            try await Self.partnership(api)
+            let (recommendation, _) = try await PartnerWorkTests.assigned(api, reference: "EXIST-1")
+            let partner = try #require(try await Self.strings(api, "SELECT name FROM register.partners WHERE id = \(api.ownPartner)").first)
+            let header = "Review reference,Recommendation number,Recommendation,Action,Lead agency,Target date,RAG,Latest update"
+            let tracker = [header, "EXIST-1,1,Share information.,Write and test a protocol.,\(partner),31/03/2027,On track,Protocol drafted"]
+            let coordinator = try await Self.actor(api, .coordinator)
+            let outcome = try await Self.services(api).imports.importTracker(
+                ImportRequest(fileName: "own.csv", bytes: Array(tracker.joined(separator: "\r\n").utf8), dryRun: false, board: "coventry"), by: coordinator)
+            #expect(outcome.plan.problems == [] && outcome.run != nil, "\(outcome.plan.problems)")
+            #expect(try await Self.strings(api, "SELECT status FROM register.recommendations WHERE id = \(UUID(uuidString: recommendation)!)") == ["in_progress"])
+            let moves = try await api.call(.get, "/api/v1/audit/events?table=recommendation_transitions&limit=100", as: .auditor).items.compactMap { event in
+                (event["payload"] as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            }
+            #expect(moves.count == 1 && (moves.first?["context"] as? String ?? "").hasSuffix("sheet own row 2"), "\(moves)")
+
+            let reworded = [header,
+                "EXIST-1,1,Share information quickly.,Write and test a protocol.,\(partner),31/03/2027,On track,Protocol drafted",
+                "EXIST-1,1,Share information slowly.,Another action,Coventry City Council,31/03/2027,On track,Started"]
+            let twice = try await Self.services(api).imports.importTracker(
+                ImportRequest(fileName: "own-2.csv", bytes: Array(reworded.joined(separator: "\r\n").utf8), dryRun: true, board: "coventry"), by: coordinator)
+            #expect(twice.plan.problems.map(\.row) == [3], "\(twice.plan.problems)")
+            #expect(twice.plan.problems.first?.message.contains("different text in an earlier row") == true)
+        }
+    }
+
     @Test("an imported recommendation alike with one already recorded is a recurring lesson once the import has committed")
     func recurringLessons() async throws {
         try await withAPI(clock: Self.clock) { api in
@@ -426,13 +454,28 @@ struct TrackerImportTests {
             let coordinator = try await Self.actor(api, .coordinator)
             let admin = try await Self.actor(api, .admin)
             let csv = try Self.fixture("messy-tracker.csv")
-            async let one = services.imports.importTracker(
-                ImportRequest(fileName: "messy-tracker.csv", bytes: csv, createPartners: true, dryRun: false), by: coordinator)
-            async let two = services.imports.importTracker(
-                ImportRequest(fileName: "messy-tracker.csv", bytes: csv, createPartners: true, dryRun: false), by: admin)
-            let runs = try await [one, two]
-            #expect(runs.filter { $0.run != nil }.count == 1, "exactly one wrote")
-            #expect(runs.contains { $0.plan.rows.allSatisfy { $0.outcome == .unchanged } })
+            let one = Task {
+                try await services.imports.importTracker(
+                    ImportRequest(fileName: "messy-tracker.csv", bytes: csv, createPartners: true, dryRun: false), by: coordinator)
+            }
+            let two = Task {
+                try await services.imports.importTracker(
+                    ImportRequest(fileName: "messy-tracker.csv", bytes: csv, createPartners: true, dryRun: false), by: admin)
+            }
+            // One imports; the other either finds every row there (it came second) or, arriving while
+            // the first ran, is told to try again: never a second copy, never a failure of the first.
+            let outcomes = [await one.result, await two.result]
+            let done = outcomes.compactMap { try? $0.get() }
+            #expect(done.filter { $0.run != nil }.count == 1, "exactly one wrote")
+            for outcome in outcomes {
+                switch outcome {
+                case .success(let imported):
+                    #expect(imported.run != nil || imported.plan.rows.allSatisfy { $0.outcome == .unchanged })
+                case .failure(let error):
+                    guard case DomainError.conflict(let message)? = error as? DomainError else { Issue.record("\(error)"); continue }
+                    #expect(message.contains("Another tracker is being imported"))
+                }
+            }
             #expect(try await Self.count(api, "register.reviews") == 2)
             #expect(try await Self.count(api, "register.assignments") == 5)
             #expect(try await Self.count(api, "register.imports") == 1)

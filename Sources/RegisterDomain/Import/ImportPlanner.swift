@@ -19,6 +19,8 @@ public struct ImportPlanner {
     private var newReviews: [String: UUID] = [:]
     private var newRecommendations: [ExistingRecords.RecommendationKey: (id: UUID, text: String)] = [:]
     private var newPartners: [String: UUID] = [:]
+    /// New words for recommendations already in the register, by the first row that gives them.
+    private var changedTexts: [ExistingRecords.RecommendationKey: String] = [:]
     private var seenAssignments: [ExistingRecords.AssignmentKey: Int] = [:]
     /// Per recommendation touched: whether every row of it in the file is complete, the last row, and the latest completion.
     private var completion: [UUID: (allComplete: Bool, row: Int, on: Day?, status: RecommendationStatus)] = [:]
@@ -158,7 +160,10 @@ public struct ImportPlanner {
             if let found = existing.recommendations[key] {
                 recommendationID = found.id
                 recommendationStatus = found.status
-                if let recommendationText, recommendationText != found.text {
+                if let recommendationText, let earlier = changedTexts[key], earlier != recommendationText {
+                    problem(.recommendationText, "recommendation \(number) of \(reference) has different text in an earlier row; give it the same text in every row")
+                } else if let recommendationText, recommendationText != found.text, changedTexts[key] == nil {
+                    changedTexts[key] = recommendationText
                     rowWrites.append(.updateRecommendationText(id: found.id, text: recommendationText))
                     said.append("recommendation \(number)'s text changed")
                 }

@@ -11,8 +11,8 @@ public struct ImportStore: Sendable {
 
     /// Plans an import against what the register holds, and (unless `dryRun`, or the plan has a
     /// problem or nothing to do) makes it, all in one transaction: the records the plan is made from
-    /// are read locked, and imports take turns, so nothing can change between planning and writing
-    /// (two people importing the same new file at once: the second finds every row already there).
+    /// are read locked, and one import runs at a time (another meanwhile is told to try again, a
+    /// conflict), so nothing can change between planning and writing.
     public func importing(
         references: [String], file: ImportedFile, dryRun: Bool, today: Day, context: WriteContext,
         plan: @Sendable (ExistingRecords) -> ImportPlan
@@ -23,7 +23,12 @@ public struct ImportStore: Sendable {
             }
         }
         return try await database.write(context) { c in
-            try await c.run("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: context.logger)
+            let turn = try await Rows.first(
+                c.query("SELECT pg_try_advisory_xact_lock(\(Self.lockKey)) AS got", logger: context.logger)
+            ) { try $0.get("got", as: Bool.self) }
+            guard turn == true else {
+                throw DomainError.conflict("Another tracker is being imported now; import this one again when it has finished.")
+            }
             let made = plan(try await Self.existing(references: references, lock: true, on: c, logger: context.logger))
             guard made.canImport, !made.writes.isEmpty else { return (made, nil) }
             return (made, try await Self.apply(made, file: file, today: today, on: c, context: context))
@@ -34,7 +39,8 @@ public struct ImportStore: Sendable {
     static let lockKey: Int64 = 0x696D706F7274
 
     /// The reviews, recommendations and assignments a tracker with these review references can
-    /// match (locked when `lock`, for a real run), and every partner (matched by name).
+    /// match (locked when `lock`, for a real run: assignments before recommendations, each in id order,
+    /// the order every other write takes them in), and every partner (matched by name).
     static func existing(references: [String], lock: Bool, on c: PostgresConnection, logger: Logger) async throws -> ExistingRecords {
         let references = Array(Set(references.map { $0.lowercased() }))
         var records = ExistingRecords()
@@ -44,19 +50,6 @@ public struct ImportStore: Sendable {
         {
             records.reviews[review.reference.lowercased()] = .init(id: review.id)
         }
-        let recommendations = try await Rows.all(
-            c.query(
-                """
-                SELECT r.id, v.reference, r.number, r.text, r.status
-                FROM register.recommendations r JOIN register.reviews v ON v.id = r.review_id
-                WHERE lower(v.reference) = ANY(\(references))
-                ORDER BY r.id \(unescaped: lock ? "FOR UPDATE OF r" : "")
-                """, logger: logger)
-        ) { r in
-            (key: ExistingRecords.RecommendationKey(reference: try r.get("reference"), number: try r.get("number")),
-             entry: ExistingRecords.RecommendationEntry(id: try r.get("id"), text: try r.get("text"), status: try r.get("status")))
-        }
-        for (key, entry) in recommendations { records.recommendations[key] = entry }
         let assignments = try await Rows.all(
             c.query(
                 """
@@ -78,14 +71,28 @@ public struct ImportStore: Sendable {
             records.assignments[key] = entry
             keyOf[entry.id] = key
         }
-        // The latest update an import made on each of those assignments.
+        let recommendations = try await Rows.all(
+            c.query(
+                """
+                SELECT r.id, v.reference, r.number, r.text, r.status
+                FROM register.recommendations r JOIN register.reviews v ON v.id = r.review_id
+                WHERE lower(v.reference) = ANY(\(references))
+                ORDER BY r.id \(unescaped: lock ? "FOR UPDATE OF r" : "")
+                """, logger: logger)
+        ) { r in
+            (key: ExistingRecords.RecommendationKey(reference: try r.get("reference"), number: try r.get("number")),
+             entry: ExistingRecords.RecommendationEntry(id: try r.get("id"), text: try r.get("text"), status: try r.get("status")))
+        }
+        for (key, entry) in recommendations { records.recommendations[key] = entry }
+        // The latest update an import made on each of those assignments (for work with none, as
+        // before migration 23 named imports, the latest of all).
         let imported = try await Rows.all(
             c.query(
                 """
                 SELECT DISTINCT ON (u.assignment_id) u.assignment_id, u.text, u.rag
                 FROM register.progress_updates u
-                WHERE u.assignment_id = ANY(\(Array(keyOf.keys))) AND u.import_id IS NOT NULL
-                ORDER BY u.assignment_id, u.id DESC
+                WHERE u.assignment_id = ANY(\(Array(keyOf.keys)))
+                ORDER BY u.assignment_id, u.import_id IS NOT NULL DESC, u.id DESC
                 """, logger: logger)
         ) { r in (id: try r.get("assignment_id", as: UUID.self), text: try r.get("text", as: String.self), rag: try r.get("rag", as: RAGRating?.self)) }
         for update in imported {
@@ -104,7 +111,7 @@ public struct ImportStore: Sendable {
 
     /// Makes every write of `plan` in the caller's transaction, each table's rows in one statement,
     /// and records the run. The trail names each record's file and row (migration 23): the file in
-    /// `app.context`, the rows in the session's `import_rows` table. All rows or none: any failure
+    /// `app.context`, the rows noted by `audit.note_import_rows` for this transaction. All rows or none: any failure
     /// fails the transaction, and the register stays as it was.
     static func apply(_ plan: ImportPlan, file: ImportedFile, today: Day, on c: PostgresConnection, context: WriteContext) async throws -> ImportRun {
         let run = ImportRun(
@@ -122,7 +129,6 @@ public struct ImportStore: Sendable {
             """, logger: logger)
 
         // Each record's row: the first row that writes it.
-        struct RowOf: Encodable { let key: UUID, row: Int }
         var rowOf: [UUID: Int] = [:]
         var newPartners: [(UUID, String)] = []
         var newReviews: [(id: UUID, details: ReviewDetails)] = []
@@ -185,15 +191,7 @@ public struct ImportStore: Sendable {
                 row(id, planned)
             }
         }
-        let rows = try Rows.batch(rowOf.map { RowOf(key: $0.key, row: $0.value) })
-        try await c.run(
-            """
-            CREATE TEMPORARY TABLE IF NOT EXISTS import_rows (key text PRIMARY KEY, row integer NOT NULL) ON COMMIT DROP
-            """, logger: logger)
-        try await c.run("GRANT SELECT ON pg_temp.import_rows TO register_audit_owner", logger: logger)
-        try await c.run(
-            "INSERT INTO pg_temp.import_rows (key, row) SELECT x.key::text, x.row FROM jsonb_to_recordset(\(rows)::jsonb) AS x(key uuid, row integer)",
-            logger: logger)
+        try await Self.note(rowOf, on: c, logger: logger)
         try await c.run("SELECT set_config('app.context_rows', 'on', true), set_config('app.likeness', 'later', true)", logger: logger)
 
         for (id, name) in newPartners {
@@ -210,7 +208,13 @@ public struct ImportStore: Sendable {
         try await AssignmentStore.setStatus(closed, .closedWithoutEvidence, connection: c, logger: logger)
         // Recommendations follow their assignments (work started opens them), then those the
         // tracker records as done become implemented: reported done, never assured.
-        for id in try await AssignmentStore.recommendations(of: work.map(\.id) + started + closed, on: c, logger: logger) { touch(id) }
+        var recommendationRows: [UUID: Int] = [:]
+        for (assignment, recommendation) in try await AssignmentStore.recommendations(of: work.map(\.id) + started + closed, on: c, logger: logger) {
+            touch(recommendation)
+            if recommendationRows[recommendation] == nil { recommendationRows[recommendation] = rowOf[assignment] }
+        }
+        // A recommendation recorded earlier that moves because of a row's action is named by that row.
+        try await Self.note(recommendationRows, on: c, logger: logger)
         try await RecommendationMoves.follow(assignmentsOf: touched.filter { implemented[$0] == nil }, today: today, connection: c, context: context)
         let current = try await RecommendationMoves.lockAll(Array(implemented.keys), connection: c, logger: logger)
         try await RecommendationMoves.moveAll(
@@ -218,7 +222,16 @@ public struct ImportStore: Sendable {
                 guard let status = current[id], [.open, .inProgress].contains(status) else { return nil }
                 return RecommendationMoves.Move(id: id, from: status, to: .implemented, reason: done.note, day: done.day)
             }, connection: c, context: context)
+        try await c.run("SELECT audit.forget_import_rows()", logger: logger)
         return run
+    }
+
+    /// Notes each record's spreadsheet row for the trail (Schema/0023), for this transaction only.
+    private static func note(_ rows: [UUID: Int], on c: PostgresConnection, logger: Logger) async throws {
+        guard !rows.isEmpty else { return }
+        let keys = rows.keys.map { $0.uuidString.lowercased() }
+        let numbers = keys.map { rows[UUID(uuidString: $0)!]! }
+        try await c.run("SELECT audit.note_import_rows(\(keys)::text[], \(numbers)::int[])", logger: logger)
     }
 
     /// The import runs of a file, newest first.

@@ -185,12 +185,12 @@ public struct AssignmentStore: Sendable {
             """, logger: logger)
     }
 
-    /// The recommendations the assignments belong to.
-    static func recommendations(of ids: [UUID], on c: PostgresConnection, logger: Logger) async throws -> [UUID] {
+    /// The recommendation each assignment belongs to, in the assignments' id order.
+    static func recommendations(of ids: [UUID], on c: PostgresConnection, logger: Logger) async throws -> [(assignment: UUID, recommendation: UUID)] {
         guard !ids.isEmpty else { return [] }
         return try await Rows.all(
-            c.query("SELECT DISTINCT recommendation_id FROM register.assignments WHERE id = ANY(\(ids)) ORDER BY recommendation_id", logger: logger)
-        ) { try $0.get("recommendation_id", as: UUID.self) }
+            c.query("SELECT id, recommendation_id FROM register.assignments WHERE id = ANY(\(ids)) ORDER BY id", logger: logger)
+        ) { (try $0.get("id", as: UUID.self), try $0.get("recommendation_id", as: UUID.self)) }
     }
 
     /// A validated progress update to insert; `importID` names the import run it comes from.
