@@ -119,6 +119,9 @@ struct ImportPages {
         } catch let invalid as ValidationError {
             return try await mappingForm(
                 id, choices: nil, sheet: sheet, board: board, createPartners: createPartners, error: Self.sentence(invalid.errors.first?.message ?? ""), request, context)
+        } catch DomainError.conflict(let message) {
+            // Another import was running: the same choices, to send again.
+            return try await mappingForm(id, choices: choices, sheet: sheet, board: board, createPartners: createPartners, error: message, request, context)
         }
         if !dryRun, outcome.plan.canImport {
             try await services.imports.forget(id, by: context.actor)
