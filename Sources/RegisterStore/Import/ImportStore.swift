@@ -140,13 +140,13 @@ public struct ImportStore: Sendable {
         var updates: [AssignmentStore.NewUpdate] = []
         var started: [UUID] = []
         var closed: [UUID] = []
-        var touched: [UUID] = []
+        var touched: Set<UUID> = []
         var implemented: [UUID: (day: Day, note: String)] = [:]
         func row(_ id: UUID, _ planned: PlannedWrite) {
             if rowOf[id] == nil { rowOf[id] = planned.row }
         }
         func touch(_ recommendationID: UUID?) {
-            if let recommendationID, !touched.contains(recommendationID) { touched.append(recommendationID) }
+            if let recommendationID { touched.insert(recommendationID) }
         }
         for planned in plan.writes {
             switch planned.write {
@@ -215,7 +215,7 @@ public struct ImportStore: Sendable {
         }
         // A recommendation recorded earlier that moves because of a row's action is named by that row.
         try await Self.note(recommendationRows, on: c, logger: logger)
-        try await RecommendationMoves.follow(assignmentsOf: touched.filter { implemented[$0] == nil }, today: today, connection: c, context: context)
+        try await RecommendationMoves.follow(assignmentsOf: touched.filter { implemented[$0] == nil }.sorted { $0.uuidString < $1.uuidString }, today: today, connection: c, context: context)
         let current = try await RecommendationMoves.lockAll(Array(implemented.keys), connection: c, logger: logger)
         try await RecommendationMoves.moveAll(
             implemented.compactMap { id, done in
@@ -229,8 +229,9 @@ public struct ImportStore: Sendable {
     /// Notes each record's spreadsheet row for the trail (Schema/0023), for this transaction only.
     private static func note(_ rows: [UUID: Int], on c: PostgresConnection, logger: Logger) async throws {
         guard !rows.isEmpty else { return }
-        let keys = rows.keys.map { $0.uuidString.lowercased() }
-        let numbers = keys.map { rows[UUID(uuidString: $0)!]! }
+        let pairs = Array(rows)
+        let keys = pairs.map { $0.key.uuidString.lowercased() }
+        let numbers = pairs.map(\.value)
         try await c.run("SELECT audit.note_import_rows(\(keys)::text[], \(numbers)::int[])", logger: logger)
     }
 
