@@ -20,6 +20,19 @@ func verifyDatabase(_ database: Database) async throws -> (ChainVerifier, AuditH
     return (verifier, try await AuditStore(database: database).head())
 }
 
+/// Commits a new board as the service's role would, but on a bare connection: the service's write
+/// path seals the journal after each commit, this does not.
+func commitUnsealedBoard(_ db: TestDatabase, code: String) async throws {
+    try await TestDatabase.withClient(db.app) { client in
+        try await client.withConnection { c in
+            try await c.query("BEGIN", logger: TestDatabase.logger)
+            try await c.query("SELECT set_config('app.actor', 'system:bare', true), set_config('app.request_id', 'bare', true)", logger: TestDatabase.logger)
+            try await c.query("INSERT INTO register.boards (id, code, name, kind) VALUES (\(UUID()), \(code), \(code), 'lscb')", logger: TestDatabase.logger)
+            try await c.query("COMMIT", logger: TestDatabase.logger)
+        }
+    }
+}
+
 func payloads(_ database: Database, table: String) async throws -> [[String: Any]] {
     try await AuditStore(database: database).events(AuditFilter(table: table), after: nil, limit: 1000).map {
         try JSONSerialization.jsonObject(with: Data($0.payload.utf8)) as! [String: Any]
@@ -325,6 +338,8 @@ struct AuditTrailTests {
             try await db.withDatabase { database in
                 _ = try await BoardStore(database: database).create(BoardDetails(code: "x", name: "X", kind: .lscb), context: writeContext())
             }
+            // A change committed without the service's seal after it: its event waits in the journal.
+            try await commitUnsealedBoard(db, code: "waiting")
             try await TestDatabase.withClient(db.owner) { client in
                 // As the audit owner on its own tables, and as the migration owner on the register's tables.
                 let statements = [
@@ -332,6 +347,8 @@ struct AuditTrailTests {
                     ("register_audit_owner", "TRUNCATE audit.events CASCADE"), ("register_audit_owner", "UPDATE audit.head SET singleton = true"),
                     ("register_audit_owner", "TRUNCATE audit.checkpoints"), ("register_owner", "TRUNCATE register.boards CASCADE"),
                     ("register_audit_owner", "DELETE FROM audit.head"),
+                    ("register_audit_owner", "DELETE FROM audit.journal"), ("register_audit_owner", "UPDATE audit.journal SET payload = '{}'"),
+                    ("register_audit_owner", "TRUNCATE audit.journal"),
                 ]
                 for (role, sql) in statements {
                     try await client.withConnection { c in
@@ -348,6 +365,31 @@ struct AuditTrailTests {
                         try await c.query("RESET ROLE", logger: TestDatabase.logger)
                     }
                 }
+            }
+        }
+    }
+
+    @Test("a change whose seal never ran waits in the journal, counted as unsealed, and the next write seals it first")
+    func journalledUntilSealed() async throws {
+        try await TestDatabase.with { db in
+            try await db.withDatabase { database in
+                let audit = AuditStore(database: database)
+                let before = try await audit.head()
+                #expect(before.unsealed == 0)
+                // As if the process died between the commit and its seal.
+                try await commitUnsealedBoard(db, code: "orphan")
+                let waiting = try await audit.head()
+                #expect(waiting.seq == before.seq && waiting.unsealed == 1)
+                #expect(try await audit.events(AuditFilter(table: "boards"), after: before.seq, limit: 10).isEmpty)
+                _ = try await BoardStore(database: database).create(BoardDetails(code: "next", name: "Next", kind: .lscb), context: writeContext("next"))
+                let events = try await audit.events(AuditFilter(table: "boards"), after: before.seq, limit: 10)
+                let names = try events.map {
+                    ((try JSONSerialization.jsonObject(with: Data($0.payload.utf8)) as! [String: Any])["new"] as? [String: Any])?["code"] as? String
+                }
+                #expect(names == ["orphan", "next"])
+                #expect(events.map(\.seq) == [before.seq + 1, before.seq + 2])
+                let (verifier, head) = try await verifyDatabase(database)
+                #expect(verifier.count == head.seq && verifier.head == head.chainHash && head.unsealed == 0)
             }
         }
     }

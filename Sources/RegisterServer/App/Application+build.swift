@@ -21,6 +21,7 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger? 
         clock: clock)
     let router = buildRouter(services)
     var background: [any Service] = [client] + (reportsClient.map { [$0] } ?? [])
+    background.append(JournalSealer(database: services.registry.database, logger: logger))
     if let at = configuration.remindersAt, let mail = configuration.mail {
         do {
             background.append(ReminderScheduler(services: services, at: at, sender: try SMTPClient(settings: mail), logger: logger))

@@ -84,6 +84,11 @@ public struct Migrator: Sendable {
             try await connection.run("SELECT pg_advisory_lock(7411520)", logger: logger)
             do {
                 let applied = try await apply(on: connection, logger: logger)
+                // A migration's own changes go into the chain before the service starts (migration 25).
+                let sealing = try await connection.query(
+                    "SELECT to_regprocedure('audit.seal_journal()') IS NOT NULL", logger: logger
+                ).collect().first?.decode(Bool.self) ?? false
+                if sealing { try await connection.run("SELECT audit.seal_journal()", logger: logger) }
                 try await connection.run("SELECT pg_advisory_unlock(7411520)", logger: logger)
                 try await connection.run("RESET statement_timeout", logger: logger)
                 return applied
