@@ -27,6 +27,8 @@ public struct Database: Sendable {
     let logger: Logger
     /// Every lease of a connection goes through it, so that none waits longer than `poolWait`.
     let gate: Gate
+    /// The seals of the audit journal after this process's commits, coalesced.
+    let seals = JournalSeals()
 
     /// `poolSize` must be the client's `maximumConnections` (`DatabaseSettings.clientConfiguration`
     /// makes both from one setting); a request waits at most `poolWait` for a connection.
@@ -66,7 +68,7 @@ public struct Database: Sendable {
                         logger: context.logger)
                     return try await body(connection)
                 }
-                await Self.seal(on: connection, logger: context.logger)
+                await seals.afterCommit(on: connection, logger: context.logger)
                 return result
             }
         } catch let error as PostgresTransactionError {
@@ -76,21 +78,7 @@ public struct Database: Sendable {
         }
     }
 
-    /// Puts the events the trail has journalled into the chain (migration 25): every write's own
-    /// events, and any other writer's still waiting, in one short transaction of their own. Its
-    /// commit does not wait for the disk: a seal lost in a crash is undone whole and its events are
-    /// journalled again, and the next write's commit, which does wait, flushes it first. The write is
-    /// committed whatever happens here, so a failure is logged, never thrown: the events stay in the
-    /// journal, durable, for the next seal.
-    static func seal(on connection: PostgresConnection, logger: Logger) async {
-        do {
-            try await connection.run("SELECT set_config('synchronous_commit', 'off', true), audit.seal_journal()", logger: logger)
-        } catch {
-            logger.warning("the audit journal was not sealed after a write; the next write seals it", metadata: ["error": "\(String(reflecting: error))"])
-        }
-    }
-
-    /// Seals what the journal holds (see `seal(on:logger:)`): the server does it when it starts, so
+    /// Seals what the journal holds (see `JournalSeals`): the server does it when it starts, so
     /// that events left by a process killed between a commit and its seal are in the chain at once.
     public func sealJournal(logger: Logger) async throws {
         try await leased(logger: logger) { connection in
