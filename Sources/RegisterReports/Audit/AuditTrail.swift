@@ -9,7 +9,7 @@ public struct ChainReport: Encodable, Sendable, Equatable {
     public var headSeq: Int64
     public var headHash: String
     public var merkleRoot: String
-    /// Events of transactions still open when checked (0 once they commit).
+    /// Events of committed changes not yet sealed into the chain when checked (0 once each write's seal has run).
     public var unsealed: Int64
     public var ok: Bool
     /// The first problem, in words, when not ok.

@@ -77,7 +77,7 @@ struct MetricsController {
             if let sealed = Self.seconds(head.sealedAt) {
                 gauge("register_audit_head_sealed_timestamp_seconds", "When the audit chain's last event was sealed (Unix time).", sealed)
             }
-            gauge("register_audit_unsealed_events", "Audit events of transactions still open, not yet sealed.", "\(head.unsealed)")
+            gauge("register_audit_unsealed_events", "Audit events of committed changes not yet sealed into the chain.", "\(head.unsealed)")
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -24,7 +24,8 @@ public struct AuditHead: Sendable, Equatable {
     public var seq: Int64
     public var chainHash: Data
     public var sealedAt: String
-    /// Events written by transactions still open (none once every transaction has committed).
+    /// Events of committed changes still waiting in the journal for their seal, and reads staged by
+    /// transactions still open (none once every write's seal has run).
     public var unsealed: Int64
 }
 
