@@ -107,6 +107,13 @@ CREATE FUNCTION audit.seal_journalled() RETURNS trigger
         prevs     bytea[];
         chains    bytea[];
         contents  bytea[];
+        payloads  text[];
+        tables    text[];
+        ops       text[];
+        keys      text[];
+        actors    text[];
+        requests  text[];
+        fields    jsonb;
         entry     record;
     BEGIN
         -- Nothing waiting: no lock, no write (the common case for a reader, or a writer whose events
@@ -137,12 +144,24 @@ CREATE FUNCTION audit.seal_journalled() RETURNS trigger
         IF stamp < last_at COLLATE "C" THEN stamp := last_at; END IF;  -- monotone, even if the clock steps back
         -- In slices, so that a large import's events are never all held in memory at once. A journal
         -- row committed meanwhile with a lower id than the last one sealed waits for the next seal.
+        -- Each slice is deleted by its exact ids (joined, never `= ANY`, which is a scan of the array
+        -- per row): a row committed meanwhile inside the slice's range was not sealed, and stays.
         LOOP
             n := 0;
-            ids := '{}'; prevs := '{}'; chains := '{}'; contents := '{}';
+            ids := '{}'; prevs := '{}'; chains := '{}'; contents := '{}'; payloads := '{}';
+            tables := '{}'; ops := '{}'; keys := '{}'; actors := '{}'; requests := '{}';
             FOR entry IN SELECT j.id, j.payload FROM audit.journal j WHERE j.id > after_id ORDER BY j.id LIMIT 5000 LOOP
                 n := n + 1;
                 ids[n] := entry.id;
+                payloads[n] := entry.payload;
+                -- The query columns, from one parse of the payload (an expression used five times in
+                -- SQL would be parsed five times).
+                fields := entry.payload::jsonb;
+                tables[n] := fields ->> 'table';
+                ops[n] := fields ->> 'op';
+                keys[n] := fields ->> 'key';
+                actors[n] := fields ->> 'actor';
+                requests[n] := fields ->> 'request_id';
                 prevs[n] := last_hash;
                 contents[n] := sha256('\x00'::bytea || convert_to(entry.payload, 'UTF8'));
                 last_seq := last_seq + 1;
@@ -152,13 +171,11 @@ CREATE FUNCTION audit.seal_journalled() RETURNS trigger
             EXIT WHEN n = 0;
             INSERT INTO audit.events (seq, sealed_at, prev_hash, chain_hash, content_hash, payload,
                                       table_name, operation, row_key, actor, request_id)
-            SELECT last_seq - n + x.place, stamp, x.prev, x.chain, x.content, j.payload,
-                   p.fields ->> 'table', p.fields ->> 'op', p.fields ->> 'key', p.fields ->> 'actor', p.fields ->> 'request_id'
-            FROM unnest(ids, prevs, chains, contents) WITH ORDINALITY AS x(id, prev, chain, content, place)
-            JOIN audit.journal j ON j.id = x.id
-            CROSS JOIN LATERAL (SELECT j.payload::jsonb AS fields) p
+            SELECT last_seq - n + x.place, stamp, x.prev, x.chain, x.content, x.payload, x.tbl, x.op, x.key, x.actor, x.request
+            FROM unnest(prevs, chains, contents, payloads, tables, ops, keys, actors, requests)
+                 WITH ORDINALITY AS x(prev, chain, content, payload, tbl, op, key, actor, request, place)
             ORDER BY x.place;
-            DELETE FROM audit.journal j WHERE j.id = ANY(ids);
+            DELETE FROM audit.journal j USING unnest(ids) AS taken(id) WHERE j.id = taken.id;
             sealed := sealed + n;
             after_id := ids[n];
         END LOOP;
