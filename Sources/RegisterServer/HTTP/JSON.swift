@@ -5,6 +5,8 @@ import RegisterDomain
 
 /// The API's JSON conventions: ISO 8601 times in UTC, snake_case names given by each type's keys.
 enum JSON {
+    /// Foundation's encoder with the API's settings: the reference `JSONStreamEncoder` is held to
+    /// (`JSONWriterTests`), and used where a body is read, not for what the API sends.
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
@@ -27,7 +29,12 @@ enum JSON {
         var headers = extra
         headers[.contentType] = "application/json; charset=utf-8"
         if let etag { headers[.eTag] = ETag.header(etag) }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: try body(value)))
+    }
+
+    /// The bytes of a JSON body, as every API answer writes them (`JSONStreamEncoder`).
+    static func body(_ value: some Encodable) throws -> ByteBuffer {
+        ByteBuffer(bytes: try JSONStreamEncoder.encode(value))
     }
 
     /// Reads a JSON object body into `T`, refusing fields `T` does not have.

@@ -247,8 +247,8 @@ struct ProblemMiddleware: RouterMiddleware {
             var headers = extraHeaders
             headers[.contentType] = "application/problem+json"
             headers[.requestID] = id
-            let body = (try? JSON.encoder.encode(problem)) ?? Data("{}".utf8)
-            return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            let body = (try? JSON.body(problem)) ?? ByteBuffer(string: "{}")
+            return Response(status: status, headers: headers, body: .init(byteBuffer: body))
         }
     }
 }

@@ -169,47 +169,96 @@ public struct RecommendationStore: Sendable {
     /// `partner` filter looks only at assignments they may see: another organisation's id finds
     /// nothing, exactly as an id that names no organisation.
     public func list(_ f: RecommendationFilter, page: PageRequest, today: Day, asAt: AsAt? = nil) async throws -> Page<Recommendation> {
-        let at = asAt?.sealedBefore
-        let today = asAt?.day ?? today
-        let rows = try await database.read { c in
-            try await Rows.all(
-                c.query(
-                    """
-                    WITH late_work AS MATERIALIZED (
-                        SELECT DISTINCT a.recommendation_id FROM register.assignments_at(\(at)) a
-                        WHERE (\(f.reach.partnerID)::uuid IS NULL OR a.partner_id = \(f.reach.partnerID))
-                          AND register.assignment_overdue(a.status, a.due_date, \(today))),
-                    listed AS (
-                        SELECT x.*, register.recommendation_overdue(
-                                   x.status, x.target_date, x.id IN (SELECT recommendation_id FROM late_work), \(today)) AS overdue
-                        FROM register.recommendations_at(\(at)) x)
-                    SELECT \(unescaped: Self.plainColumns), x.overdue,
-                        ARRAY(SELECT rf.finding_id FROM register.recommendation_findings_at(\(at)) rf
-                              WHERE rf.recommendation_id = x.id ORDER BY rf.finding_id) AS finding_ids
-                    FROM listed x JOIN register.reviews_at(\(at)) r ON r.id = x.review_id
-                    WHERE (\(f.reviewID)::uuid IS NULL OR x.review_id = \(f.reviewID))
-                      AND (\(f.boardID)::uuid IS NULL OR r.board_id = \(f.boardID))
-                      AND (\(f.kind?.rawValue)::text IS NULL OR r.kind = \(f.kind?.rawValue))
-                      AND (\(f.status?.rawValue)::text IS NULL OR x.status = \(f.status?.rawValue))
-                      AND (\(f.scope?.rawValue)::text IS NULL OR x.scope = \(f.scope?.rawValue))
-                      AND (\(f.theme)::text IS NULL OR r.themes @> ARRAY[\(f.theme)::text] OR EXISTS (
-                              SELECT 1 FROM register.recommendation_findings_at(\(at)) rf JOIN register.findings_at(\(at)) fi ON fi.id = rf.finding_id
-                              WHERE rf.recommendation_id = x.id AND fi.themes @> ARRAY[\(f.theme)::text]))
-                      AND (\(f.overdue)::boolean IS NULL OR \(f.overdue) = x.overdue)
-                      AND (\(f.dueAfter)::date IS NULL OR x.target_date >= \(f.dueAfter))
-                      AND (\(f.dueBefore)::date IS NULL OR x.target_date <= \(f.dueBefore))
-                      AND (\(f.text)::text IS NULL OR x.search @@ websearch_to_tsquery('english', \(f.text)))
-                      AND (\(f.partnerID)::uuid IS NULL
-                           OR EXISTS (SELECT 1 FROM register.assignments_at(\(at)) a
-                                      WHERE a.recommendation_id = x.id AND a.partner_id = \(f.partnerID)
-                                        AND (\(f.reach.partnerID)::uuid IS NULL OR a.partner_id = \(f.reach.partnerID))))
-                      AND (\(f.reach.partnerID)::uuid IS NULL
-                           OR EXISTS (SELECT 1 FROM register.assignments a WHERE a.recommendation_id = x.id AND a.partner_id = \(f.reach.partnerID)))
-                      AND (\(page.after)::uuid IS NULL OR x.id > \(page.after))
-                    ORDER BY x.id LIMIT \(page.limit + 1)
-                    """, logger: database.logger), Self.recommendation)
+        let query = asAt.map { Self.rebuiltList(f, page: page, at: $0.sealedBefore, on: $0.day) } ?? Self.liveList(f, page: page, today: today)
+        return Page(fetched: try await rows(query), limit: page.limit, id: \.id)
+    }
+
+    /// The recommendations a list's query finds.
+    func rows(_ query: PostgresQuery) async throws -> [Recommendation] {
+        try await database.read { c in
+            try await Rows.all(c.query(query, logger: database.logger), Self.recommendation)
         }
-        return Page(fetched: rows, limit: page.limit, id: \.id)
+    }
+
+    /// The list as it is now: the tables themselves, walked in id order along `recommendations_pkey`,
+    /// each row's `overdue` worked out as it is reached (`register.has_overdue_work`, 0009/0013), so a
+    /// page stops after `limit + 1` rows however large the register. The review is looked at only
+    /// when a filter asks about it. The same rows as `rebuiltList` at no moment (`OverdueListTests`).
+    static func liveList(_ f: RecommendationFilter, page: PageRequest, today: Day) -> PostgresQuery {
+        // A partner's reach is their own assignments, as a semi-join the plan can walk in
+        // recommendation order (the unique (recommendation_id, partner_id) index) rather than testing
+        // every recommendation; for everybody else the condition is `NULL IS NULL`. The partner is bound either way.
+        let reach =
+            f.reach.partnerID == nil
+            ? (open: "(", close: "::uuid IS NULL)")
+            : (open: "x.id IN (SELECT a.recommendation_id FROM register.assignments a WHERE a.partner_id = ", close: "::uuid)")
+        return """
+        SELECT \(unescaped: Self.columns), x.overdue
+        FROM (SELECT x.*, register.recommendation_overdue(
+                         x.status, x.target_date, register.has_overdue_work(x.id, \(today), \(f.reach.partnerID)), \(today)) AS overdue
+              FROM register.recommendations x) x
+        WHERE (\(f.reviewID)::uuid IS NULL OR x.review_id = \(f.reviewID))
+          AND (\(f.status?.rawValue)::text IS NULL OR x.status = \(f.status?.rawValue))
+          AND (\(f.scope?.rawValue)::text IS NULL OR x.scope = \(f.scope?.rawValue))
+          AND (\(f.overdue)::boolean IS NULL OR \(f.overdue) = x.overdue)
+          AND (\(f.dueAfter)::date IS NULL OR x.target_date >= \(f.dueAfter))
+          AND (\(f.dueBefore)::date IS NULL OR x.target_date <= \(f.dueBefore))
+          AND (\(f.text)::text IS NULL OR x.search @@ websearch_to_tsquery('english', \(f.text)))
+          AND ((\(f.boardID)::uuid IS NULL AND \(f.kind?.rawValue)::text IS NULL AND \(f.theme)::text IS NULL)
+               OR EXISTS (SELECT 1 FROM register.reviews r WHERE r.id = x.review_id
+                            AND (\(f.boardID)::uuid IS NULL OR r.board_id = \(f.boardID))
+                            AND (\(f.kind?.rawValue)::text IS NULL OR r.kind = \(f.kind?.rawValue))
+                            AND (\(f.theme)::text IS NULL OR r.themes @> ARRAY[\(f.theme)::text] OR EXISTS (
+                                    SELECT 1 FROM register.recommendation_findings rf JOIN register.findings fi ON fi.id = rf.finding_id
+                                    WHERE rf.recommendation_id = x.id AND fi.themes @> ARRAY[\(f.theme)::text]))))
+          AND (\(f.partnerID)::uuid IS NULL
+               OR EXISTS (SELECT 1 FROM register.assignments a
+                          WHERE a.recommendation_id = x.id AND a.partner_id = \(f.partnerID)
+                            AND (\(f.reach.partnerID)::uuid IS NULL OR a.partner_id = \(f.reach.partnerID))))
+          AND \(unescaped: reach.open)\(f.reach.partnerID)\(unescaped: reach.close)
+          AND (\(page.after)::uuid IS NULL OR x.id > \(page.after))
+        ORDER BY x.id LIMIT \(page.limit + 1)
+        """
+    }
+
+    /// The list as it stood at `at` (a seal time; the live tables when nil), rebuilt through the
+    /// `*_at` functions: every overdue assignment of the moment worked out first, then the
+    /// recommendations joined to their reviews. As-at requests only: it reads every row.
+    static func rebuiltList(_ f: RecommendationFilter, page: PageRequest, at: String?, on today: Day) -> PostgresQuery {
+        """
+        WITH late_work AS MATERIALIZED (
+            SELECT DISTINCT a.recommendation_id FROM register.assignments_at(\(at)) a
+            WHERE (\(f.reach.partnerID)::uuid IS NULL OR a.partner_id = \(f.reach.partnerID))
+              AND register.assignment_overdue(a.status, a.due_date, \(today))),
+        listed AS (
+            SELECT x.*, register.recommendation_overdue(
+                       x.status, x.target_date, x.id IN (SELECT recommendation_id FROM late_work), \(today)) AS overdue
+            FROM register.recommendations_at(\(at)) x)
+        SELECT \(unescaped: Self.plainColumns), x.overdue,
+            ARRAY(SELECT rf.finding_id FROM register.recommendation_findings_at(\(at)) rf
+                  WHERE rf.recommendation_id = x.id ORDER BY rf.finding_id) AS finding_ids
+        FROM listed x JOIN register.reviews_at(\(at)) r ON r.id = x.review_id
+        WHERE (\(f.reviewID)::uuid IS NULL OR x.review_id = \(f.reviewID))
+          AND (\(f.boardID)::uuid IS NULL OR r.board_id = \(f.boardID))
+          AND (\(f.kind?.rawValue)::text IS NULL OR r.kind = \(f.kind?.rawValue))
+          AND (\(f.status?.rawValue)::text IS NULL OR x.status = \(f.status?.rawValue))
+          AND (\(f.scope?.rawValue)::text IS NULL OR x.scope = \(f.scope?.rawValue))
+          AND (\(f.theme)::text IS NULL OR r.themes @> ARRAY[\(f.theme)::text] OR EXISTS (
+                  SELECT 1 FROM register.recommendation_findings_at(\(at)) rf JOIN register.findings_at(\(at)) fi ON fi.id = rf.finding_id
+                  WHERE rf.recommendation_id = x.id AND fi.themes @> ARRAY[\(f.theme)::text]))
+          AND (\(f.overdue)::boolean IS NULL OR \(f.overdue) = x.overdue)
+          AND (\(f.dueAfter)::date IS NULL OR x.target_date >= \(f.dueAfter))
+          AND (\(f.dueBefore)::date IS NULL OR x.target_date <= \(f.dueBefore))
+          AND (\(f.text)::text IS NULL OR x.search @@ websearch_to_tsquery('english', \(f.text)))
+          AND (\(f.partnerID)::uuid IS NULL
+               OR EXISTS (SELECT 1 FROM register.assignments_at(\(at)) a
+                          WHERE a.recommendation_id = x.id AND a.partner_id = \(f.partnerID)
+                            AND (\(f.reach.partnerID)::uuid IS NULL OR a.partner_id = \(f.reach.partnerID))))
+          AND (\(f.reach.partnerID)::uuid IS NULL
+               OR EXISTS (SELECT 1 FROM register.assignments a WHERE a.recommendation_id = x.id AND a.partner_id = \(f.reach.partnerID)))
+          AND (\(page.after)::uuid IS NULL OR x.id > \(page.after))
+        ORDER BY x.id LIMIT \(page.limit + 1)
+        """
     }
 
     /// All recommendations of one review, in report order (1, 2, … 4a, 4b, … 10).
