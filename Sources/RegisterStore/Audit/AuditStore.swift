@@ -127,8 +127,8 @@ public struct AuditStore: Sendable {
     }
 
     /// Records that someone looked at something (an export, an evidence file): an event of its own,
-    /// staged by `audit.record_read` and sealed when this short transaction commits, before a byte
-    /// of what was read is sent.
+    /// staged by `audit.record_read`, journalled when this short transaction commits and sealed right
+    /// after (`Database.write`), before a byte of what was read is sent.
     public func recordRead(_ what: String, key: String, detail: String? = nil, context: WriteContext) async throws {
         try await database.write(context) { c in
             try await c.run("SELECT audit.record_read(\(what), \(key), \(detail)::jsonb)", logger: context.logger)
