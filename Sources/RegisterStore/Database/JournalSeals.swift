@@ -14,21 +14,40 @@ actor JournalSeals {
     /// Which writer should do what once its transaction has committed.
     enum Turn: Equatable {
         case sealed
-        case lead(through: UInt64)
+        case lead(round: UInt64, through: UInt64)
     }
+
+    /// How long writers wait for a round before one of them starts another. A seal takes
+    /// milliseconds (seconds for an import's thousands of events); a round that outlives this has
+    /// lost its database (a statement in flight when PostgreSQL died can stay unanswered), and no
+    /// writer after it may wait on it. A second round meanwhile is harmless: seals queue for the
+    /// chain's lock in the database, and each seals what it finds.
+    let patience: Duration
 
     private var issued: UInt64 = 0
     private var covered: UInt64 = 0
-    private var sealing = false
+    private var rounds: UInt64 = 0
+    /// The round under way, if any.
+    private var current: UInt64?
     private var waiting: [CheckedContinuation<Void, Never>] = []
 
+    init(patience: Duration = .seconds(5)) {
+        self.patience = patience
+    }
+
     /// Seals the events of a transaction that has just committed on `connection`, with those of any
-    /// other writer waiting; returns once a seal that began after the commit has ended.
+    /// other writer waiting; returns once a seal that began after the commit has ended (or was given
+    /// up, see `patience`).
     func afterCommit(on connection: PostgresConnection, logger: Logger) async {
         let ticket = take()
-        guard case .lead(let through) = await turn(for: ticket) else { return }
+        guard case .lead(let round, let through) = await turn(for: ticket) else { return }
+        let watchdog = Task { [patience] in
+            try await Task.sleep(for: patience)
+            await self.abandon(round: round)
+        }
         await Self.seal(on: connection, logger: logger)
-        finished(through: through)
+        watchdog.cancel()
+        finished(round: round, through: through)
     }
 
     func take() -> UInt64 {
@@ -39,17 +58,31 @@ actor JournalSeals {
     func turn(for ticket: UInt64) async -> Turn {
         while true {
             if covered >= ticket { return .sealed }
-            if !sealing {
-                sealing = true
-                return .lead(through: issued)
+            if current == nil {
+                rounds += 1
+                current = rounds
+                return .lead(round: rounds, through: issued)
             }
             await withCheckedContinuation { waiting.append($0) }
         }
     }
 
-    func finished(through: UInt64) {
+    /// A round has ended: everyone it covered is sealed; the others may start the next.
+    func finished(round: UInt64, through: UInt64) {
         covered = max(covered, through)
-        sealing = false
+        if current == round { current = nil }
+        wakeAll()
+    }
+
+    /// A round that outlived `patience`: the writers waiting for it stop waiting, and one of them
+    /// starts another. If it ends after all, `finished` still counts what it sealed.
+    func abandon(round: UInt64) {
+        guard current == round else { return }
+        current = nil
+        wakeAll()
+    }
+
+    private func wakeAll() {
         let woken = waiting
         waiting = []
         for writer in woken { writer.resume() }
