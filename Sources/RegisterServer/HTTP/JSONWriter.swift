@@ -91,13 +91,8 @@ struct JSONWriter {
         let (days, second) = seconds.quotientAndRemainder(dividingBy: 86_400)
         let dayStart = second < 0 ? days - 1 : days
         let inDay = second < 0 ? second + 86_400 : second
-        let day = Day(daysSinceEpoch: dayStart)
         bytes.append(UInt8(ascii: "\""))
-        digits(day.year, 4)
-        bytes.append(UInt8(ascii: "-"))
-        digits(day.month, 2)
-        bytes.append(UInt8(ascii: "-"))
-        digits(day.day, 2)
+        calendarDay(Day(daysSinceEpoch: dayStart))
         bytes.append(UInt8(ascii: "T"))
         digits(inDay / 3600, 2)
         bytes.append(UInt8(ascii: ":"))
@@ -110,12 +105,17 @@ struct JSONWriter {
     /// A calendar date, `"2026-03-31"` (`Day`'s own text).
     mutating func day(_ day: Day) {
         bytes.append(UInt8(ascii: "\""))
+        calendarDay(day)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// `2026-03-31`, unquoted: the date part of both a date and a day.
+    private mutating func calendarDay(_ day: Day) {
         digits(day.year, 4)
         bytes.append(UInt8(ascii: "-"))
         digits(day.month, 2)
         bytes.append(UInt8(ascii: "-"))
         digits(day.day, 2)
-        bytes.append(UInt8(ascii: "\""))
     }
 
     /// A UUID as Foundation encodes it: its `uuidString`, upper case.
