@@ -18,20 +18,10 @@ public struct ReportStore: Sendable {
         try await database.read { c in
             let rows = try await c.query(
                 """
-                WITH ev AS (SELECT * FROM register.evidence_at(\(at))),
-                     decided AS (SELECT * FROM register.evidence_decisions_at(\(at))),
-                     latest AS (
-                         SELECT DISTINCT ON (e.assignment_id) e.assignment_id, e.id, e.kind, e.effective_date, e.received_at,
-                                COALESCE(d.verdict, 'pending') AS verdict
-                         FROM ev e LEFT JOIN decided d ON d.evidence_id = e.id
-                         ORDER BY e.assignment_id, e.id DESC),
-                     hashes AS (
-                         SELECT f.evidence_id, array_agg(encode(f.sha256, 'hex') ORDER BY f.position) AS sha256s
-                         FROM register.evidence_files_at(\(at)) f GROUP BY f.evidence_id),
-                     assured AS (
-                         SELECT t.recommendation_id, max(t.happened_on) AS assured_on
-                         FROM register.recommendation_transitions_at(\(at)) t WHERE t.to_status = 'assured' GROUP BY t.recommendation_id),
-                     lines AS (
+                -- Each line's latest evidence, its files, the recommendation's assurance and the latest
+                -- update are looked up for that line alone (by the tables' or the history's indexes), so a
+                -- report of one review reads only that review's rows, live or as at a moment.
+                WITH lines AS (
                          SELECT r.reference, r.title, r.kind, r.board_id, r.themes, r.id AS review_id,
                                 x.id AS recommendation_id, x.number, x.text, x.scope, x.status AS recommendation_status, x.closed_on,
                                 x.target_date, p.name AS partner, a.partner_id, a.role, a.lead_officer, a.action, a.original_due_date,
@@ -54,10 +44,23 @@ public struct ReportStore: Sendable {
                        COALESCE(h.sha256s, '{}') AS evidence_sha256, s.assured_on, l.closed_on,
                        u.happened_on AS update_date, u.rag AS update_rag, u.text AS update_text, l.delay_reason, l.delay_expected_date
                 FROM lines l
-                LEFT JOIN latest e ON e.assignment_id = l.assignment_id
-                LEFT JOIN hashes h ON h.evidence_id = e.id
-                LEFT JOIN assured s ON s.recommendation_id = l.recommendation_id
-                LEFT JOIN register.latest_updates(\(at)) u ON u.assignment_id = l.assignment_id
+                LEFT JOIN LATERAL (
+                    SELECT e.id, e.kind, e.effective_date, e.received_at, COALESCE(d.verdict, 'pending') AS verdict
+                    FROM register.evidence_at(\(at)) e LEFT JOIN register.evidence_decisions_at(\(at)) d ON d.evidence_id = e.id
+                    WHERE e.assignment_id = l.assignment_id
+                    ORDER BY e.id DESC LIMIT 1) e ON true
+                LEFT JOIN LATERAL (
+                    SELECT array_agg(encode(f.sha256, 'hex') ORDER BY f.position) AS sha256s
+                    FROM register.evidence_files_at(\(at)) f WHERE f.evidence_id = e.id) h ON true
+                LEFT JOIN LATERAL (
+                    SELECT max(t.happened_on) AS assured_on
+                    FROM register.recommendation_transitions_at(\(at)) t
+                    WHERE t.recommendation_id = l.recommendation_id AND t.to_status = 'assured') s ON true
+                -- The latest update as register.latest_updates orders them: by day, then as recorded.
+                LEFT JOIN LATERAL (
+                    SELECT u.happened_on, u.rag, u.text FROM register.progress_updates_at(\(at)) u
+                    WHERE u.assignment_id = l.assignment_id
+                    ORDER BY u.happened_on DESC, u.id DESC LIMIT 1) u ON true
                 WHERE (\(f.reviewID)::uuid IS NULL OR l.review_id = \(f.reviewID))
                   AND (\(f.reviewReference)::text IS NULL OR lower(l.reference) = lower(\(f.reviewReference)))
                   AND (\(f.boardID)::uuid IS NULL OR l.board_id = \(f.boardID))
