@@ -10,7 +10,7 @@ public struct ReportStore: Sendable {
     public init(database: Database) { self.database = database }
 
     /// Streams the compliance report, in report order (review, recommendation number, partner), to `row`.
-    /// With `asAt` every table is rebuilt from the audit trail as it stood then; `today` is the day
+    /// With `asAt` every table is read as it stood then (the history the audit trail's seal keeps, migration 26); `today` is the day
     /// overdue days count to (the `asAt` day when given).
     public func compliance(_ f: ReportFilter, asAt: AsAt?, today: Day, row: (ComplianceRow) async throws -> Void) async throws {
         let at = asAt?.sealedBefore

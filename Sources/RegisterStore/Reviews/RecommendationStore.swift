@@ -138,7 +138,7 @@ public struct RecommendationStore: Sendable {
             """, logger: logger)
     }
 
-    /// A recommendation as it is now, or as it stood at `asAt` (rebuilt from the audit trail). Its
+    /// A recommendation as it is now, or as it stood at `asAt` (from the history the audit trail keeps). Its
     /// `overdue` counts only late work within `reach` (a partner's own assignments; 0013).
     public func get(_ id: UUID, today: Day, asAt: AsAt? = nil, reach: Reach = .everything) async throws -> Recommendation {
         let found = try await database.read { c in

@@ -122,7 +122,7 @@ public struct ReviewStore: Sendable {
                 """, logger: logger), Self.review)
     }
 
-    /// A review as it is now, or as it stood at `asAt` (rebuilt from the audit trail).
+    /// A review as it is now, or as it stood at `asAt` (from the history the audit trail keeps).
     public func get(_ id: UUID, asAt: AsAt? = nil) async throws -> Review {
         let review = try await database.read { c in
             try await Rows.first(
