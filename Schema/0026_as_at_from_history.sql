@@ -18,10 +18,12 @@
 --    versions of each slice it seals, in its own transaction: audit.keep_history, generated from the
 --    list of history tables by audit.define_history_keeper() so that its statements are static (plans
 --    kept for the session) rather than built per seal.
---  * `register.<table>_at(p_at)` reads the live table when p_at is null, as before, and the history
---    table otherwise: one inlinable SQL function, so a query's filter (one review, one assignment)
---    reaches the history table's indexes. Generated columns (the search vectors) are computed from
---    their own expression, as the live table does.
+--  * `register.<table>_as_at(p_at)` reads the history table as it stood at p_at, and
+--    `register.<table>_at(p_at)` the live table when p_at is null, as before, and the history otherwise.
+--    Both are inlinable SQL functions, so a query's filter (one review, one assignment) reaches the
+--    history table's indexes; joined, `_as_at` is a plain relation to the planner and a join reaches
+--    its indexes too. Generated columns (the search vectors) are computed from their own expression,
+--    as the live table does.
 --  * The trail stays the authority. audit.rows_as_at and audit.row_as_at are unchanged: they read the
 --    chain itself, for auditors' own questions and for the test that holds every history table to them
 --    at every seal time (Tests/RegisterStoreTests/AsAtHistoryTests.swift). audit.rebuild_history(t)
@@ -77,16 +79,28 @@ CREATE FUNCTION register.define_as_at(p_table text) RETURNS void
         INTO columns
         FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
         WHERE a.attrelid = live AND a.attnum > 0 AND NOT a.attisdropped;
+        -- <table>_as_at: the table as it stood at p_at, from its history alone. A query that
+        -- knows it reads the past names it (RegisterStore's `\(table:at:)`): a plain relation to the
+        -- planner once inlined, which a join can reach through its indexes.
+        EXECUTE format($f$
+            CREATE OR REPLACE FUNCTION register.%1$I(p_at text) RETURNS SETOF %2$s
+                LANGUAGE sql STABLE
+                AS $body$
+                    SELECT %3$s FROM audit.%4$I h
+                    WHERE h.history_from < p_at AND (h.history_to IS NULL OR h.history_to >= p_at)
+                $body$$f$, p_table || '_as_at', live, columns, kept);
+        -- <table>_at: live when p_at is null, as it stood at p_at otherwise, in one function (a branch
+        -- of a UNION that has a condition stays a subquery to the planner: filtered, not joined through).
         EXECUTE format($f$
             CREATE OR REPLACE FUNCTION register.%1$I(p_at text) RETURNS SETOF %2$s
                 LANGUAGE sql STABLE
                 AS $body$
                     SELECT * FROM %2$s WHERE p_at IS NULL
                     UNION ALL
-                    SELECT %3$s FROM audit.%4$I h
-                    WHERE p_at IS NOT NULL AND h.history_from < p_at AND (h.history_to IS NULL OR h.history_to >= p_at)
-                $body$$f$, p_table || '_at', live, columns, kept);
-        EXECUTE format('GRANT EXECUTE ON FUNCTION register.%I(text) TO register_app, register_auditor', p_table || '_at');
+                    SELECT * FROM register.%3$I(p_at) WHERE p_at IS NOT NULL
+                $body$$f$, p_table || '_at', live, p_table || '_as_at');
+        EXECUTE format('GRANT EXECUTE ON FUNCTION register.%I(text), register.%I(text) TO register_app, register_auditor',
+                       p_table || '_as_at', p_table || '_at');
     END
     $define$;
 REVOKE ALL ON FUNCTION register.define_as_at(text) FROM PUBLIC;

@@ -43,7 +43,7 @@ actor JournalSeals {
         guard case .lead(let round, let through) = await turn(for: ticket) else { return }
         let watchdog = Task { [patience] in
             try await Task.sleep(for: patience)
-            await self.abandon(round: round)
+            self.abandon(round: round)
         }
         await Self.seal(on: connection, logger: logger)
         watchdog.cancel()

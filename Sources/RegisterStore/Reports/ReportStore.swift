@@ -34,10 +34,10 @@ public struct ReportStore: Sendable {
                                     WHEN register.recommendation_overdue(x.status, x.target_date, false, \(day)) THEN \(day) - x.target_date
                                     ELSE 0
                                 END AS overdue_days
-                         FROM register.recommendations_at(\(at)) x
-                         JOIN register.reviews_at(\(at)) r ON r.id = x.review_id
-                         LEFT JOIN register.assignments_at(\(at)) a ON a.recommendation_id = x.id
-                         LEFT JOIN register.partners_at(\(at)) p ON p.id = a.partner_id)
+                         FROM \(.recommendations, at: at) x
+                         JOIN \(.reviews, at: at) r ON r.id = x.review_id
+                         LEFT JOIN \(.assignments, at: at) a ON a.recommendation_id = x.id
+                         LEFT JOIN \(.partners, at: at) p ON p.id = a.partner_id)
                 SELECT l.reference, l.title, l.kind, l.number, l.text, l.scope, l.recommendation_status, l.partner, l.role, l.lead_officer,
                        l.action, l.original_due_date, l.due_date, l.status, l.overdue_days::int AS overdue_days,
                        e.kind AS evidence_kind, e.verdict AS evidence_verdict, e.effective_date AS evidence_date, e.received_at AS evidence_received_at,
@@ -46,19 +46,19 @@ public struct ReportStore: Sendable {
                 FROM lines l
                 LEFT JOIN LATERAL (
                     SELECT e.id, e.kind, e.effective_date, e.received_at, COALESCE(d.verdict, 'pending') AS verdict
-                    FROM register.evidence_at(\(at)) e LEFT JOIN register.evidence_decisions_at(\(at)) d ON d.evidence_id = e.id
+                    FROM \(.evidence, at: at) e LEFT JOIN \(.evidenceDecisions, at: at) d ON d.evidence_id = e.id
                     WHERE e.assignment_id = l.assignment_id
                     ORDER BY e.id DESC LIMIT 1) e ON true
                 LEFT JOIN LATERAL (
                     SELECT array_agg(encode(f.sha256, 'hex') ORDER BY f.position) AS sha256s
-                    FROM register.evidence_files_at(\(at)) f WHERE f.evidence_id = e.id) h ON true
+                    FROM \(.evidenceFiles, at: at) f WHERE f.evidence_id = e.id) h ON true
                 LEFT JOIN LATERAL (
                     SELECT max(t.happened_on) AS assured_on
-                    FROM register.recommendation_transitions_at(\(at)) t
+                    FROM \(.recommendationTransitions, at: at) t
                     WHERE t.recommendation_id = l.recommendation_id AND t.to_status = 'assured') s ON true
                 -- The latest update as register.latest_updates orders them: by day, then as recorded.
                 LEFT JOIN LATERAL (
-                    SELECT u.happened_on, u.rag, u.text FROM register.progress_updates_at(\(at)) u
+                    SELECT u.happened_on, u.rag, u.text FROM \(.progressUpdates, at: at) u
                     WHERE u.assignment_id = l.assignment_id
                     ORDER BY u.happened_on DESC, u.id DESC LIMIT 1) u ON true
                 WHERE (\(f.reviewID)::uuid IS NULL OR l.review_id = \(f.reviewID))
@@ -68,7 +68,7 @@ public struct ReportStore: Sendable {
                   AND (\(f.kind?.rawValue)::text IS NULL OR l.kind = \(f.kind?.rawValue))
                   AND (\(f.status?.rawValue)::text IS NULL OR l.recommendation_status = \(f.status?.rawValue))
                   AND (\(f.theme)::text IS NULL OR l.themes @> ARRAY[\(f.theme)::text] OR EXISTS (
-                          SELECT 1 FROM register.recommendation_findings_at(\(at)) rf JOIN register.findings_at(\(at)) fi ON fi.id = rf.finding_id
+                          SELECT 1 FROM \(.recommendationFindings, at: at) rf JOIN \(.findings, at: at) fi ON fi.id = rf.finding_id
                           WHERE rf.recommendation_id = l.recommendation_id AND fi.themes @> ARRAY[\(f.theme)::text]))
                   AND (\(f.overdue)::boolean IS NULL OR \(f.overdue) = (l.overdue_days > 0))
                 ORDER BY l.reference, NULLIF(substring(l.number FROM '^[0-9]+'), '')::int NULLS LAST, l.number, l.partner NULLS FIRST
