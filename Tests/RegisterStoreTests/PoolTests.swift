@@ -138,7 +138,7 @@ struct PoolTests {
         }
     }
 
-    @Test("every connection asks for the statement timeout and the idle-in-transaction timeout")
+    @Test("every connection asks for the statement timeout, the idle-in-transaction timeout and no JIT compilation")
     func startupParameters() async throws {
         try await TestDatabase.with { db in
             var settings = db.app
@@ -146,13 +146,14 @@ struct PoolTests {
             let shown = try await withDatabase(settings) { database in
                 try await database.read { c in
                     try await c.query(
-                        "SELECT current_setting('statement_timeout'), current_setting('idle_in_transaction_session_timeout')",
+                        "SELECT current_setting('statement_timeout'), current_setting('idle_in_transaction_session_timeout'), current_setting('jit')",
                         logger: TestDatabase.logger
-                    ).collect()[0].decode((String, String).self)
+                    ).collect()[0].decode((String, String, String).self)
                 }
             }
             #expect(shown.0 == "1500ms")
             #expect(shown.1 == "1min")
+            #expect(shown.2 == "off")
         }
     }
 

@@ -124,6 +124,10 @@ public struct DatabaseSettings: Sendable, Equatable {
         var parameters = [
             ("default_transaction_isolation", "read committed"),
             ("idle_in_transaction_session_timeout", Self.milliseconds(Self.idleInTransactionTimeout)),
+            // No JIT compilation: the register's statements are short, and a report's cost estimate
+            // (large tables, most of them filtered away at run time) set it off for seconds of
+            // compiling a statement that then ran in milliseconds (BENCHMARKS.md, "National data set").
+            ("jit", "off"),
         ]
         // A runaway query ends with an error the person sees as 503, rather than holding a
         // connection (and the locks it took) for ever.
