@@ -13,7 +13,8 @@
 --    A version is the row as at any moment m with history_from < m <= history_to: exactly the `new`
 --    side of the row's last event sealed before m, which is what audit.rows_as_at returns. A deletion
 --    closes the row's version and opens none. Two changes of one row sealed together share their seal
---    time, so the earlier one is never the row as at any moment, and is not kept.
+--    time, so the earlier one is never the row as at any moment: within a slice it is not kept, across
+--    slices it is kept closed at the time it opened (valid at no moment).
 --  * The seal (audit.seal_journalled, restated from migration 25 with one added call) writes the
 --    versions of each slice it seals, in its own transaction: audit.keep_history, generated from the
 --    list of history tables by audit.define_history_keeper() so that its statements are static (plans
@@ -26,8 +27,12 @@
 --    as the live table does.
 --  * The trail stays the authority. audit.rows_as_at and audit.row_as_at are unchanged: they read the
 --    chain itself, for auditors' own questions and for the test that holds every history table to them
---    at every seal time (Tests/RegisterStoreTests/AsAtHistoryTests.swift). audit.rebuild_history(t)
+--    at every seal time (Tests/RegisterServerTests/AsAtHistoryTests.swift). audit.rebuild_history(t)
 --    rebuilds a table's history from the chain, as this migration does for the events already sealed.
+--  * Like the chain, the history is written only by the seal (and a rebuild): triggers refuse every
+--    other INSERT, UPDATE, DELETE and TRUNCATE, the audit owner's included. Both run as triggers (see
+--    audit.seal_journal and audit.rebuild_history), so their statements run at trigger depth 2, which
+--    no setting imitates (the rule of audit.journal, migration 25).
 --
 -- A later migration that adds a column to one of these tables runs `SELECT register.define_as_at('<table>')`
 -- after it: the column is added to the history (no default and no NOT NULL: older versions lack it, as
@@ -39,6 +44,22 @@
 -- held from here to the end, so no seal can run between the rebuild and the new seal function.
 
 SELECT FROM audit.head FOR UPDATE;
+
+SET ROLE register_audit_owner;
+CREATE FUNCTION audit.refuse_history_change() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog
+    AS $$
+    BEGIN
+        IF pg_trigger_depth() >= 2 THEN
+            RETURN NULL;  -- a statement-level trigger's result is ignored
+        END IF;
+        RAISE EXCEPTION 'the audit trail''s history is written only by its seal: % on %.% refused', TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME
+            USING ERRCODE = 'LRA02', HINT = 'Rebuild a table''s history from the chain with audit.rebuild_history(table).';
+    END
+    $$;
+REVOKE ALL ON FUNCTION audit.refuse_history_change() FROM PUBLIC;
+RESET ROLE;
 
 -- A table's history and its reader, from the catalogue (see above). Run by migrations only.
 CREATE FUNCTION register.define_as_at(p_table text) RETURNS void
@@ -60,9 +81,23 @@ CREATE FUNCTION register.define_as_at(p_table text) RETURNS void
                            'ADD COLUMN history_to text', kept);
             -- The open version of each row: the one the next change closes.
             EXECUTE format('CREATE UNIQUE INDEX %I ON audit.%I (history_key) WHERE history_to IS NULL', kept || '_open', kept);
+            EXECUTE format('CREATE TRIGGER seal_only BEFORE INSERT OR UPDATE OR DELETE ON audit.%I '
+                           'FOR EACH STATEMENT EXECUTE FUNCTION audit.refuse_history_change()', kept);
+            EXECUTE format('CREATE TRIGGER no_truncate BEFORE TRUNCATE ON audit.%I '
+                           'FOR EACH STATEMENT EXECUTE FUNCTION audit.refuse_history_change()', kept);
+            EXECUTE format('ALTER TABLE audit.%I ENABLE ALWAYS TRIGGER seal_only, ENABLE ALWAYS TRIGGER no_truncate', kept);
             EXECUTE format('ALTER TABLE audit.%I OWNER TO register_audit_owner', kept);
             EXECUTE format('REVOKE ALL ON audit.%I FROM PUBLIC', kept);
             EXECUTE format('GRANT SELECT ON audit.%I TO register_app, register_auditor', kept);
+        END IF;
+        -- A column whose type changed: its older versions may not read as the new type. Stop here rather
+        -- than let every later seal fail on it; the migration that changes a type decides how its history reads.
+        PERFORM FROM pg_attribute a JOIN pg_attribute h ON h.attname = a.attname AND NOT h.attisdropped
+                                    AND h.attrelid = format('audit.%I', kept)::regclass
+        WHERE a.attrelid = live AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+          AND (h.atttypid, h.atttypmod) IS DISTINCT FROM (a.atttypid, a.atttypmod);
+        IF FOUND THEN
+            RAISE EXCEPTION 'a column of % changed its type: change audit.% the same way first', live, kept;
         END IF;
         FOR missing IN
             SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type
@@ -110,28 +145,6 @@ SELECT register.define_as_at(t) FROM unnest(ARRAY[
     'review_documents', 'review_document_withdrawals', 'partners', 'assignments', 'progress_updates', 'evidence',
     'evidence_files', 'evidence_decisions']) t;
 
--- What the as-at reads look rows up by (the live tables' own keys and links).
-CREATE INDEX history_reviews_id ON audit.history_reviews (id);
-CREATE INDEX history_reviews_board ON audit.history_reviews (board_id);
-CREATE INDEX history_findings_review ON audit.history_findings (review_id);
-CREATE INDEX history_findings_id ON audit.history_findings (id);
-CREATE INDEX history_recommendations_id ON audit.history_recommendations (id);
-CREATE INDEX history_recommendations_review ON audit.history_recommendations (review_id);
-CREATE INDEX history_recommendation_findings_recommendation ON audit.history_recommendation_findings (recommendation_id);
-CREATE INDEX history_recommendation_findings_review ON audit.history_recommendation_findings (review_id);
-CREATE INDEX history_recommendation_transitions_recommendation ON audit.history_recommendation_transitions (recommendation_id);
-CREATE INDEX history_clock_pauses_review ON audit.history_clock_pauses (review_id);
-CREATE INDEX history_review_documents_review ON audit.history_review_documents (review_id);
-CREATE INDEX history_review_document_withdrawals_document ON audit.history_review_document_withdrawals (document_id);
-CREATE INDEX history_partners_id ON audit.history_partners (id);
-CREATE INDEX history_assignments_id ON audit.history_assignments (id);
-CREATE INDEX history_assignments_recommendation ON audit.history_assignments (recommendation_id);
-CREATE INDEX history_assignments_partner ON audit.history_assignments (partner_id);
-CREATE INDEX history_progress_updates_assignment ON audit.history_progress_updates (assignment_id, happened_on, id);
-CREATE INDEX history_evidence_id ON audit.history_evidence (id);
-CREATE INDEX history_evidence_assignment ON audit.history_evidence (assignment_id, id);
-CREATE INDEX history_evidence_files_evidence ON audit.history_evidence_files (evidence_id);
-CREATE INDEX history_evidence_decisions_evidence ON audit.history_evidence_decisions (evidence_id);
 -- The live table too: an assignment's latest update, read from the end of this index.
 CREATE INDEX progress_updates_latest ON register.progress_updates (assignment_id, happened_on, id);
 
@@ -186,13 +199,16 @@ REVOKE ALL ON FUNCTION audit.define_history_keeper() FROM PUBLIC;
 SELECT audit.define_history_keeper();
 
 -- A table's history rebuilt from the chain: each non-read event's row, kept until the next event of
--- the same row (the same rule as audit.rows_as_at). Returns the number of versions kept.
-CREATE FUNCTION audit.rebuild_history(p_table text) RETURNS bigint
+-- the same row (the same rule as audit.rows_as_at). The work runs as the BEFORE INSERT trigger of
+-- `audit.rebuild_requests` (which stores nothing), so that its statements pass the history's guard,
+-- as the seal's do; audit.rebuild_history asks for it under the chain's lock, so that no seal adds
+-- versions meanwhile, and returns the number of versions kept.
+CREATE FUNCTION audit.rebuild_requested() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
     AS $define$
     DECLARE
-        kept   text := 'history_' || p_table;
+        kept   text := 'history_' || NEW.table_name;
         stored bigint;
     BEGIN
         EXECUTE format('TRUNCATE audit.%I', kept);
@@ -206,18 +222,60 @@ CREATE FUNCTION audit.rebuild_history(p_table text) RETURNS bigint
             ) v
             CROSS JOIN LATERAL jsonb_populate_record(NULL::audit.%1$I,
                 v.state || jsonb_build_object('history_key', v.row_key, 'history_from', v.sealed_at, 'history_to', v.until)) r
-            WHERE jsonb_typeof(v.state) = 'object' AND (v.until IS NULL OR v.until <> v.sealed_at)$q$, kept) USING p_table;
+            WHERE jsonb_typeof(v.state) = 'object' AND (v.until IS NULL OR v.until <> v.sealed_at)$q$, kept) USING NEW.table_name;
         GET DIAGNOSTICS stored = ROW_COUNT;
-        EXECUTE format('ANALYZE audit.%I', kept);
-        RETURN stored;
+        PERFORM set_config('audit.rebuilt', stored::text, true);
+        RETURN NULL;
     END
     $define$;
-REVOKE ALL ON FUNCTION audit.rebuild_history(text) FROM PUBLIC;
+CREATE UNLOGGED TABLE audit.rebuild_requests (table_name text NOT NULL);
+REVOKE ALL ON audit.rebuild_requests FROM PUBLIC;
+CREATE TRIGGER rebuild BEFORE INSERT ON audit.rebuild_requests FOR EACH ROW EXECUTE FUNCTION audit.rebuild_requested();
+ALTER TABLE audit.rebuild_requests ENABLE ALWAYS TRIGGER rebuild;
+
+CREATE FUNCTION audit.rebuild_history(p_table text) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $define$
+    BEGIN
+        IF to_regclass(format('audit.%I', 'history_' || p_table)) IS NULL THEN
+            RAISE EXCEPTION 'no history is kept of %', p_table;
+        END IF;
+        PERFORM FROM audit.head h WHERE h.singleton FOR UPDATE;
+        INSERT INTO audit.rebuild_requests (table_name) VALUES (p_table);
+        EXECUTE format('ANALYZE audit.%I', 'history_' || p_table);
+        RETURN current_setting('audit.rebuilt')::bigint;
+    END
+    $define$;
+REVOKE ALL ON FUNCTION audit.rebuild_history(text), audit.rebuild_requested() FROM PUBLIC;
 
 SELECT audit.rebuild_history(substr(c.relname, length('history_') + 1))
 FROM pg_class c WHERE c.relnamespace = 'audit'::regnamespace AND c.relkind = 'r' AND c.relname LIKE 'history\_%'
 ORDER BY c.relname;
 
+-- What the as-at reads look rows up by (the live tables' own keys and links), made after the
+-- histories are filled.
+CREATE INDEX history_reviews_id ON audit.history_reviews (id);
+CREATE INDEX history_reviews_board ON audit.history_reviews (board_id);
+CREATE INDEX history_findings_review ON audit.history_findings (review_id);
+CREATE INDEX history_findings_id ON audit.history_findings (id);
+CREATE INDEX history_recommendations_id ON audit.history_recommendations (id);
+CREATE INDEX history_recommendations_review ON audit.history_recommendations (review_id);
+CREATE INDEX history_recommendation_findings_recommendation ON audit.history_recommendation_findings (recommendation_id);
+CREATE INDEX history_recommendation_findings_review ON audit.history_recommendation_findings (review_id);
+CREATE INDEX history_recommendation_transitions_recommendation ON audit.history_recommendation_transitions (recommendation_id);
+CREATE INDEX history_clock_pauses_review ON audit.history_clock_pauses (review_id);
+CREATE INDEX history_review_documents_review ON audit.history_review_documents (review_id);
+CREATE INDEX history_review_document_withdrawals_document ON audit.history_review_document_withdrawals (document_id);
+CREATE INDEX history_partners_id ON audit.history_partners (id);
+CREATE INDEX history_assignments_id ON audit.history_assignments (id);
+CREATE INDEX history_assignments_recommendation ON audit.history_assignments (recommendation_id);
+CREATE INDEX history_assignments_partner ON audit.history_assignments (partner_id);
+CREATE INDEX history_progress_updates_assignment ON audit.history_progress_updates (assignment_id, happened_on, id);
+CREATE INDEX history_evidence_id ON audit.history_evidence (id);
+CREATE INDEX history_evidence_assignment ON audit.history_evidence (assignment_id, id);
+CREATE INDEX history_evidence_files_evidence ON audit.history_evidence_files (evidence_id);
+CREATE INDEX history_evidence_decisions_evidence ON audit.history_evidence_decisions (evidence_id);
 -- The seal, as in migration 25, and now also keeping the history of what it seals (the one added
 -- call, after each slice's events are written).
 CREATE OR REPLACE FUNCTION audit.seal_journalled() RETURNS trigger
@@ -301,7 +359,9 @@ CREATE OR REPLACE FUNCTION audit.seal_journalled() RETURNS trigger
                 actors[n] := fields ->> 'actor';
                 requests[n] := fields ->> 'request_id';
                 -- The row as the change left it (JSON null for a deletion); none for a read.
-                IF ops[n] <> 'READ' THEN states[n] := fields -> 'new'; END IF;
+                -- Set for every event, so that the arrays stay aligned (assigning only some elements of
+                -- an empty array would start it at the first one assigned, and unnest would pair them wrongly).
+                states[n] := CASE WHEN ops[n] <> 'READ' THEN fields -> 'new' END;
                 prevs[n] := last_hash;
                 contents[n] := sha256('\x00'::bytea || convert_to(entry.payload, 'UTF8'));
                 last_seq := last_seq + 1;
