@@ -1,13 +1,19 @@
 #!/usr/bin/env python3
 """The statements one request sent, from PostgreSQL's log, as a pgbench script (scripts/bench-api).
 
-Usage: bench-api-capture.py LOG OFFSET PIDS OUT
+Usage: bench-api-capture.py LOG OFFSET PIDS OUT [VALUE=EXPRESSION ...]
 
 Reads the log written from byte OFFSET on (PostgreSQL's default stderr format, `%m [%p] ` before each
 line, with `log_statement = all` for the server's role), keeps the statements of the backends whose
 process ids are in PIDS (comma-separated: the server's connections), puts each one's bound values in
 place of its parameters ($1 … as the values PostgreSQL logged, quoted as it quoted them) and writes
 them to OUT, one statement per command, in the order they were sent. Prints how many it wrote.
+
+Each VALUE=EXPRESSION (scripts/bench-writes: an id that must be fresh in every transaction, such as
+the piece of evidence decided) puts the SQL expression, text-valued, in place of VALUE (compared
+without regard to case) wherever it stands in a quoted literal: a literal that is VALUE alone becomes
+`(EXPRESSION)::uuid`, one that holds it among other text becomes a concatenation of its parts (cast to
+uuid[] when it is an array literal without a cast of its own).
 """
 import re
 import sys
@@ -61,8 +67,65 @@ def bind(sql, values):
     return "".join(out)
 
 
+def literals(sql):
+    """(start, end) of each single-quoted literal of the statement (end is past its closing quote)."""
+    i, quote = 0, None
+    while i < len(sql):
+        c = sql[i]
+        if c in "'\"":
+            j = i + 1
+            while j < len(sql):
+                if sql[j] == c and j + 1 < len(sql) and sql[j + 1] == c:
+                    j += 2
+                elif sql[j] == c:
+                    break
+                else:
+                    j += 1
+            if c == "'":
+                yield i, j + 1
+            i = j + 1
+        else:
+            i += 1
+
+
+def substitute(sql, replacements):
+    """The statement with each VALUE in its literals replaced by its EXPRESSION (see the usage)."""
+    if not replacements:
+        return sql
+    pattern = re.compile("|".join(re.escape(v) for v in replacements), re.I)
+    out, last = [], 0
+    for start, end in literals(sql):
+        body = sql[start + 1:end - 1]
+        if not pattern.search(body):
+            continue
+        out.append(sql[last:start])
+        whole = pattern.fullmatch(body)
+        if whole:
+            out.append("(" + replacements[whole.group(0).lower()] + ")::uuid")
+        else:
+            parts, at = [], 0
+            for match in pattern.finditer(body):
+                if match.start() > at:
+                    parts.append("'" + body[at:match.start()] + "'")
+                parts.append("(" + replacements[match.group(0).lower()] + ")")
+                at = match.end()
+            if at < len(body):
+                parts.append("'" + body[at:] + "'")
+            out.append("(" + " || ".join(parts) + ")")
+            # An array literal the statement left for PostgreSQL to type (`id = ANY($1)`) keeps its type.
+            if body.startswith("{") and body.endswith("}") and not sql.startswith("::", end):
+                out.append("::uuid[]")
+        last = end
+    out.append(sql[last:])
+    return "".join(out)
+
+
 def main():
     log, offset, pids, target = sys.argv[1], int(sys.argv[2]), set(sys.argv[3].split(",")), sys.argv[4]
+    replacements = {}
+    for argument in sys.argv[5:]:
+        value, expression = argument.split("=", 1)
+        replacements[value.lower()] = expression
     with open(log, "rb") as f:
         f.seek(offset)
         text = f.read().decode("utf-8", "replace")
@@ -85,7 +148,7 @@ def main():
     if not statements:
         sys.exit("no statements of the server's connections in the log: was log_statement on?")
     with open(target, "w", encoding="utf-8") as f:
-        for sql in statements:
+        for sql in (substitute(s, replacements) for s in statements):
             # pgbench reads one command up to its semicolon; blank lines and comments are dropped.
             lines = [line.rstrip() for line in sql.splitlines()]
             f.write("\n".join(line for line in lines if line.strip() and not line.strip().startswith("--")) + ";\n")
