@@ -1,0 +1,36 @@
+#!/usr/bin/env python3
+"""The compliance report's statement as the program sends it, with values in place of its parameters.
+
+Read from Sources/RegisterStore/Reports/ReportStore.swift (`compliance`), so that a benchmark's psql
+runs exactly what the service runs. Used by scripts/bench-reports and scripts/bench-national.
+
+    compliance-statement.py REPORTSTORE AT REVIEW DAY
+
+AT is `live` or a seal time (the tables named as at it, `register.<table>_as_at('AT'::text)`); REVIEW
+is a review's id or `all`; DAY is a date, or `today` for PostgreSQL's current_date. Every other filter
+is left unset. Fails, naming it, on an interpolation it does not know.
+"""
+import re
+import sys
+
+source_path, at, review, day = sys.argv[1:5]
+source = open(source_path, encoding="utf-8").read()
+body = source[source.index("public func compliance("):]
+start = body.index('"""') + 3
+sql = body[start:body.index('"""', start)]
+sql = sql.replace("\\(at)", "NULL::text" if at == "live" else "'" + at + "'::text")
+sql = sql.replace("\\(day)", "current_date" if day == "today" else "'" + day + "'::date")
+sql = sql.replace("\\(f.reviewID)", "NULL" if review == "all" else "'" + review + "'")
+
+
+def snake(name):
+    return re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), name)
+
+
+# A table named with its moment, \(.progressUpdates, at: at): the live table or its history as at then.
+sql = re.sub(r"\\\(\.([A-Za-z]+), at: at\)",
+             lambda m: "register." + snake(m.group(1)) + ("" if at == "live" else "_as_at('" + at + "'::text)"), sql)
+sql = re.sub(r"\\\(f\.[A-Za-z?.]+\)", "NULL", sql)
+if "\\(" in sql:
+    sys.exit("an interpolation this script does not know: " + sql[sql.index("\\("):][:40])
+print(" ".join(line.strip() for line in sql.splitlines() if line.strip() and not line.strip().startswith("--")))
