@@ -1,0 +1,57 @@
+# shellcheck shell=bash
+# The server a benchmark measures through its API, shared by scripts/bench-api and scripts/bench-writes
+# (sourced after scripts/lib.sh). They set BIN, PORT, URL, LOG, WORK, DB and DATABASE_URL before calling these;
+# TEST_ADMIN_SOCKET comes from `scripts/postgres env`.
+
+# The superuser, over the cluster's private socket: to turn statement logging on for the server's role.
+admin() { psql -X -q -v ON_ERROR_STOP=1 -h "$(dirname "$TEST_ADMIN_SOCKET")" -p "${TEST_ADMIN_SOCKET##*.}" -U postgres "$@"; }
+
+SERVER_PID=""
+stop_server() {
+    [ -n "$SERVER_PID" ] || return 0
+    kill "$SERVER_PID" 2>/dev/null || true
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        sleep 1
+    done
+    kill -9 "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+}
+quiet_role() { admin -d postgres -c "ALTER ROLE register_app IN DATABASE $DB RESET log_statement" 2>/dev/null || true; }
+
+# start_server: starts `learning-register serve` and waits for /ready; READY_MS is how long that took.
+READY_MS=0  # read by the scripts that source this file
+# shellcheck disable=SC2034
+start_server() {
+    if curl -s -o /dev/null "$URL/health"; then
+        die "something already answers on $URL: stop it and run this again (or set BENCH_PORT)"
+    fi
+    # As in scripts/serve and scripts/test, the server gets only the application's login.
+    mapfile -t settings < <(server_settings)
+    local began now
+    began=$(date +%s%N)
+    env -i "${settings[@]}" DATABASE_URL="$DATABASE_URL" HTTP_HOST=127.0.0.1 HTTP_PORT="$PORT" "$BIN" serve >>"$LOG" 2>&1 &
+    SERVER_PID=$!
+    until curl -fsS -o /dev/null "$URL/ready" 2>/dev/null; do
+        now=$(date +%s%N)
+        if ! kill -0 "$SERVER_PID" 2>/dev/null || ((now - began > 60000000000)); then
+            tail -n 30 "$LOG" >&2
+            die "the server did not become ready (log: $LOG)"
+        fi
+        sleep 0.02
+    done
+    now=$(date +%s%N)
+    READY_MS=$(((now - began) / 1000000))
+}
+rss_mb() { awk '/^VmRSS:/ { printf "%.1f\n", $2 / 1024 }' "/proc/$SERVER_PID/status"; }
+
+# sign_in EMAIL PASSWORD: the session cookie's value.
+sign_in() {
+    curl -sS -o "$WORK/session.json" -D "$WORK/session.headers" -X POST "$URL/api/v1/session" \
+        -H 'Content-Type: application/json' -H "Origin: $URL" --data "{\"email\":\"$1\",\"password\":\"$2\"}"
+    local cookie
+    cookie=$(sed -n 's/^[Ss]et-[Cc]ookie: lr_session=\([^;]*\);.*/\1/p' "$WORK/session.headers" | head -n 1)
+    [ -n "$cookie" ] || die "signing in as $1 gave no lr_session cookie: $(cat "$WORK/session.json")"
+    printf '%s\n' "$cookie"
+}
