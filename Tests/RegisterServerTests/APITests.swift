@@ -339,3 +339,19 @@ struct ServiceTests {
         }
     }
 }
+
+@Suite("The register's own request ids")
+struct RequestIDTests {
+    @Test("each is a version 4 UUID in lower case, and none repeats")
+    func distinctVersion4() {
+        var seen = Set<String>()
+        for _ in 0..<50_000 {
+            let id = RequestIDs.next()
+            let parsed = UUID(uuidString: id)
+            #expect(parsed != nil && id == id.lowercased(), "\(id)")
+            #expect(Array(id.utf8)[14] == UInt8(ascii: "4") && "89ab".utf8.contains(Array(id.utf8)[19]), "\(id)")
+            seen.insert(id)
+        }
+        #expect(seen.count == 50_000)
+    }
+}

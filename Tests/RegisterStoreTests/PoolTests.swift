@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import RegisterDomain
-import RegisterStore
+@testable import RegisterStore
 import RegisterTestSupport
 import Testing
 
@@ -134,6 +134,54 @@ struct PoolTests {
                 let started = ContinuousClock.now
                 _ = try await database.read { c in try await c.query("SELECT 1", logger: TestDatabase.logger).collect() }
                 #expect(ContinuousClock.now - started < .seconds(20))
+            }
+        }
+    }
+
+    @Test("leases are quick only while the pool is trusted: a connection that closes makes the next one careful, and that one trusts again")
+    func trustFollowsTheConnections() async throws {
+        try await TestDatabase.with { db in
+            try await withDatabase(Self.tiny(db, wait: .seconds(5))) { database in
+                // withDatabase's first read was careful and got a working connection.
+                #expect(database.trust.isTrusted)
+                let backend = try await database.read { c in
+                    try await c.query("SELECT pg_backend_pid()", logger: TestDatabase.logger).collect()[0].decode(Int32.self)
+                }
+                // The database ends that connection, as a restart or a crash would (the same role may end its own).
+                let ended = try await TestDatabase.withClient(db.app) { c in
+                    try await c.query("SELECT pg_terminate_backend(\(backend))", logger: TestDatabase.logger).collect()[0].decode(Bool.self)
+                }
+                #expect(ended)
+                let deadline = ContinuousClock.now + .seconds(10)
+                while database.trust.isTrusted && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+                #expect(!database.trust.isTrusted, "the pool is still trusted after its connection closed")
+                // The careful lease gets a new connection (the pool makes one) and trusts the pool again.
+                let other = try await database.read { c in
+                    try await c.query("SELECT pg_backend_pid()", logger: TestDatabase.logger).collect()[0].decode(Int32.self)
+                }
+                #expect(other != backend)
+                #expect(database.trust.isTrusted)
+            }
+        }
+    }
+
+    @Test("a database that cannot be reached is refused within the wait, quick leases or not")
+    func unreachableIsRefusedWithinTheWait() async throws {
+        let nowhere = DatabaseSettings(host: "127.0.0.1", port: 1, username: "nobody", password: nil, database: "none", tlsMode: "disable",
+                                       poolSize: 2, poolWait: .milliseconds(500))
+        let client = PostgresClient(configuration: nowhere.clientConfiguration, backgroundLogger: TestDatabase.logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            let database = Database(client: client, settings: nowhere, logger: TestDatabase.logger)
+            #expect(!database.trust.isTrusted)
+            for _ in 0..<2 {
+                let started = ContinuousClock.now
+                await #expect(throws: DatabaseUnavailable.self) {
+                    try await database.read { c in try await c.query("SELECT 1", logger: TestDatabase.logger).collect() }
+                }
+                #expect(ContinuousClock.now - started < .seconds(5))
+                #expect(!database.trust.isTrusted)
             }
         }
     }

@@ -109,7 +109,7 @@ public struct Principal: Sendable, Equatable {
         self.userID = user.id
         self.role = user.role
         self.partnerID = user.partnerID
-        self.auditName = "user:\(user.id.uuidString.lowercased())"
+        self.auditName = "user:" + user.id.lowercasedText
     }
 
     /// An operator working from the command line (`learning-register user create`, `demo load`).

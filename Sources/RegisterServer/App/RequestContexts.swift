@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import RegisterDomain
 import RegisterServices
+import Synchronization
 
 /// The context of every request: the register's own id for it (sent back as `X-Request-Id`), the
 /// client's id if it sent one, where it came from and, once authentication has run, the signed-in person.
@@ -25,7 +26,7 @@ public struct RegisterRequestContext: RequestContext {
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
-        self.requestID = UUID().uuidString.lowercased()
+        self.requestID = RequestIDs.next()
         self.peerAddress = source.channel.remoteAddress?.ipAddress
     }
 }
@@ -49,4 +50,32 @@ public struct SignedInContext: ChildRequestContext {
 
     /// Who is acting: the first argument of every action.
     public var actor: Actor { Actor(user: user, requestID: requestID, clientRequestID: clientRequestID, logger: logger) }
+}
+
+/// The register's own ids for requests: random-looking UUIDs (version 4 in form), unique within the
+/// process by a counter and across processes by a random seed taken at start. Not secrets (they are
+/// sent back in `X-Request-Id` and shown in problems), so there is no need to ask the kernel for
+/// fresh randomness on every request, as `UUID()` does.
+enum RequestIDs {
+    private static let seed: (UInt64, UInt64) = {
+        var random = SystemRandomNumberGenerator()
+        return (random.next(), random.next())
+    }()
+    private static let counter = Atomic<UInt64>(0)
+
+    static func next() -> String {
+        let n = counter.wrappingAdd(1, ordering: .relaxed).newValue
+        // SplitMix64's finaliser: a bijection, so distinct counts give distinct halves.
+        func mixed(_ x: UInt64) -> UInt64 {
+            var z = x
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        let high = (mixed(seed.0 &+ n) & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000
+        let low = (mixed(seed.1 ^ (n &* 0x9E37_79B9_7F4A_7C15)) & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
+        let bytes = withUnsafeBytes(of: (high.bigEndian, low.bigEndian)) { Array($0) }
+        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15])).lowercasedText
+    }
 }

@@ -105,7 +105,7 @@ struct QueryParameters {
 extension Parameters {
     /// A path parameter that must be a record id; anything else is simply "not found".
     func id(_ name: String, entity: String) throws -> UUID {
-        guard let raw = self.get(name), let id = UUID(uuidString: raw) else { throw DomainError.notFound(entity) }
+        guard let raw = self.get(name), let id = UUID(text: raw) else { throw DomainError.notFound(entity) }
         return id
     }
 }

@@ -29,6 +29,8 @@ public struct Database: Sendable {
     let gate: Gate
     /// The seals of the audit journal after this process's commits, coalesced.
     let seals = JournalSeals()
+    /// Whether a lease may skip the limit on its wait (see `PoolTrust`).
+    let trust = PoolTrust()
 
     /// `poolSize` must be the client's `maximumConnections` (`DatabaseSettings.clientConfiguration`
     /// makes both from one setting); a request waits at most `poolWait` for a connection.
@@ -108,13 +110,24 @@ public struct Database: Sendable {
         let arrived = ContinuousClock.now
         try await gate.enter(patience: patience)
         defer { gate.leave() }
+        if trust.isTrusted {
+            // The quick way: the gate has left a live connection free for this lease.
+            return try await client.withConnection { connection in
+                trust.watch(connection)
+                return try await body(connection)
+            }
+        }
         // What is left of the patience (a second at least) goes on getting the connection itself.
         let left = max(patience - arrived.duration(to: .now), .seconds(1))
-        return try await withConnection(waitingAtMost: left) { connection in try await body(connection) }
+        return try await withConnection(waitingAtMost: left) { connection in
+            trust.trust(connection)
+            return try await body(connection)
+        }
     }
 
     /// Runs `body` on a pooled connection, or throws `DatabaseUnavailable` when none comes within
-    /// `limit`. PostgresNIO's pool has no such limit: while the database is down it keeps a lease
+    /// `limit`: the careful lease, taken while the pool is not trusted (`PoolTrust`). PostgresNIO's
+    /// pool has no such limit: while the database is down it keeps a lease
     /// waiting as it retries (for 15 seconds, until its circuit breaker trips), and a request would
     /// hang that long. The lease is taken in a child task that hands the connection over and holds it
     /// until `body` is done; the wait for it is cancelled (and the lease with it) at the limit.
@@ -152,6 +165,7 @@ public struct Database: Sendable {
     /// overloaded (a person only sees the 503).
     private func translated(_ error: any Error, logger: Logger) -> any Error {
         let translated = StoreErrors.translate(error)
+        if translated is DatabaseUnavailable { trust.distrust() }
         switch translated {
         case let busy as DatabaseBusy:
             logger.warning("no database connection came free", metadata: ["waited": "\(busy.waited)", "pool_size": "\(gate.size)"])
