@@ -13,14 +13,17 @@ public final class Gate: Sendable {
     private struct Waiting {
         var ticket: UInt64
         var continuation: CheckedContinuation<Void, any Error>
-        /// Refuses the wait when its patience runs out; cancelled once it is over another way.
-        var timer: Task<Void, Never>
+        var patience: Duration
+        /// When the sweeper refuses the wait, if it is still in line.
+        var deadline: ContinuousClock.Instant
     }
 
     private struct State {
         var free: Int
         var line: [Waiting] = []
         var lastTicket: UInt64 = 0
+        /// Whether the sweeper (`sweep()`) is running: it stops when the line is empty.
+        var sweeping = false
     }
 
     let size: Int
@@ -68,11 +71,12 @@ public final class Gate: Sendable {
                     // Checked under the lock the cancellation handler takes too: either the
                     // handler finds this wait in the line, or the task is seen cancelled here.
                     if Task.isCancelled { return CancellationError() }
-                    let timer = Task { [self] in
-                        do { try await Task.sleep(for: patience) } catch { return }
-                        self.refuse(ticket, with: self.refusal(patience))
+                    state.line.append(
+                        Waiting(ticket: ticket, continuation: continuation, patience: patience, deadline: .now + patience))
+                    if !state.sweeping {
+                        state.sweeping = true
+                        Task { [self] in await self.sweep() }
                     }
-                    state.line.append(Waiting(ticket: ticket, continuation: continuation, timer: timer))
                     return nil
                 }
                 if let refused { continuation.resume(throwing: refused) }
@@ -92,7 +96,6 @@ public final class Gate: Sendable {
             return state.line.removeFirst()
         }
         guard let next else { return }
-        next.timer.cancel()
         next.continuation.resume()
     }
 
@@ -103,8 +106,33 @@ public final class Gate: Sendable {
             return state.line.remove(at: index)
         }
         guard let waiting else { return }
-        waiting.timer.cancel()
         waiting.continuation.resume(throwing: error)
+    }
+
+    /// Refuses the waits whose patience has run out, while anyone stands in line: one task for the
+    /// whole line rather than a timer per wait (a timer per wait, made and cancelled for each of
+    /// hundreds of waits a second, cost more than the wait). It looks at least every tenth of a
+    /// second, so a wait is refused at most that much after its patience ends.
+    private func sweep() async {
+        while true {
+            let now = ContinuousClock.now
+            let (expired, next): ([Waiting], ContinuousClock.Instant?) = state.withLock { state in
+                var expired: [Waiting] = []
+                state.line.removeAll { waiting in
+                    guard waiting.deadline <= now else { return false }
+                    expired.append(waiting)
+                    return true
+                }
+                guard let next = state.line.lazy.map(\.deadline).min() else {
+                    state.sweeping = false
+                    return (expired, nil)
+                }
+                return (expired, next)
+            }
+            for waiting in expired { waiting.continuation.resume(throwing: refusal(waiting.patience)) }
+            guard let next else { return }
+            try? await Task.sleep(until: min(next, now + .milliseconds(100)), clock: .continuous)
+        }
     }
 
     /// How many places are taken now, and how many stand in line for one (for `/metrics`).
