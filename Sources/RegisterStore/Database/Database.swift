@@ -29,8 +29,8 @@ public struct Database: Sendable {
     let gate: Gate
     /// The seals of the audit journal after this process's commits, coalesced.
     let seals = JournalSeals()
-    /// Whether a lease may skip the limit on its wait (see `PoolTrust`).
-    let trust = PoolTrust()
+    /// The limit on each lease's wait for its connection (see `LeaseDeadlines`).
+    let deadlines = LeaseDeadlines()
 
     /// `poolSize` must be the client's `maximumConnections` (`DatabaseSettings.clientConfiguration`
     /// makes both from one setting); a request waits at most `poolWait` for a connection.
@@ -110,54 +110,34 @@ public struct Database: Sendable {
         let arrived = ContinuousClock.now
         try await gate.enter(patience: patience)
         defer { gate.leave() }
-        if trust.isTrusted {
-            // The quick way: the gate has left a live connection free for this lease.
-            return try await client.withConnection { connection in
-                trust.watch(connection)
-                return try await body(connection)
-            }
-        }
         // What is left of the patience (a second at least) goes on getting the connection itself.
         let left = max(patience - arrived.duration(to: .now), .seconds(1))
-        return try await withConnection(waitingAtMost: left) { connection in
-            trust.trust(connection)
-            return try await body(connection)
-        }
+        return try await withConnection(waitingAtMost: left) { connection in try await body(connection) }
     }
 
     /// Runs `body` on a pooled connection, or throws `DatabaseUnavailable` when none comes within
-    /// `limit`: the careful lease, taken while the pool is not trusted (`PoolTrust`). PostgresNIO's
-    /// pool has no such limit: while the database is down it keeps a lease
-    /// waiting as it retries (for 15 seconds, until its circuit breaker trips), and a request would
-    /// hang that long. The lease is taken in a child task that hands the connection over and holds it
-    /// until `body` is done; the wait for it is cancelled (and the lease with it) at the limit.
+    /// `limit`. PostgresNIO's pool has no such limit (see `LeaseDeadlines`): the lease and `body` run
+    /// in a task of their own, which is cancelled if the lease is still waiting at the limit. This
+    /// call waits for that task however it ends, so `body` never outlives it.
     private func withConnection<Result: Sendable>(
         waitingAtMost limit: Duration, _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        let (handOver, give) = AsyncThrowingStream<PostgresConnection, any Error>.makeStream()
-        let (done, finish) = AsyncStream<Void>.makeStream()
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                do {
-                    try await client.withConnection { connection in
-                        give.yield(connection)
-                        for await _ in done {}
-                    }
-                } catch {
-                    give.finish(throwing: error)
+        try await withoutActuallyEscaping(body) { body in
+            let work = Unchecked(body)
+            let lease = LeaseDeadlines.Lease()
+            let client = self.client
+            let task = Task {
+                try await client.withConnection { connection in
+                    guard lease.begin() else { throw CancellationError() }
+                    return try await work.value(connection)
                 }
             }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                give.finish(throwing: DatabaseUnavailable(underlying: "no connection to the database came within \(limit)"))
+            deadlines.watch(lease, until: .now + limit) { task.cancel() }
+            do {
+                return try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
+            } catch where lease.wasRefused {
+                throw DatabaseUnavailable(underlying: "no connection to the database came within \(limit)")
             }
-            defer {
-                finish.finish()
-                group.cancelAll()
-            }
-            var connections = handOver.makeAsyncIterator()
-            guard let connection = try await connections.next() else { throw CancellationError() }
-            return try await body(connection)
         }
     }
 
@@ -165,7 +145,6 @@ public struct Database: Sendable {
     /// overloaded (a person only sees the 503).
     private func translated(_ error: any Error, logger: Logger) -> any Error {
         let translated = StoreErrors.translate(error)
-        if translated is DatabaseUnavailable { trust.distrust() }
         switch translated {
         case let busy as DatabaseBusy:
             logger.warning("no database connection came free", metadata: ["waited": "\(busy.waited)", "pool_size": "\(gate.size)"])
@@ -223,4 +202,11 @@ public struct Database: Sendable {
             return first
         }
     }
+}
+
+/// A value handed to a task that the caller waits for before going on (`Database.withConnection`):
+/// never used from two places at once, though its type is not `Sendable`.
+private struct Unchecked<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }
