@@ -354,4 +354,13 @@ struct RequestIDTests {
         }
         #expect(seen.count == 50_000)
     }
+
+    @Test("ids made at once on several tasks are distinct too")
+    func distinctAcrossTasks() async {
+        let ids = await withTaskGroup(of: [String].self) { group in
+            for _ in 0..<8 { group.addTask { (0..<10_000).map { _ in RequestIDs.next() } } }
+            return await group.reduce(into: [String]()) { $0 += $1 }
+        }
+        #expect(ids.count == 80_000 && Set(ids).count == 80_000)
+    }
 }

@@ -65,7 +65,9 @@ enum RequestIDs {
 
     static func next() -> String {
         let n = counter.wrappingAdd(1, ordering: .relaxed).newValue
-        // SplitMix64's finaliser: a bijection, so distinct counts give distinct halves.
+        // SplitMix64's finaliser, a bijection: distinct counts give distinct halves, of which the
+        // version and variant take 6 bits, so two ids of one process are equal with a chance of
+        // about 2^-122, as two random UUIDs are.
         func mixed(_ x: UInt64) -> UInt64 {
             var z = x
             z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

@@ -75,7 +75,7 @@ public final class Gate: Sendable {
                         Waiting(ticket: ticket, continuation: continuation, patience: patience, deadline: .now + patience))
                     if !state.sweeping {
                         state.sweeping = true
-                        Task { [self] in await self.sweep() }
+                        Task.detached { [self] in await self.sweep() }
                     }
                     return nil
                 }
