@@ -132,11 +132,15 @@ public struct Database: Sendable {
                     return try await work.value(connection)
                 }
             }
-            deadlines.watch(lease, until: .now + limit) { task.cancel() }
+            lease.onRefusal { task.cancel() }
+            deadlines.watch(lease, until: .now + limit)
             do {
                 return try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
             } catch where lease.wasRefused {
                 throw DatabaseUnavailable(underlying: "no connection to the database came within \(limit)")
+            } catch where Task.isCancelled {
+                // The caller gave up (the pool says "request cancelled"): not the database's fault.
+                throw CancellationError()
             }
         }
     }

@@ -16,35 +16,60 @@ import Synchronization
 final class LeaseDeadlines: Sendable {
     /// One lease's wait: over once it has its connection (`begin`) or has been refused.
     final class Lease: Sendable {
-        private enum State { case waiting, leased, refused }
-        private let state = Mutex(State.waiting)
+        private enum State {
+            /// With what cancels the lease's task: dropped once the wait is over, so that a finished
+            /// task (and its result) is not kept until the sweeper next looks.
+            case waiting(cancel: (@Sendable () -> Void)?)
+            case leased
+            case refused
+        }
+        private let state = Mutex(State.waiting(cancel: nil))
+
+        /// What cancels the lease's task, should it be refused.
+        func onRefusal(_ cancel: @escaping @Sendable () -> Void) {
+            state.withLock { state in
+                if case .waiting = state { state = .waiting(cancel: cancel) }
+            }
+        }
 
         /// The lease got its connection: true, unless it was refused first (then the connection goes
         /// back unused).
         func begin() -> Bool {
             state.withLock { state in
-                guard state == .waiting else { return false }
+                guard case .waiting = state else { return false }
                 state = .leased
                 return true
             }
         }
 
-        var wasRefused: Bool { state.withLock { $0 == .refused } }
-        fileprivate var isWaiting: Bool { state.withLock { $0 == .waiting } }
-
-        fileprivate func refuse() -> Bool {
+        var wasRefused: Bool {
             state.withLock { state in
-                guard state == .waiting else { return false }
-                state = .refused
-                return true
+                if case .refused = state { return true }
+                return false
             }
+        }
+
+        fileprivate var isWaiting: Bool {
+            state.withLock { state in
+                if case .waiting = state { return true }
+                return false
+            }
+        }
+
+        /// Refuses the lease if it still waits, and cancels its task.
+        fileprivate func refuse() {
+            let cancel: (@Sendable () -> Void)?? = state.withLock { state in
+                guard case .waiting(let cancel) = state else { return nil }
+                state = .refused
+                return cancel
+            }
+            if let cancel = cancel ?? nil { cancel() }
         }
     }
 
     private struct Watched {
         let lease: Lease
         let deadline: ContinuousClock.Instant
-        let cancel: @Sendable () -> Void
     }
 
     private struct State {
@@ -55,10 +80,10 @@ final class LeaseDeadlines: Sendable {
 
     private let state = Mutex(State())
 
-    /// Refuses `lease` and calls `cancel` if it is still waiting at `deadline`.
-    func watch(_ lease: Lease, until deadline: ContinuousClock.Instant, cancel: @escaping @Sendable () -> Void) {
+    /// Refuses `lease` (cancelling its task, see `Lease.onRefusal`) if it is still waiting at `deadline`.
+    func watch(_ lease: Lease, until deadline: ContinuousClock.Instant) {
         let start = state.withLock { state -> Bool in
-            state.watched.append(Watched(lease: lease, deadline: deadline, cancel: cancel))
+            state.watched.append(Watched(lease: lease, deadline: deadline))
             guard !state.sweeping else { return false }
             state.sweeping = true
             return true
@@ -83,7 +108,7 @@ final class LeaseDeadlines: Sendable {
                 }
                 return (expired, next)
             }
-            for watched in expired where watched.lease.refuse() { watched.cancel() }
+            for watched in expired { watched.lease.refuse() }
             guard let next else { return }
             try? await Task.sleep(until: min(next, now + .milliseconds(100)), clock: .continuous)
         }
