@@ -13,17 +13,12 @@ public final class Gate: Sendable {
     private struct Waiting {
         var ticket: UInt64
         var continuation: CheckedContinuation<Void, any Error>
-        var patience: Duration
-        /// When the sweeper refuses the wait, if it is still in line.
-        var deadline: ContinuousClock.Instant
     }
 
     private struct State {
         var free: Int
         var line: [Waiting] = []
         var lastTicket: UInt64 = 0
-        /// Whether the sweeper (`sweep()`) is running: it stops when the line is empty.
-        var sweeping = false
     }
 
     let size: Int
@@ -33,6 +28,8 @@ public final class Gate: Sendable {
     /// The error a refused newcomer gets, given how long it waited.
     private let refusal: @Sendable (Duration) -> any Error
     private let state: Mutex<State>
+    /// Refuses the waits whose patience has run out.
+    private let sweeper = DeadlineSweeper()
 
     public init(size: Int, patience: Duration, maxWaiting: Int? = nil, refusal: @escaping @Sendable (Duration) -> any Error) {
         precondition(size > 0, "a gate needs at least one place")
@@ -61,7 +58,7 @@ public final class Gate: Sendable {
         guard let ticket else { return }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let refused: (any Error)? = state.withLock { state in
+                let refused: (any Error)?? = state.withLock { state in
                     // A place may have come free since the ticket was drawn.
                     if state.free > 0 && state.line.isEmpty {
                         state.free -= 1
@@ -70,16 +67,20 @@ public final class Gate: Sendable {
                     }
                     // Checked under the lock the cancellation handler takes too: either the
                     // handler finds this wait in the line, or the task is seen cancelled here.
-                    if Task.isCancelled { return CancellationError() }
-                    state.line.append(
-                        Waiting(ticket: ticket, continuation: continuation, patience: patience, deadline: .now + patience))
-                    if !state.sweeping {
-                        state.sweeping = true
-                        Task.detached { [self] in await self.sweep() }
-                    }
-                    return nil
+                    if Task.isCancelled { return .some(CancellationError()) }
+                    state.line.append(Waiting(ticket: ticket, continuation: continuation))
+                    return .some(nil)
                 }
-                if let refused { continuation.resume(throwing: refused) }
+                switch refused {
+                case .some(.some(let error)): continuation.resume(throwing: error)
+                case .some(.none):
+                    // In line: the sweeper refuses the wait at its patience's end if it is still there
+                    // (registered outside the gate's lock, which the sweeper's check takes).
+                    sweeper.watch(
+                        until: .now + patience, isOver: { [self] in !inLine(ticket) },
+                        expire: { [self] in refuse(ticket, with: refusal(patience)) })
+                case .none: break
+                }
             }
         } onCancel: {
             refuse(ticket, with: CancellationError())
@@ -109,30 +110,9 @@ public final class Gate: Sendable {
         waiting.continuation.resume(throwing: error)
     }
 
-    /// Refuses the waits whose patience has run out, while anyone stands in line: one task for the
-    /// whole line rather than a timer per wait (a timer per wait, made and cancelled for each of
-    /// hundreds of waits a second, cost more than the wait). It looks at least every tenth of a
-    /// second, so a wait is refused at most that much after its patience ends.
-    private func sweep() async {
-        while true {
-            let now = ContinuousClock.now
-            let (expired, next): ([Waiting], ContinuousClock.Instant?) = state.withLock { state in
-                var expired: [Waiting] = []
-                state.line.removeAll { waiting in
-                    guard waiting.deadline <= now else { return false }
-                    expired.append(waiting)
-                    return true
-                }
-                guard let next = state.line.lazy.map(\.deadline).min() else {
-                    state.sweeping = false
-                    return (expired, nil)
-                }
-                return (expired, next)
-            }
-            for waiting in expired { waiting.continuation.resume(throwing: refusal(waiting.patience)) }
-            guard let next else { return }
-            try? await Task.sleep(until: min(next, now + .milliseconds(100)), clock: .continuous)
-        }
+    /// Whether the wait with `ticket` still stands in line.
+    private func inLine(_ ticket: UInt64) -> Bool {
+        state.withLock { state in state.line.contains { $0.ticket == ticket } }
     }
 
     /// How many places are taken now, and how many stand in line for one (for `/metrics`).
