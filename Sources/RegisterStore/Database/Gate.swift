@@ -15,6 +15,9 @@ public final class Gate: Sendable {
         var continuation: CheckedContinuation<Void, any Error>
     }
 
+    /// What became of a wait as it reached the line.
+    private enum Arrival { case admitted, cancelled, inLine }
+
     private struct State {
         var free: Int
         var line: [Waiting] = []
@@ -58,28 +61,27 @@ public final class Gate: Sendable {
         guard let ticket else { return }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let refused: (any Error)?? = state.withLock { state in
+                let outcome: Arrival = state.withLock { state in
                     // A place may have come free since the ticket was drawn.
                     if state.free > 0 && state.line.isEmpty {
                         state.free -= 1
-                        continuation.resume()
-                        return nil
+                        return .admitted
                     }
                     // Checked under the lock the cancellation handler takes too: either the
                     // handler finds this wait in the line, or the task is seen cancelled here.
-                    if Task.isCancelled { return .some(CancellationError()) }
+                    if Task.isCancelled { return .cancelled }
                     state.line.append(Waiting(ticket: ticket, continuation: continuation))
-                    return .some(nil)
+                    return .inLine
                 }
-                switch refused {
-                case .some(.some(let error)): continuation.resume(throwing: error)
-                case .some(.none):
-                    // In line: the sweeper refuses the wait at its patience's end if it is still there
+                switch outcome {
+                case .admitted: continuation.resume()
+                case .cancelled: continuation.resume(throwing: CancellationError())
+                case .inLine:
+                    // The sweeper refuses the wait at its patience's end if it is still in line
                     // (registered outside the gate's lock, which the sweeper's check takes).
                     sweeper.watch(
                         until: .now + patience, isOver: { [self] in !inLine(ticket) },
                         expire: { [self] in refuse(ticket, with: refusal(patience)) })
-                case .none: break
                 }
             }
         } onCancel: {
