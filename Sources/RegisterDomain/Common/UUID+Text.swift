@@ -16,8 +16,8 @@ extension UUID {
                         out[at] = UInt8(ascii: "-")
                         at += 1
                     }
-                    out[at] = Self.hexDigits[Int(byte >> 4)]
-                    out[at + 1] = Self.hexDigits[Int(byte & 0x0F)]
+                    out[at] = Hex.digits[Int(byte >> 4)]
+                    out[at + 1] = Hex.digits[Int(byte & 0x0F)]
                     at += 2
                 }
                 return at
@@ -25,8 +25,8 @@ extension UUID {
         }
     }
 
-    /// Parses the canonical form `8-4-4-4-12` in either case, exactly as `UUID(uuidString:)`
-    /// accepts it: nil for anything else.
+    /// Parses the canonical form `8-4-4-4-12` in either case: nil for anything else (a little
+    /// stricter than `UUID(uuidString:)`, whose scanner takes a space for a digit).
     public init?(text: some StringProtocol) {
         var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         let parsed: Bool = withUnsafeMutableBytes(of: &bytes) { out in
@@ -35,23 +35,12 @@ extension UUID {
                 if i == 4 || i == 6 || i == 8 || i == 10 {
                     guard utf8.next() == UInt8(ascii: "-") else { return false }
                 }
-                guard let high = utf8.next().flatMap(Self.hexValue), let low = utf8.next().flatMap(Self.hexValue) else { return false }
+                guard let high = utf8.next().flatMap(Hex.value(of:)), let low = utf8.next().flatMap(Hex.value(of:)) else { return false }
                 out[i] = high << 4 | low
             }
             return utf8.next() == nil
         }
         guard parsed else { return nil }
         self.init(uuid: bytes)
-    }
-
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
-    private static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

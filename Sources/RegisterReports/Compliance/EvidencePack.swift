@@ -196,5 +196,5 @@ public struct EvidencePack: Sendable {
         return out.isEmpty ? "_" : String(out.prefix(120))
     }
 
-    static func hex(_ digest: SHA256.Digest) -> String { digest.map { String(format: "%02x", $0) }.joined() }
+    static func hex(_ digest: SHA256.Digest) -> String { Data(digest).hex }
 }

@@ -56,12 +56,12 @@ final class LeaseDeadlines: Sendable {
 
         /// Refuses the lease if it still waits, and cancels its task.
         fileprivate func refuse() {
-            let cancel: (@Sendable () -> Void)?? = state.withLock { state in
+            let cancel: (@Sendable () -> Void)? = state.withLock { state in
                 guard case .waiting(let cancel) = state else { return nil }
                 state = .refused
                 return cancel
             }
-            if let cancel = cancel ?? nil { cancel() }
+            cancel?()
         }
     }
 
