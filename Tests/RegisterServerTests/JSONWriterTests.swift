@@ -138,6 +138,34 @@ struct JSONWriterTests {
         try expectSame(NothingWritten.Holder())
     }
 
+    /// The writer keeps the order it worked out for an object and reuses it for the next object
+    /// whose keys are the same strings: objects alike, objects with the same number of keys but
+    /// other keys (literal, short and built at run time), the same keys built afresh, and more
+    /// kinds of object than it keeps orders for, one after another in one answer.
+    @Test("objects alike and unlike in one answer: each in its own key order")
+    func keptOrders() throws {
+        try expectSame(Array(repeating: TwiceWritten(), count: 5))
+        var objects: [[String: Int]] = []
+        for n in 0..<40 {
+            let long = "a key long enough to be stored apart \(n % 3)"
+            objects.append([long: n, "\(long) too": -n, "short \(n % 11)": 1])
+            objects.append(["zz": n, "a": 1, "m": 2])
+        }
+        try expectSame(objects)
+        var kinds: [[String: Int]] = []
+        for round in 0..<3 {
+            for kind in 0..<12 { kinds.append(["k\(kind)-b": round, "k\(kind)-a": kind, "k\(kind)-c": 0]) }
+        }
+        try expectSame(kinds)
+        let at = Date(timeIntervalSince1970: 1_774_915_200)
+        try expectSame([
+            JSONValue.object(["b": .number(1), "a": .number(2)]),
+            try JSONValue.from(encodable: assignment(text: "x", officer: nil, delay: nil, at: at)),
+            JSONValue.object(["b": .number(3), "a": .number(4)]),
+        ])
+        try expectSame((0..<3).map { assignment(text: "line \($0)", officer: $0 == 1 ? nil : "Officer", delay: nil, at: at) })
+    }
+
     /// Writes one key twice and its keys out of order: the last value wins, keys come sorted.
     struct TwiceWritten: Encodable {
         enum Keys: String, CodingKey { case b, a, c }

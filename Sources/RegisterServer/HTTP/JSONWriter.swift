@@ -120,15 +120,27 @@ struct JSONWriter {
 
     /// A UUID as Foundation encodes it: its `uuidString`, upper case.
     mutating func uuid(_ id: UUID) {
-        bytes.append(UInt8(ascii: "\""))
-        withUnsafeBytes(of: id.uuid) { raw in
-            for (i, b) in raw.enumerated() {
-                if i == 4 || i == 6 || i == 8 || i == 10 { bytes.append(UInt8(ascii: "-")) }
-                bytes.append(Self.hexUpper(b >> 4))
-                bytes.append(Self.hexUpper(b & 0x0F))
+        // Written into 38 bytes on the stack, then appended at once.
+        var text: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
+        let count = withUnsafeMutableBytes(of: &text) { out in
+            var n = 0
+            out[n] = UInt8(ascii: "\"")
+            n += 1
+            withUnsafeBytes(of: id.uuid) { raw in
+                for i in 0..<16 {
+                    if i == 4 || i == 6 || i == 8 || i == 10 {
+                        out[n] = UInt8(ascii: "-")
+                        n += 1
+                    }
+                    out[n] = Self.hexUpper(raw[i] >> 4)
+                    out[n + 1] = Self.hexUpper(raw[i] & 0x0F)
+                    n += 2
+                }
             }
+            out[n] = UInt8(ascii: "\"")
+            return n + 1
         }
-        bytes.append(UInt8(ascii: "\""))
+        withUnsafeBytes(of: &text) { bytes.append(contentsOf: $0[..<count]) }
     }
 
     /// A non-negative number in at least `width` digits (zeros in front).
@@ -180,12 +192,27 @@ final class JSONStreamEncoder {
         var start: Int
     }
 
-    fileprivate var writer: JSONWriter
-    fileprivate var frames: [Frame] = []
-    fileprivate var keys: [Field] = []
-    private var serials = 0
+    /// The order an object's fields were put in, kept for the next object with the same keys in
+    /// the same order (the other records of a page): `order` lists, in key order, the places of the
+    /// fields written (the last of equal keys only).
+    private struct Ordering {
+        var keys: [String]
+        var order: [Int]
+    }
+
+    // One encoder is used by one value's encoding on one task, and none of its methods calls back
+    // into another while it changes these, so the run-time exclusivity checks Swift makes on a
+    // class's stored properties (a tenth of the work on a page of records) are left out.
+    @exclusivity(unchecked) fileprivate var writer: JSONWriter
+    @exclusivity(unchecked) fileprivate var frames: [Frame] = []
+    @exclusivity(unchecked) fileprivate var keys: [Field] = []
+    @exclusivity(unchecked) private var serials = 0
     /// Encoders for nested values, one per depth, reused.
-    private var encoders: [SlotEncoder] = []
+    @exclusivity(unchecked) private var encoders: [SlotEncoder] = []
+    /// Orders worked out by `sortFields`, most recent last (a few: one per kind of object).
+    @exclusivity(unchecked) private var orderings: [Ordering] = []
+    /// Reused by `sortFields`, so putting an object in order allocates nothing once warm.
+    @exclusivity(unchecked) private var region: [UInt8] = []
 
     private init(capacity: Int) {
         writer = JSONWriter(capacity: capacity)
@@ -279,7 +306,7 @@ final class JSONStreamEncoder {
         if frames[index].count > 0 { writer.byte(UInt8(ascii: ",")) }
         frames[index].count += 1
         if let key {
-            if frames[index].inOrder, keys.count > frames[index].keyBase, !keys[keys.count - 1].key.utf8.lexicographicallyPrecedes(key.utf8) {
+            if frames[index].inOrder, keys.count > frames[index].keyBase, !Self.precedes(keys[keys.count - 1].key, key) {
                 frames[index].inOrder = false
             }
             keys.append(Field(key: key, start: writer.bytes.count))
@@ -313,26 +340,79 @@ final class JSONStreamEncoder {
     /// Rewrites an object's fields in key order (byte order of the UTF-8 keys, as Foundation sorts
     /// them), keeping the last of fields with the same key.
     private func sortFields(_ frame: Frame) {
-        let fields = keys[frame.keyBase...]
+        let fields = frame.keyBase..<keys.count
+        let order = ordering(of: fields)
         let end = writer.bytes.count
-        var spans: [(key: String, lower: Int, upper: Int, order: Int)] = []
-        spans.reserveCapacity(fields.count)
-        for (n, i) in fields.indices.enumerated() {
-            let upper = i + 1 < fields.endIndex ? fields[i + 1].start - 1 : end  // without the comma before the next
-            spans.append((fields[i].key, fields[i].start, upper, n))
-        }
-        spans.sort { a, b in
-            a.key.utf8.elementsEqual(b.key.utf8) ? a.order < b.order : a.key.utf8.lexicographicallyPrecedes(b.key.utf8)
-        }
-        let region = Array(writer.bytes[frame.start..<end])
+        region.removeAll(keepingCapacity: true)
+        region.append(contentsOf: writer.bytes[frame.start..<end])
         writer.bytes.removeSubrange(frame.start...)
-        var first = true
-        for (n, span) in spans.enumerated() {
-            if n + 1 < spans.count, spans[n + 1].key.utf8.elementsEqual(span.key.utf8) { continue }  // a later value for the same key wins
-            if !first { writer.byte(UInt8(ascii: ",")) }
-            first = false
-            writer.bytes.append(contentsOf: region[(span.lower - frame.start)..<(span.upper - frame.start)])
+        for (n, place) in order.enumerated() {
+            let field = fields.lowerBound + place
+            let upper = field + 1 < fields.upperBound ? keys[field + 1].start - 1 : end  // without the comma before the next
+            if n > 0 { writer.byte(UInt8(ascii: ",")) }
+            writer.bytes.append(contentsOf: region[(keys[field].start - frame.start)..<(upper - frame.start)])
         }
+    }
+
+    /// The key order of `fields` (places within them): as worked out for the last object with the
+    /// same keys, or sorted now. Keys are compared by identity for the look-up (the same key of the
+    /// same type is the same string each time), so a page of fifty records sorts once.
+    private func ordering(of fields: Range<Int>) -> [Int] {
+        search: for n in orderings.indices.reversed() where orderings[n].keys.count == fields.count {
+            for (i, key) in orderings[n].keys.enumerated() where !Self.identical(key, keys[fields.lowerBound + i].key) { continue search }
+            return orderings[n].order
+        }
+        // Insertion sort: a few dozen fields at most, and stable, so the last of equal keys stays last.
+        var order = Array(0..<fields.count)
+        for i in order.indices.dropFirst() {
+            let place = order[i]
+            var j = i
+            while j > 0, Self.precedes(keys[fields.lowerBound + place].key, keys[fields.lowerBound + order[j - 1]].key) {
+                order[j] = order[j - 1]
+                j -= 1
+            }
+            order[j] = place
+        }
+        order = order.indices.compactMap { n in
+            // A later value for the same key wins.
+            n + 1 < order.count && Self.same(keys[fields.lowerBound + order[n + 1]].key, keys[fields.lowerBound + order[n]].key) ? nil : order[n]
+        }
+        if orderings.count == 8 { orderings.removeFirst() }
+        orderings.append(Ordering(keys: keys[fields].map(\.key), order: order))
+        return order
+    }
+
+    /// Whether two strings are the same string value: the same small string, literal or buffer.
+    /// Strings that are equal but stored apart answer false, which only costs a sort; the kept
+    /// strings hold their buffers, so a buffer seen here cannot have been reused for other text.
+    private static func identical(_ a: String, _ b: String) -> Bool {
+        withUnsafeBytes(of: a) { x in withUnsafeBytes(of: b) { y in x.elementsEqual(y) } }
+    }
+
+    /// Whether key `a` comes before `b` in the byte order of their UTF-8 (keys are the types' own
+    /// names, so their bytes are at hand and compared with `memcmp`).
+    private static func precedes(_ a: String, _ b: String) -> Bool {
+        compare(a, b) < 0
+    }
+
+    private static func same(_ a: String, _ b: String) -> Bool {
+        compare(a, b) == 0
+    }
+
+    private static func compare(_ a: String, _ b: String) -> Int {
+        let fast = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y -> Int in
+                let common = min(x.count, y.count)
+                if common > 0, let p = x.baseAddress, let q = y.baseAddress {
+                    let c = memcmp(p, q, common)
+                    if c != 0 { return Int(c) }
+                }
+                return x.count - y.count
+            }
+        }
+        if let fast, let result = fast { return result }
+        if a.utf8.elementsEqual(b.utf8) { return 0 }
+        return a.utf8.lexicographicallyPrecedes(b.utf8) ? -1 : 1
     }
 }
 
@@ -345,11 +425,13 @@ private final class SlotEncoder: Encoder, SingleValueEncodingContainer {
         case array(JSONStreamEncoder.FrameRef)
     }
 
-    unowned let stream: JSONStreamEncoder
+    /// The stream keeps its encoders and outlives them (both live only for one `encode`), so the
+    /// reference neither owns it nor pays for checking that it is still there.
+    unowned(unsafe) let stream: JSONStreamEncoder
     let depth: Int
-    var parent: SlotEncoder?
-    var key: (any CodingKey)?
-    var state = State.empty
+    @exclusivity(unchecked) var parent: SlotEncoder?
+    @exclusivity(unchecked) var key: (any CodingKey)?
+    @exclusivity(unchecked) var state = State.empty
 
     init(stream: JSONStreamEncoder, depth: Int, parent: SlotEncoder?, key: (any CodingKey)?) {
         self.stream = stream
