@@ -3,9 +3,9 @@ import PostgresNIO
 import RegisterDomain
 
 /// The reporting-period report's SQL: the sources a body monitors, read as at the start and the
-/// end of a period with the same point-in-time functions every as-at report uses
-/// (`register.*_at`, rebuilt from the audit trail), and the database's one rule of overdue
-/// judged on each end's day.
+/// end of a period from the history the audit trail's seal keeps (`\(table, at:)`, migration 26),
+/// each line's rows looked up by the history's indexes so that a body's report reads that body's
+/// rows only, and the database's one rule of overdue judged on each end's day.
 public struct PeriodStore: Sendable {
     let database: Database
 
@@ -20,41 +20,46 @@ public struct PeriodStore: Sendable {
             let rows = try await Rows.all(
                 c.query(
                     """
-                    WITH src AS (SELECT id FROM register.reviews WHERE monitored_by = \(bodyID)),
-                         rev AS (SELECT r.id, r.reference, r.title FROM register.reviews_at(\(b)) r WHERE r.id IN (SELECT id FROM src)),
-                         x1 AS (SELECT * FROM register.recommendations_at(\(a)) WHERE review_id IN (SELECT id FROM src)),
-                         x2 AS (SELECT * FROM register.recommendations_at(\(b)) WHERE review_id IN (SELECT id FROM src)),
-                         a1 AS (SELECT * FROM register.assignments_at(\(a)) WHERE recommendation_id IN (SELECT id FROM x1)),
-                         a2 AS (SELECT * FROM register.assignments_at(\(b)) WHERE recommendation_id IN (SELECT id FROM x2)),
-                         late1 AS (SELECT DISTINCT recommendation_id FROM a1 WHERE register.assignment_overdue(status, due_date, \(aDay))),
-                         late2 AS (SELECT DISTINCT recommendation_id FROM a2 WHERE register.assignment_overdue(status, due_date, \(bDay))),
-                         u1 AS (SELECT * FROM register.latest_updates(\(a))),
-                         u2 AS (SELECT * FROM register.latest_updates(\(b))),
-                         assured AS (
-                             SELECT t.recommendation_id, max(t.happened_on) AS assured_on
-                             FROM register.recommendation_transitions_at(\(b)) t
-                             WHERE t.to_status = 'assured' AND t.id NOT IN (SELECT id FROM register.recommendation_transitions_at(\(a)))
-                             GROUP BY t.recommendation_id)
+                    -- The body's sources (as they are now), each as it stood at the end; each line's
+                    -- state at both ends, latest updates and assurance looked up for that line alone,
+                    -- through the kept history's indexes.
+                    WITH rev AS (
+                        SELECT r.id, r.reference, r.title
+                        FROM register.reviews s JOIN \(.reviews, at: b) r ON r.id = s.id
+                        WHERE s.monitored_by = \(bodyID))
                     SELECT rev.id AS review_id, rev.reference, rev.title, x2.id AS recommendation_id, x2.number, x2.text,
                            x1.status AS rec_start, x2.status AS rec_end,
-                           COALESCE(register.recommendation_overdue(x1.status, x1.target_date, l1.recommendation_id IS NOT NULL, \(aDay)), false) AS rec_overdue_start,
-                           COALESCE(register.recommendation_overdue(x2.status, x2.target_date, l2.recommendation_id IS NOT NULL, \(bDay)), false) AS rec_overdue_end,
+                           COALESCE(register.recommendation_overdue(x1.status, x1.target_date, EXISTS (
+                               SELECT 1 FROM \(.assignments, at: a) q
+                               WHERE q.recommendation_id = x2.id AND register.assignment_overdue(q.status, q.due_date, \(aDay))), \(aDay)), false) AS rec_overdue_start,
+                           COALESCE(register.recommendation_overdue(x2.status, x2.target_date, EXISTS (
+                               SELECT 1 FROM \(.assignments, at: b) q
+                               WHERE q.recommendation_id = x2.id AND register.assignment_overdue(q.status, q.due_date, \(bDay))), \(bDay)), false) AS rec_overdue_end,
                            s.assured_on,
                            w.id AS assignment_id, p.name AS holder, w.role, w.action, w.due_date, w0.status AS a_start, w.status AS a_end,
                            COALESCE(register.assignment_overdue(w0.status, w0.due_date, \(aDay)), false) AS a_overdue_start,
                            COALESCE(register.assignment_overdue(w.status, w.due_date, \(bDay)), false) AS a_overdue_end,
                            u1.rag AS rag_start, u2.rag AS rag_end, w.delay_reason, w.delay_expected_date
-                    FROM x2
-                    JOIN rev ON rev.id = x2.review_id
-                    LEFT JOIN x1 ON x1.id = x2.id
-                    LEFT JOIN late1 l1 ON l1.recommendation_id = x2.id
-                    LEFT JOIN late2 l2 ON l2.recommendation_id = x2.id
-                    LEFT JOIN assured s ON s.recommendation_id = x2.id
-                    LEFT JOIN a2 w ON w.recommendation_id = x2.id
-                    LEFT JOIN a1 w0 ON w0.id = w.id
-                    LEFT JOIN register.partners_at(\(b)) p ON p.id = w.partner_id
-                    LEFT JOIN u1 ON u1.assignment_id = w.id
-                    LEFT JOIN u2 ON u2.assignment_id = w.id
+                    FROM rev
+                    JOIN \(.recommendations, at: b) x2 ON x2.review_id = rev.id
+                    LEFT JOIN \(.recommendations, at: a) x1 ON x1.id = x2.id
+                    -- Assured in the period: an assurance held at the end that was not at the start.
+                    LEFT JOIN LATERAL (
+                        SELECT max(t.happened_on) AS assured_on
+                        FROM \(.recommendationTransitions, at: b) t
+                        WHERE t.recommendation_id = x2.id AND t.to_status = 'assured'
+                          AND NOT EXISTS (
+                              SELECT 1 FROM \(.recommendationTransitions, at: a) t0 WHERE t0.recommendation_id = x2.id AND t0.id = t.id)) s ON true
+                    LEFT JOIN \(.assignments, at: b) w ON w.recommendation_id = x2.id
+                    LEFT JOIN \(.assignments, at: a) w0 ON w0.id = w.id
+                    LEFT JOIN \(.partners, at: b) p ON p.id = w.partner_id
+                    -- The latest update at each end, as register.latest_updates orders them: by day, then as recorded.
+                    LEFT JOIN LATERAL (
+                        SELECT u.rag FROM \(.progressUpdates, at: a) u
+                        WHERE u.assignment_id = w.id ORDER BY u.happened_on DESC, u.id DESC LIMIT 1) u1 ON true
+                    LEFT JOIN LATERAL (
+                        SELECT u.rag FROM \(.progressUpdates, at: b) u
+                        WHERE u.assignment_id = w.id ORDER BY u.happened_on DESC, u.id DESC LIMIT 1) u2 ON true
                     ORDER BY rev.reference, NULLIF(substring(x2.number FROM '^[0-9]+'), '')::int NULLS LAST, x2.number, p.name NULLS FIRST, w.id
                     """, logger: database.logger)
             ) { r -> (PeriodReport.Recommendation, PeriodReport.Assignment?) in
@@ -77,12 +82,16 @@ public struct PeriodStore: Sendable {
             let updates = try await Rows.all(
                 c.query(
                     """
+                    WITH work AS (
+                        SELECT w.id
+                        FROM register.reviews s
+                        JOIN \(.recommendations, at: b) x ON x.review_id = s.id
+                        JOIN \(.assignments, at: b) w ON w.recommendation_id = x.id
+                        WHERE s.monitored_by = \(bodyID)),
+                    held AS (SELECT u.id FROM work JOIN \(.progressUpdates, at: a) u ON u.assignment_id = work.id)
                     SELECT u.assignment_id, u.id, u.happened_on, u.rag, u.text, u.forecast_date, u.rag_reason
-                    FROM register.progress_updates_at(\(b)) u
-                    WHERE u.assignment_id IN (
-                              SELECT a.id FROM register.assignments_at(\(b)) a JOIN register.recommendations_at(\(b)) x ON x.id = a.recommendation_id
-                              WHERE x.review_id IN (SELECT id FROM register.reviews WHERE monitored_by = \(bodyID)))
-                      AND u.id NOT IN (SELECT id FROM register.progress_updates_at(\(a)))
+                    FROM work JOIN \(.progressUpdates, at: b) u ON u.assignment_id = work.id
+                    WHERE NOT EXISTS (SELECT 1 FROM held WHERE held.id = u.id)
                     ORDER BY u.assignment_id, u.happened_on, u.id
                     """, logger: database.logger)
             ) { r in
@@ -94,13 +103,18 @@ public struct PeriodStore: Sendable {
             let evidence = try await Rows.all(
                 c.query(
                     """
+                    WITH work AS (
+                        SELECT w.id
+                        FROM register.reviews s
+                        JOIN \(.recommendations, at: b) x ON x.review_id = s.id
+                        JOIN \(.assignments, at: b) w ON w.recommendation_id = x.id
+                        WHERE s.monitored_by = \(bodyID)),
+                    held AS (SELECT e.id FROM work JOIN \(.evidence, at: a) e ON e.assignment_id = work.id)
                     SELECT e.assignment_id, e.id, e.summary, e.kind, e.effective_date, e.received_at, COALESCE(d.verdict, 'pending') AS verdict
-                    FROM register.evidence_at(\(b)) e
-                    LEFT JOIN register.evidence_decisions_at(\(b)) d ON d.evidence_id = e.id
-                    WHERE e.assignment_id IN (
-                              SELECT a.id FROM register.assignments_at(\(b)) a JOIN register.recommendations_at(\(b)) x ON x.id = a.recommendation_id
-                              WHERE x.review_id IN (SELECT id FROM register.reviews WHERE monitored_by = \(bodyID)))
-                      AND e.id NOT IN (SELECT id FROM register.evidence_at(\(a)))
+                    FROM work
+                    JOIN \(.evidence, at: b) e ON e.assignment_id = work.id
+                    LEFT JOIN \(.evidenceDecisions, at: b) d ON d.evidence_id = e.id
+                    WHERE NOT EXISTS (SELECT 1 FROM held WHERE held.id = e.id)
                     ORDER BY e.assignment_id, e.id
                     """, logger: database.logger)
             ) { r in
