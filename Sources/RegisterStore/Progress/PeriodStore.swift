@@ -53,13 +53,8 @@ public struct PeriodStore: Sendable {
                     LEFT JOIN \(.assignments, at: b) w ON w.recommendation_id = x2.id
                     LEFT JOIN \(.assignments, at: a) w0 ON w0.id = w.id
                     LEFT JOIN \(.partners, at: b) p ON p.id = w.partner_id
-                    -- The latest update at each end, as register.latest_updates orders them: by day, then as recorded.
-                    LEFT JOIN LATERAL (
-                        SELECT u.rag FROM \(.progressUpdates, at: a) u
-                        WHERE u.assignment_id = w.id ORDER BY u.happened_on DESC, u.id DESC LIMIT 1) u1 ON true
-                    LEFT JOIN LATERAL (
-                        SELECT u.rag FROM \(.progressUpdates, at: b) u
-                        WHERE u.assignment_id = w.id ORDER BY u.happened_on DESC, u.id DESC LIMIT 1) u2 ON true
+                    LEFT JOIN LATERAL \(latestUpdateOf: "w.id", at: a) u1 ON true
+                    LEFT JOIN LATERAL \(latestUpdateOf: "w.id", at: b) u2 ON true
                     ORDER BY rev.reference, NULLIF(substring(x2.number FROM '^[0-9]+'), '')::int NULLS LAST, x2.number, p.name NULLS FIRST, w.id
                     """, logger: database.logger)
             ) { r -> (PeriodReport.Recommendation, PeriodReport.Assignment?) in

@@ -56,11 +56,7 @@ public struct ReportStore: Sendable {
                     SELECT max(t.happened_on) AS assured_on
                     FROM \(.recommendationTransitions, at: at) t
                     WHERE t.recommendation_id = l.recommendation_id AND t.to_status = 'assured') s ON true
-                -- The latest update as register.latest_updates orders them: by day, then as recorded.
-                LEFT JOIN LATERAL (
-                    SELECT u.happened_on, u.rag, u.text FROM \(.progressUpdates, at: at) u
-                    WHERE u.assignment_id = l.assignment_id
-                    ORDER BY u.happened_on DESC, u.id DESC LIMIT 1) u ON true
+                LEFT JOIN LATERAL \(latestUpdateOf: "l.assignment_id", at: at) u ON true
                 WHERE (\(f.reviewID)::uuid IS NULL OR l.review_id = \(f.reviewID))
                   AND (\(f.reviewReference)::text IS NULL OR lower(l.reference) = lower(\(f.reviewReference)))
                   AND (\(f.boardID)::uuid IS NULL OR l.board_id = \(f.boardID))
