@@ -17,6 +17,25 @@ enum Rows {
         return result
     }
 
+    /// Every row of a result, its cells read in the SELECT list's order (`CellsInOrder`).
+    static func all<T>(_ rows: PostgresRowSequence, inOrder map: (inout CellsInOrder) throws -> T) async throws -> [T] {
+        var result: [T] = []
+        for try await row in rows {
+            var cells = CellsInOrder(row)
+            result.append(try map(&cells))
+        }
+        return result
+    }
+
+    /// The first row of a result, its cells read in the SELECT list's order, or nil.
+    static func first<T>(_ rows: PostgresRowSequence, inOrder map: (inout CellsInOrder) throws -> T) async throws -> T? {
+        for try await row in rows {
+            var cells = CellsInOrder(row)
+            return try map(&cells)
+        }
+        return nil
+    }
+
     /// Many rows as one statement's parameter: a JSON array of objects (nil fields left out, so read
     /// back as NULL), taken apart in SQL by `jsonb_to_recordset(\(batch)::jsonb) AS x(column type, …)`.
     /// A batch is one round trip however many rows it carries (an import writes thousands).

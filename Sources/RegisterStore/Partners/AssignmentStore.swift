@@ -39,6 +39,8 @@ public struct AssignmentStore: Sendable {
 
     public init(database: Database) { self.database = database }
 
+    /// The columns every assignment is read with, in the order `assignment(_:)` reads them; each
+    /// query adds `overdue` after them (below).
     private static let columns = """
         a.id, a.recommendation_id, a.partner_id, a.role, a.action, a.lead_officer, a.due_date, a.original_due_date, a.status,
         a.assigned_by, a.version, a.created_at, a.updated_at, x.review_id, x.number, r.reference, p.name AS partner_name,
@@ -52,25 +54,26 @@ public struct AssignmentStore: Sendable {
         """
 
     /// Each query adds `overdue` to these columns, by the database's one definition (0009).
-    private static func assignment(_ r: PostgresRandomAccessRow) throws -> Assignment {
-        let status: AssignmentStatus = try r.get("status")
-        let due: Day = try r.get("due_date")
+    /// An assignment from a row of `columns` and `overdue`, its cells read in that order (a work
+    /// list reads fifty on every request).
+    private static func assignment(_ c: inout CellsInOrder) throws -> Assignment {
+        let id: UUID = try c.next(), recommendationID: UUID = try c.next(), partnerID: UUID = try c.next()
+        let role: AssignmentRole = try c.next(), action: String = try c.next(), leadOfficer: String? = try c.next()
+        let due: Day = try c.next(), originalDue: Day = try c.next(), status: AssignmentStatus = try c.next()
+        let assignedBy: String = try c.next(), version: Int = try c.next(), createdAt: Date = try c.next(), updatedAt: Date = try c.next()
+        let reviewID: UUID = try c.next(), number: String = try c.next(), reference: String = try c.next(), partnerName: String = try c.next()
+        let delayReason: String? = try c.next(), delayExpected: Day? = try c.next(), delayBy: String? = try c.next(), delayAt: Date? = try c.next()
+        let overdue: Bool = try c.next()
         var delay: AssignmentDelay?
-        if let reason = try r.get("delay_reason", as: String?.self) {
-            delay = AssignmentDelay(
-                reason: reason, expectedDate: try r.get("delay_expected_date"), recordedBy: try r.get("delay_recorded_by"),
-                recordedAt: try r.get("delay_recorded_at"))
+        if let delayReason, let delayExpected, let delayBy, let delayAt {
+            delay = AssignmentDelay(reason: delayReason, expectedDate: delayExpected, recordedBy: delayBy, recordedAt: delayAt)
         }
         return Assignment(
-            id: try r.get("id"), version: try r.get("version"), createdAt: try r.get("created_at"), updatedAt: try r.get("updated_at"),
-            details: AssignmentDetails(
-                partnerID: try r.get("partner_id"), role: try r.get("role"), action: try r.get("action"),
-                leadOfficer: try r.get("lead_officer"), dueDate: due),
+            id: id, version: version, createdAt: createdAt, updatedAt: updatedAt,
+            details: AssignmentDetails(partnerID: partnerID, role: role, action: action, leadOfficer: leadOfficer, dueDate: due),
             state: AssignmentState(
-                recommendationID: try r.get("recommendation_id"), reviewID: try r.get("review_id"), reviewReference: try r.get("reference"),
-                recommendationNumber: try r.get("number"), partnerName: try r.get("partner_name"), status: status,
-                originalDueDate: try r.get("original_due_date"),
-                overdue: try r.get("overdue"), assignedBy: try r.get("assigned_by"), delay: delay))
+                recommendationID: recommendationID, reviewID: reviewID, reviewReference: reference, recommendationNumber: number,
+                partnerName: partnerName, status: status, originalDueDate: originalDue, overdue: overdue, assignedBy: assignedBy, delay: delay))
     }
 
     /// Gives a recommendation to a partner. One assignment per partner and recommendation.
@@ -251,7 +254,7 @@ public struct AssignmentStore: Sendable {
                       AND (\(f.assignedBy)::text IS NULL OR a.assigned_by = \(f.assignedBy))
                       AND (\(page.after)::uuid IS NULL OR a.id > \(page.after))
                     ORDER BY a.id LIMIT \(page.limit + 1)
-                    """, logger: database.logger), Self.assignment)
+                    """, logger: database.logger), inOrder: Self.assignment)
         }
         return Page(fetched: rows, limit: page.limit, id: \.id)
     }
@@ -519,6 +522,6 @@ public struct AssignmentStore: Sendable {
                 FROM \(unescaped: from) WHERE a.id = \(id) \(unescaped: lock ? "FOR UPDATE OF a" : "")
                 """,
                 logger: logger),
-            assignment)
+            inOrder: assignment)
     }
 }
