@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The compliance report's statement as the program sends it, with values in place of its parameters.
 
-Read from Sources/RegisterStore/Reports/ReportStore.swift (`compliance`), so that a benchmark's psql
-runs exactly what the service runs. Used by scripts/bench-reports and scripts/bench-national.
+Read from Sources/RegisterStore/Reports/ReportStore.swift (`compliance`) and the latest-update lookup it
+uses (Sources/RegisterStore/Progress/LatestUpdate.swift), so that a benchmark's psql runs exactly what
+the service runs. Used by scripts/bench-reports and scripts/bench-national.
 
     compliance-statement.py REPORTSTORE AT REVIEW DAY
 
