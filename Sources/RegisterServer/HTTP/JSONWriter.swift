@@ -2,7 +2,7 @@ import Foundation
 import RegisterDomain
 
 /// The API's JSON written straight into UTF-8 bytes: the same bytes Foundation's `JSONEncoder` gives
-/// with `JSON.foundationEncoder`'s settings (compact, keys sorted by their UTF-8 bytes, `/` not
+/// with `JSON.encoder`'s settings (compact, keys sorted by their UTF-8 bytes, `/` not
 /// escaped, dates as ISO 8601 seconds in UTC), at a fraction of the cost.
 ///
 /// Foundation builds a tree of every value (dictionaries, boxes, dynamic casts) before writing it;
@@ -163,8 +163,10 @@ struct JSONWriter {
 /// Containers are open one inside another, as `encode(to:)` uses them (the register's types use
 /// keyed, unkeyed and single-value containers, and a record's parts write into one object). Each
 /// object keeps where its fields' bytes begin; if they did not come in key order (a `Record` writes
-/// `id`, then its details, then `version`), they are put in order when the object closes. A key
-/// written twice keeps its last value, as Foundation's dictionary does.
+/// `id`, then its details, then `version`), they are put in order when the object closes; the order
+/// worked out for one object is kept for the next whose keys are the same strings, so a page of
+/// fifty records is sorted once. A key written twice keeps its last value, as Foundation's
+/// dictionary does.
 final class JSONStreamEncoder {
     /// An object or array being written.
     fileprivate struct Frame {
