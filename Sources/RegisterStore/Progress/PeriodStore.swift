@@ -77,12 +77,7 @@ public struct PeriodStore: Sendable {
             let updates = try await Rows.all(
                 c.query(
                     """
-                    WITH work AS (
-                        SELECT w.id
-                        FROM register.reviews s
-                        JOIN \(.recommendations, at: b) x ON x.review_id = s.id
-                        JOIN \(.assignments, at: b) w ON w.recommendation_id = x.id
-                        WHERE s.monitored_by = \(bodyID)),
+                    WITH \(workOf: bodyID, at: b),
                     held AS (SELECT u.id FROM work JOIN \(.progressUpdates, at: a) u ON u.assignment_id = work.id)
                     SELECT u.assignment_id, u.id, u.happened_on, u.rag, u.text, u.forecast_date, u.rag_reason
                     FROM work JOIN \(.progressUpdates, at: b) u ON u.assignment_id = work.id
@@ -98,12 +93,7 @@ public struct PeriodStore: Sendable {
             let evidence = try await Rows.all(
                 c.query(
                     """
-                    WITH work AS (
-                        SELECT w.id
-                        FROM register.reviews s
-                        JOIN \(.recommendations, at: b) x ON x.review_id = s.id
-                        JOIN \(.assignments, at: b) w ON w.recommendation_id = x.id
-                        WHERE s.monitored_by = \(bodyID)),
+                    WITH \(workOf: bodyID, at: b),
                     held AS (SELECT e.id FROM work JOIN \(.evidence, at: a) e ON e.assignment_id = work.id)
                     SELECT e.assignment_id, e.id, e.summary, e.kind, e.effective_date, e.received_at, COALESCE(d.verdict, 'pending') AS verdict
                     FROM work
@@ -132,5 +122,19 @@ public struct PeriodStore: Sendable {
             }
             return result
         }
+    }
+}
+
+extension PostgresQuery.StringInterpolation {
+    /// `work AS (…)`: the ids of the assignments, as they stood at `at`, of the sources the body
+    /// monitors now (what the period report's updates and evidence are looked for in).
+    fileprivate mutating func appendInterpolation(workOf bodyID: UUID, at: String) {
+        appendLiteral("work AS (SELECT w.id FROM register.reviews s JOIN ")
+        appendInterpolation(KeptTable.recommendations, at: at)
+        appendLiteral(" x ON x.review_id = s.id JOIN ")
+        appendInterpolation(KeptTable.assignments, at: at)
+        appendLiteral(" w ON w.recommendation_id = x.id WHERE s.monitored_by = ")
+        appendInterpolation(bodyID)
+        appendLiteral(")")
     }
 }
