@@ -29,17 +29,20 @@ def snake(name):
 
 
 # A table named with its moment, \(.progressUpdates, at: at): the live table or its history as at then.
-sql = re.sub(r"\\\(\.([A-Za-z]+), at: at\)",
-             lambda m: "register." + snake(m.group(1)) + ("" if at == "live" else "_as_at('" + at + "'::text)"), sql)
+def table(name):
+    """register.<name>, or its history as at AT."""
+    return "register." + name + ("" if at == "live" else "_as_at('" + at + "'::text)")
+
+
+sql = re.sub(r"\\\(\.([A-Za-z]+), at: at\)", lambda m: table(snake(m.group(1))), sql)
 # The latest update of a line, \(latestUpdateOf: "l.assignment_id", at: at): the SQL the interpolation in
 # LatestUpdate.swift (beside ReportStore's folder) writes, read from it.
 helper = open(source_path.replace("Reports/ReportStore.swift", "Progress/LatestUpdate.swift"), encoding="utf-8").read()
 pieces = re.findall(r'appendLiteral\("((?:[^"\\]|\\.)*)"\)', helper)
 if len(pieces) != 2:
     sys.exit("LatestUpdate.swift no longer writes its SQL in two literal pieces around the table")
-updates = "register.progress_updates" + ("" if at == "live" else "_as_at('" + at + "'::text)")
 sql = re.sub(r'\\\(latestUpdateOf: "([A-Za-z_.]+)", at: at\)',
-             lambda m: pieces[0] + updates + pieces[1].replace("\\(assignment)", m.group(1)), sql)
+             lambda m: pieces[0] + table("progress_updates") + pieces[1].replace("\\(assignment)", m.group(1)), sql)
 sql = re.sub(r"\\\(f\.[A-Za-z?.]+\)", "NULL", sql)
 if "\\(" in sql:
     sys.exit("an interpolation this script does not know: " + sql[sql.index("\\("):][:40])

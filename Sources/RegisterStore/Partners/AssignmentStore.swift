@@ -40,7 +40,7 @@ public struct AssignmentStore: Sendable {
     public init(database: Database) { self.database = database }
 
     /// The columns every assignment is read with, in the order `assignment(_:)` reads them; each
-    /// query adds `overdue` after them (below).
+    /// query adds `overdue` after them, by the database's one definition (0009).
     private static let columns = """
         a.id, a.recommendation_id, a.partner_id, a.role, a.action, a.lead_officer, a.due_date, a.original_due_date, a.status,
         a.assigned_by, a.version, a.created_at, a.updated_at, x.review_id, x.number, r.reference, p.name AS partner_name,
@@ -53,7 +53,6 @@ public struct AssignmentStore: Sendable {
         JOIN register.partners p ON p.id = a.partner_id
         """
 
-    /// Each query adds `overdue` to these columns, by the database's one definition (0009).
     /// An assignment from a row of `columns` and `overdue`, its cells read in that order (a work
     /// list reads fifty on every request).
     private static func assignment(_ c: inout CellsInOrder) throws -> Assignment {
