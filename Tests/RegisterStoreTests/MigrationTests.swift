@@ -69,10 +69,10 @@ struct MigrationTests {
     func migrationsRunWithoutTheStatementTimeout() async throws {
         try await TestDatabase.with { db in
             var owner = db.owner
-            owner.statementTimeout = .milliseconds(200)
+            owner.statementTimeout = .milliseconds(500)
             owner.poolSize = 1
             let migrations = try Migrator(folder: TestDatabase.schemaFolder).migrations + [
-                Migration(version: 9998, name: "slow", sql: "SELECT pg_sleep(0.6);")
+                Migration(version: 9998, name: "slow", sql: "SELECT pg_sleep(1.2);")
             ]
             let client = PostgresClient(configuration: owner.clientConfiguration, backgroundLogger: TestDatabase.logger)
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -81,7 +81,7 @@ struct MigrationTests {
                 #expect(try await Migrator(migrations: migrations).migrate(client: client, logger: TestDatabase.logger) == [9998])
                 // The pool's one connection, back in the pool, has its statement timeout again.
                 let shown = try await client.query("SELECT current_setting('statement_timeout')", logger: TestDatabase.logger).collect()
-                #expect(try shown.first?.decode(String.self) == "200ms")
+                #expect(try shown.first?.decode(String.self) == "500ms")
             }
         }
     }
