@@ -255,4 +255,63 @@ struct PoolTests {
             }
         }
     }
+
+    /// The body's own failure, after its connection has gone.
+    struct GaveUp: Error {}
+
+    @Test("on a connection PostgreSQL has closed mid-transaction a statement is refused at once, the write ends with its own error, and the next write gets a new connection")
+    func connectionLostInTransaction() async throws {
+        try await TestDatabase.with { db in
+            var settings = db.app
+            settings.poolSize = 1
+            try await withDatabase(settings) { database in
+                // Unstructured, so that a write left waiting for ever fails this test instead of hanging it.
+                let (ended, signal) = AsyncStream<(any Error)?>.makeStream()
+                let write = Task {
+                    do {
+                        try await database.write(context()) { c in
+                            // PostgreSQL ends this session (as a crash or an administrator would) ...
+                            do { _ = try await c.query("SELECT pg_terminate_backend(pg_backend_pid())", logger: TestDatabase.logger).collect() } catch {}
+                            // ... and the connection is closed and taken down before the transaction ends.
+                            while !c.isClosed { try await Task.sleep(for: .milliseconds(10)) }
+                            try await Task.sleep(for: .milliseconds(200))
+                            // A statement now is refused at once, not left waiting for an answer that never comes.
+                            await #expect(throws: DatabaseUnavailable.self) {
+                                _ = try await c.query("SELECT 1", logger: TestDatabase.logger).collect()
+                            }
+                            // And the transaction's end sends no ROLLBACK on it.
+                            throw GaveUp()
+                        }
+                        signal.yield(nil)
+                    } catch {
+                        signal.yield(error)
+                    }
+                    signal.finish()
+                }
+                let watchdog = Task {
+                    try await Task.sleep(for: .seconds(20))
+                    signal.finish()
+                }
+                var outcome: (any Error)?? = .none
+                for await error in ended { outcome = .some(error); break }
+                watchdog.cancel()
+                guard case .some(let error) = outcome else {
+                    Issue.record("the write was still waiting 20 s after its connection closed")
+                    _ = write
+                    return
+                }
+                #expect(error is GaveUp, "\(String(describing: error))")
+                // The pool's one connection was replaced: the next write goes through.
+                let board = "after-" + UUID().uuidString.prefix(8).lowercased()
+                try await database.write(context()) { c in
+                    _ = try await c.query("INSERT INTO register.boards (id, code, name, kind) VALUES (\(UUID()), \(board), 'Board', 'lscb')", logger: TestDatabase.logger).collect()
+                }
+                let stored = try await database.read { c in
+                    try await c.query("SELECT count(*) FROM register.boards WHERE code = \(board)", logger: TestDatabase.logger)
+                        .collect()[0].decode(Int.self)
+                }
+                #expect(stored == 1)
+            }
+        }
+    }
 }

@@ -508,7 +508,7 @@ public struct AccountStore: Sendable {
         }
     }
 
-    private static func lock(_ id: UUID, on c: PostgresConnection, logger: Logger) async throws -> User? {
+    private static func lock(_ id: UUID, on c: DatabaseConnection, logger: Logger) async throws -> User? {
         try await Rows.first(
             c.query("SELECT \(unescaped: userColumns) FROM register.users u WHERE u.id = \(id) FOR UPDATE", logger: logger), user)
     }
@@ -516,7 +516,7 @@ public struct AccountStore: Sendable {
     /// Ends every session of the person but `keep`, recording each live one in the trail with
     /// `reason`; returns how many live ones ended.
     private static func endSessions(
-        of id: UUID, except keep: SecretToken?, reason: String, on c: PostgresConnection, logger: Logger
+        of id: UUID, except keep: SecretToken?, reason: String, on c: DatabaseConnection, logger: Logger
     ) async throws -> Int {
         try await Rows.first(
             c.query(
@@ -535,7 +535,7 @@ public struct AccountStore: Sendable {
     }
 
     private static func record(
-        _ event: AccountEvent, of id: UUID, sessions: Int, tokens: Int, on c: PostgresConnection, context: WriteContext
+        _ event: AccountEvent, of id: UUID, sessions: Int, tokens: Int, on c: DatabaseConnection, context: WriteContext
     ) async throws {
         try await c.run(
             """

@@ -56,11 +56,11 @@ public struct Database: Sendable {
     @discardableResult
     public func write<Result: Sendable>(
         _ context: WriteContext,
-        _ body: (PostgresConnection) async throws -> Result
+        _ body: (DatabaseConnection) async throws -> Result
     ) async throws -> Result {
         do {
             return try await leased(logger: context.logger) { connection in
-                let result = try await connection.withTransaction(logger: context.logger) { connection in
+                let result = try await connection.transaction(logger: context.logger) { connection in
                     try await connection.run(
                         """
                         SELECT set_config('app.actor', \(context.actor.auditName), true),
@@ -73,8 +73,6 @@ public struct Database: Sendable {
                 await seals.afterCommit(on: connection, logger: context.logger)
                 return result
             }
-        } catch let error as PostgresTransactionError {
-            throw translated(error.closureError ?? error.beginError ?? error.commitError ?? error, logger: context.logger)
         } catch {
             throw translated(error, logger: context.logger)
         }
@@ -92,7 +90,7 @@ public struct Database: Sendable {
     /// given) for one.
     public func read<Result: Sendable>(
         logger: Logger? = nil, patience: Duration? = nil,
-        _ body: (PostgresConnection) async throws -> Result
+        _ body: (DatabaseConnection) async throws -> Result
     ) async throws -> Result {
         do {
             return try await leased(logger: logger ?? self.logger, patience: patience) { connection in try await body(connection) }
@@ -104,7 +102,7 @@ public struct Database: Sendable {
     /// Leases a pooled connection for `body`, after waiting at most `patience` (`poolWait` unless
     /// given) for the gate to let it through: `DatabaseBusy` otherwise.
     private func leased<Result: Sendable>(
-        logger: Logger, patience: Duration? = nil, _ body: (PostgresConnection) async throws -> Result
+        logger: Logger, patience: Duration? = nil, _ body: (DatabaseConnection) async throws -> Result
     ) async throws -> Result {
         let patience = patience ?? gate.patience
         let arrived = ContinuousClock.now
@@ -120,7 +118,7 @@ public struct Database: Sendable {
     /// in a task of their own, which is cancelled if the lease is still waiting at the limit. This
     /// call waits for that task however it ends, so `body` never outlives it.
     private func withConnection<Result: Sendable>(
-        waitingAtMost limit: Duration, _ body: (PostgresConnection) async throws -> Result
+        waitingAtMost limit: Duration, _ body: (DatabaseConnection) async throws -> Result
     ) async throws -> Result {
         try await withoutActuallyEscaping(body) { body in
             let work = Unchecked(body)
@@ -129,7 +127,7 @@ public struct Database: Sendable {
             let task = Task {
                 try await client.withConnection { connection in
                     guard lease.begin() else { throw CancellationError() }
-                    return try await work.value(connection)
+                    return try await work.value(DatabaseConnection(connection))
                 }
             }
             lease.onRefusal { task.cancel() }

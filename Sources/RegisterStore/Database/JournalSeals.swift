@@ -38,7 +38,7 @@ actor JournalSeals {
     /// Seals the events of a transaction that has just committed on `connection`, with those of any
     /// other writer waiting; returns once a seal that began after the commit has ended (or was given
     /// up, see `patience`).
-    func afterCommit(on connection: PostgresConnection, logger: Logger) async {
+    func afterCommit(on connection: DatabaseConnection, logger: Logger) async {
         let ticket = take()
         guard case .lead(let round, let through) = await turn(for: ticket) else { return }
         let watchdog = Task { [patience] in
@@ -92,7 +92,7 @@ actor JournalSeals {
     /// lost in a crash is undone whole and its events are journalled again, and the next write's
     /// commit, which does wait, flushes it first. The write is committed whatever happens here, so a
     /// failure is logged, never thrown: the events stay in the journal, durable, for the next seal.
-    static func seal(on connection: PostgresConnection, logger: Logger) async {
+    static func seal(on connection: DatabaseConnection, logger: Logger) async {
         do {
             try await connection.run("SELECT set_config('synchronous_commit', 'off', true), audit.seal_journal()", logger: logger)
         } catch {

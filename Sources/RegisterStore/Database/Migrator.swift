@@ -77,6 +77,7 @@ public struct Migrator: Sendable {
     @discardableResult
     public func migrate(client: PostgresClient, logger: Logger) async throws -> [Int] {
         try await client.withConnection { connection in
+            let connection = DatabaseConnection(connection)
             // A migration may rewrite a large table, and wait for another migrator: neither is a
             // runaway query, so the statement timeout every connection asks for does not apply.
             try await connection.run("SET statement_timeout = 0", logger: logger)
@@ -100,7 +101,7 @@ public struct Migrator: Sendable {
         }
     }
 
-    private func apply(on connection: PostgresConnection, logger: Logger) async throws -> [Int] {
+    private func apply(on connection: DatabaseConnection, logger: Logger) async throws -> [Int] {
         try await connection.run(
             """
             CREATE TABLE IF NOT EXISTS public.schema_migrations (
@@ -128,7 +129,7 @@ public struct Migrator: Sendable {
         var appliedNow: [Int] = []
         for m in migrations where recorded[m.version] == nil {
             logger.info("applying migration", metadata: ["file": "\(fileName(m))"])
-            try await connection.withTransaction(logger: logger) { tx in
+            try await connection.transaction(logger: logger) { tx in
                 // A migration that changes the register's rows is audited like any other write.
                 try await tx.run(
                     "SELECT set_config('app.actor', \("system:migrate-\(m.version)"), true), set_config('app.request_id', \("migrate-\(m.sha256.prefix(12))"), true)",

@@ -46,7 +46,7 @@ enum Rows {
     /// After an `UPDATE … WHERE id = $1 AND version = $2` touched nothing: was the record missing or stale?
     /// Items that belong to a review are looked up within it, so another review's id is "missing".
     static func missingOrStale(
-        _ table: Table, id: UUID, reviewID: UUID? = nil, on connection: PostgresConnection, logger: Logger
+        _ table: Table, id: UUID, reviewID: UUID? = nil, on connection: DatabaseConnection, logger: Logger
     ) async throws -> any Error {
         let current = try await first(
             connection.query(
@@ -79,16 +79,5 @@ enum Table: String {
         case .partners: "partner"
         case .assignments: "assignment"
         }
-    }
-}
-
-extension PostgresConnection {
-    /// Runs a statement for its effect and reads its result to the end.
-    ///
-    /// A statement's error can arrive after its first rows; an unread result would lose it, and the
-    /// COMMIT that follows an aborted transaction quietly rolls back. Every statement run for its
-    /// effect goes through here so no refusal is ever missed.
-    func run(_ query: PostgresQuery, logger: Logger) async throws {
-        for try await _ in try await self.query(query, logger: logger) {}
     }
 }

@@ -199,7 +199,7 @@ struct ReceivedFile {
 
     /// Writes the file into the submission's transaction: its bytes in chunks, re-hashed on the way
     /// (what is stored must be what arrived), then the row the audit trail records.
-    func store(evidenceID: UUID, on c: PostgresConnection, logger: Logger) async throws {
+    func store(evidenceID: UUID, on c: DatabaseConnection, logger: Logger) async throws {
         try await storePieces(on: c, logger: logger)
         try await c.run(
             """
@@ -211,7 +211,7 @@ struct ReceivedFile {
     /// The file's bytes into the sealed store (`files.chunks`), re-hashed on the way. Every kind of
     /// stored file (evidence, an answer's, a review's document) goes through here; the caller then
     /// writes its own row, which seals the file (migration 17 keeps the one list of such tables).
-    func storePieces(on c: PostgresConnection, logger: Logger) async throws {
+    func storePieces(on c: DatabaseConnection, logger: Logger) async throws {
         let handle = try FileHandle(forReadingFrom: url)
         defer { try? handle.close() }
         var hasher = SHA256()

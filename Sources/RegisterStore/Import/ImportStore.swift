@@ -41,7 +41,7 @@ public struct ImportStore: Sendable {
     /// The reviews, recommendations and assignments a tracker with these review references can
     /// match (locked when `lock`, for a real run: assignments before recommendations, each in id order,
     /// the order every other write takes them in), and every partner (matched by name).
-    static func existing(references: [String], lock: Bool, on c: PostgresConnection, logger: Logger) async throws -> ExistingRecords {
+    static func existing(references: [String], lock: Bool, on c: DatabaseConnection, logger: Logger) async throws -> ExistingRecords {
         let references = Array(Set(references.map { $0.lowercased() }))
         var records = ExistingRecords()
         for review in try await Rows.all(
@@ -113,7 +113,7 @@ public struct ImportStore: Sendable {
     /// and records the run. The trail names each record's file and row (migration 23): the file in
     /// `app.context`, the rows noted by `audit.note_import_rows` for this transaction. All rows or none: any failure
     /// fails the transaction, and the register stays as it was.
-    static func apply(_ plan: ImportPlan, file: ImportedFile, today: Day, on c: PostgresConnection, context: WriteContext) async throws -> ImportRun {
+    static func apply(_ plan: ImportPlan, file: ImportedFile, today: Day, on c: DatabaseConnection, context: WriteContext) async throws -> ImportRun {
         let run = ImportRun(
             id: UUID.v7(), fileName: file.name, sha256: file.sha256, sheet: plan.sheet, rows: plan.rows.count, created: plan.created,
             updated: plan.updated, unchanged: plan.unchanged)
@@ -227,7 +227,7 @@ public struct ImportStore: Sendable {
     }
 
     /// Notes each record's spreadsheet row for the trail (Schema/0023), for this transaction only.
-    private static func note(_ rows: [UUID: Int], on c: PostgresConnection, logger: Logger) async throws {
+    private static func note(_ rows: [UUID: Int], on c: DatabaseConnection, logger: Logger) async throws {
         guard !rows.isEmpty else { return }
         let pairs = Array(rows)
         let keys = pairs.map { $0.key.uuidString.lowercased() }

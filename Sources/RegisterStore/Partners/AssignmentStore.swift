@@ -107,7 +107,7 @@ public struct AssignmentStore: Sendable {
     /// Inserts a validated assignment in the caller's transaction; `status` is `assigned` but for an import.
     static func insert(
         _ id: UUID, for recommendationID: UUID, _ d: AssignmentDetails, originalDueDate: Day, status: AssignmentStatus, by actor: Principal,
-        on c: PostgresConnection, logger: Logger
+        on c: DatabaseConnection, logger: Logger
     ) async throws {
         try await insertAll([NewAssignment(id: id, recommendationID: recommendationID, details: d, originalDueDate: originalDueDate, status: status)],
             by: actor, on: c, logger: logger)
@@ -123,7 +123,7 @@ public struct AssignmentStore: Sendable {
     }
 
     /// Inserts validated assignments in one statement, in the caller's transaction.
-    static func insertAll(_ items: [NewAssignment], by actor: Principal, on c: PostgresConnection, logger: Logger) async throws {
+    static func insertAll(_ items: [NewAssignment], by actor: Principal, on c: DatabaseConnection, logger: Logger) async throws {
         struct Row: Encodable {
             let id: UUID, recommendation_id: UUID, partner_id: UUID, role: String, action: String, lead_officer: String?
             let due_date: Day, original_due_date: Day, status: String
@@ -152,12 +152,12 @@ public struct AssignmentStore: Sendable {
     }
 
     /// Records a change of due date with its reason, in the caller's transaction.
-    static func recordRevision(of id: UUID, from: Day, to: Day, reason: String?, by actor: Principal, on c: PostgresConnection, logger: Logger) async throws {
+    static func recordRevision(of id: UUID, from: Day, to: Day, reason: String?, by actor: Principal, on c: DatabaseConnection, logger: Logger) async throws {
         try await recordRevisions([Revision(assignmentID: id, from: from, to: to, reason: reason)], by: actor, on: c, logger: logger)
     }
 
     /// Records changes of due date with their reasons in one statement, in the caller's transaction.
-    static func recordRevisions(_ revisions: [Revision], by actor: Principal, on c: PostgresConnection, logger: Logger) async throws {
+    static func recordRevisions(_ revisions: [Revision], by actor: Principal, on c: DatabaseConnection, logger: Logger) async throws {
         struct Row: Encodable { let id: UUID, assignment_id: UUID, from_date: Day, to_date: Day, reason: String? }
         guard !revisions.isEmpty else { return }
         let batch = try Rows.batch(revisions.map {
@@ -174,7 +174,7 @@ public struct AssignmentStore: Sendable {
 
     /// Sets the action, lead officer and due date of assignments in one statement (an import whose
     /// tracker changed them; the caller records the due dates' revisions).
-    static func replaceWork(_ items: [(id: UUID, action: String, leadOfficer: String?, dueDate: Day)], on c: PostgresConnection, logger: Logger) async throws {
+    static func replaceWork(_ items: [(id: UUID, action: String, leadOfficer: String?, dueDate: Day)], on c: DatabaseConnection, logger: Logger) async throws {
         struct Row: Encodable { let id: UUID, action: String, lead_officer: String?, due_date: Day }
         guard !items.isEmpty else { return }
         let batch = try Rows.batch(items.map { Row(id: $0.id, action: $0.action, lead_officer: $0.leadOfficer, due_date: $0.dueDate) })
@@ -188,7 +188,7 @@ public struct AssignmentStore: Sendable {
     }
 
     /// The recommendation each assignment belongs to, in the assignments' id order.
-    static func recommendations(of ids: [UUID], on c: PostgresConnection, logger: Logger) async throws -> [(assignment: UUID, recommendation: UUID)] {
+    static func recommendations(of ids: [UUID], on c: DatabaseConnection, logger: Logger) async throws -> [(assignment: UUID, recommendation: UUID)] {
         guard !ids.isEmpty else { return [] }
         return try await Rows.all(
             c.query("SELECT id, recommendation_id FROM register.assignments WHERE id = ANY(\(ids)) ORDER BY id", logger: logger)
@@ -204,12 +204,12 @@ public struct AssignmentStore: Sendable {
     }
 
     /// Inserts a validated progress update in the caller's transaction.
-    static func insertUpdate(_ updateID: UUID, to id: UUID, _ update: NewProgressUpdate, today: Day, by actor: Principal, on c: PostgresConnection, logger: Logger) async throws {
+    static func insertUpdate(_ updateID: UUID, to id: UUID, _ update: NewProgressUpdate, today: Day, by actor: Principal, on c: DatabaseConnection, logger: Logger) async throws {
         try await insertUpdates([NewUpdate(id: updateID, assignmentID: id, update: update)], today: today, by: actor, on: c, logger: logger)
     }
 
     /// Inserts validated progress updates in one statement, in the caller's transaction.
-    static func insertUpdates(_ updates: [NewUpdate], today: Day, by actor: Principal, on c: PostgresConnection, logger: Logger) async throws {
+    static func insertUpdates(_ updates: [NewUpdate], today: Day, by actor: Principal, on c: DatabaseConnection, logger: Logger) async throws {
         struct Row: Encodable {
             let id: UUID, assignment_id: UUID, happened_on: Day, text: String, rag: String?, forecast_date: Day?, rag_reason: String?, import_id: UUID?
         }
@@ -354,7 +354,7 @@ public struct AssignmentStore: Sendable {
         }
     }
 
-    private static func updates(where condition: PostgresQuery, on c: PostgresConnection, logger: Logger) async throws -> [ProgressUpdate] {
+    private static func updates(where condition: PostgresQuery, on c: DatabaseConnection, logger: Logger) async throws -> [ProgressUpdate] {
         // The condition's placeholders ($1, $2…) keep their numbers: the text before it binds nothing.
         let query = PostgresQuery(
             unsafeSQL: """
@@ -493,12 +493,12 @@ public struct AssignmentStore: Sendable {
     }
 
     /// Accepted work is done, so a delay marked on it ends there (the database refuses a delayed accepted row).
-    static func setStatus(_ id: UUID, _ status: AssignmentStatus, connection c: PostgresConnection, logger: Logger) async throws {
+    static func setStatus(_ id: UUID, _ status: AssignmentStatus, connection c: DatabaseConnection, logger: Logger) async throws {
         try await setStatus([id], status, connection: c, logger: logger)
     }
 
     /// Sets the status of several assignments in one statement (see above).
-    static func setStatus(_ ids: [UUID], _ status: AssignmentStatus, connection c: PostgresConnection, logger: Logger) async throws {
+    static func setStatus(_ ids: [UUID], _ status: AssignmentStatus, connection c: DatabaseConnection, logger: Logger) async throws {
         guard !ids.isEmpty else { return }
         let done = status.isClosed
         try await c.run(
@@ -513,7 +513,7 @@ public struct AssignmentStore: Sendable {
             logger: logger)
     }
 
-    static func fetch(_ id: UUID, today: Day, on c: PostgresConnection, logger: Logger, lock: Bool = false) async throws -> Assignment? {
+    static func fetch(_ id: UUID, today: Day, on c: DatabaseConnection, logger: Logger, lock: Bool = false) async throws -> Assignment? {
         try await Rows.first(
             c.query(
                 """

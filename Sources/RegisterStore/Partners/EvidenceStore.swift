@@ -238,11 +238,11 @@ public struct EvidenceStore: Sendable {
         }
     }
 
-    static func fetch(_ ids: [UUID], on c: PostgresConnection, logger: Logger) async throws -> [Evidence] {
+    static func fetch(_ ids: [UUID], on c: DatabaseConnection, logger: Logger) async throws -> [Evidence] {
         try await fetch(where: "e.id = ANY(\(ids)::uuid[]) ORDER BY e.id", on: c, logger: logger)
     }
 
-    private static func fetch(where condition: PostgresQuery, on c: PostgresConnection, logger: Logger) async throws -> [Evidence] {
+    private static func fetch(where condition: PostgresQuery, on c: DatabaseConnection, logger: Logger) async throws -> [Evidence] {
         // The condition's placeholders ($1, $2…) keep their numbers: the text before it binds nothing.
         let query = PostgresQuery(unsafeSQL: "SELECT \(columns) FROM \(from) WHERE " + condition.sql, binds: condition.binds)
         let rows = try await Rows.all(c.query(query, logger: logger)) { r in

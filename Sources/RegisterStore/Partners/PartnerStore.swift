@@ -27,7 +27,7 @@ public struct PartnerStore: Sendable {
 
     /// Inserts a validated partner in the caller's transaction.
     @discardableResult
-    static func insert(_ details: PartnerDetails, id: UUID, on c: PostgresConnection, logger: Logger) async throws -> Partner {
+    static func insert(_ details: PartnerDetails, id: UUID, on c: DatabaseConnection, logger: Logger) async throws -> Partner {
             try await Rows.first(
                 c.query(
                     """

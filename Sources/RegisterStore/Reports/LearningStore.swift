@@ -127,7 +127,7 @@ public struct LearningStore: Sendable {
 
     /// The recommendations of other reviews a recommendation is alike with (Schema/0019), closest
     /// first: read inside the transaction that records it, so the answer names them.
-    static func alike(to id: UUID, on c: PostgresConnection, logger: Logger) async throws -> [SimilarRecommendation] {
+    static func alike(to id: UUID, on c: DatabaseConnection, logger: Logger) async throws -> [SimilarRecommendation] {
         try await Rows.all(
             c.query(
                 """

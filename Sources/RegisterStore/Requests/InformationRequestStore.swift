@@ -229,11 +229,11 @@ public struct InformationRequestStore: Sendable {
             sha256: try r.get("sha256"))
     }
 
-    static func fetch(_ ids: [UUID], today: Day, on c: PostgresConnection, logger: Logger) async throws -> [InformationRequest] {
+    static func fetch(_ ids: [UUID], today: Day, on c: DatabaseConnection, logger: Logger) async throws -> [InformationRequest] {
         try await fetch(where: "q.id = ANY(\(ids)::uuid[]) ORDER BY q.id", today: today, on: c, logger: logger)
     }
 
-    private static func fetch(where condition: PostgresQuery, today: Day, on c: PostgresConnection, logger: Logger) async throws -> [InformationRequest] {
+    private static func fetch(where condition: PostgresQuery, today: Day, on c: DatabaseConnection, logger: Logger) async throws -> [InformationRequest] {
         // The condition's placeholders keep their numbers: the day is bound after them.
         var binds = condition.binds
         binds.append(today)

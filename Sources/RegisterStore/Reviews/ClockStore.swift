@@ -101,7 +101,7 @@ public struct ClockStore: Sendable {
 
     // Pauses of one review are written one at a time, so two overlapping ones cannot both pass the
     // overlap check. NO KEY UPDATE leaves inserts that merely reference the review unblocked.
-    private static func lockReview(_ id: UUID, on c: PostgresConnection, logger: Logger) async throws -> (ReviewKind, Regime) {
+    private static func lockReview(_ id: UUID, on c: DatabaseConnection, logger: Logger) async throws -> (ReviewKind, Regime) {
         let found = try await Rows.first(
             c.query("SELECT kind, regime FROM register.reviews WHERE id = \(id) FOR NO KEY UPDATE", logger: logger)
         ) { (try $0.get("kind", as: ReviewKind.self), try $0.get("regime", as: Regime.self)) }
@@ -109,14 +109,14 @@ public struct ClockStore: Sendable {
         return found
     }
 
-    private static func calendar(on c: PostgresConnection, logger: Logger) async throws -> WorkingDays {
+    private static func calendar(on c: DatabaseConnection, logger: Logger) async throws -> WorkingDays {
         WorkingDays(
             holidays: try await Rows.all(
                 c.query("SELECT day FROM register.bank_holidays WHERE region = 'england-and-wales'", logger: logger)
             ) { try $0.get("day", as: Day.self) })
     }
 
-    private static func rules(kind: ReviewKind, regime: Regime, on c: PostgresConnection, logger: Logger) async throws -> [DeadlineRule] {
+    private static func rules(kind: ReviewKind, regime: Regime, on c: DatabaseConnection, logger: Logger) async throws -> [DeadlineRule] {
         try await Rows.all(
             c.query(
                 """
@@ -126,7 +126,7 @@ public struct ClockStore: Sendable {
                 """, logger: logger), deadlineRule)
     }
 
-    private static func pauses(of reviewID: UUID, on c: PostgresConnection, logger: Logger) async throws -> [ClockPause] {
+    private static func pauses(of reviewID: UUID, on c: DatabaseConnection, logger: Logger) async throws -> [ClockPause] {
         try await Rows.all(
             c.query(
                 "SELECT \(unescaped: pauseColumns) FROM register.clock_pauses WHERE review_id = \(reviewID) ORDER BY from_date, id",

@@ -18,13 +18,13 @@ enum RecommendationMoves {
     /// Moves a locked recommendation from `from` to `to`, recording the move.
     static func move(
         _ id: UUID, from: RecommendationStatus, to: RecommendationStatus, reason: String?, on day: Day,
-        connection c: PostgresConnection, context: WriteContext
+        connection c: DatabaseConnection, context: WriteContext
     ) async throws {
         try await moveAll([Move(id: id, from: from, to: to, reason: reason, day: day)], connection: c, context: context)
     }
 
     /// Moves locked recommendations (each at most once), recording each move, in two statements.
-    static func moveAll(_ moves: [Move], connection c: PostgresConnection, context: WriteContext) async throws {
+    static func moveAll(_ moves: [Move], connection c: DatabaseConnection, context: WriteContext) async throws {
         struct Change: Encodable { let id: UUID, status: String, closure_note: String?, closed_on: Day? }
         struct Transition: Encodable { let id: UUID, recommendation_id: UUID, from_status: String, to_status: String, reason: String?, happened_on: Day }
         guard !moves.isEmpty else { return }
@@ -59,7 +59,7 @@ enum RecommendationMoves {
     }
 
     /// The recommendation's status, locked for the rest of the transaction.
-    static func lock(_ id: UUID, connection c: PostgresConnection, logger: Logger) async throws -> (status: RecommendationStatus, version: Int)? {
+    static func lock(_ id: UUID, connection c: DatabaseConnection, logger: Logger) async throws -> (status: RecommendationStatus, version: Int)? {
         try await Rows.first(
             c.query("SELECT status, version FROM register.recommendations WHERE id = \(id) FOR UPDATE", logger: logger)
         ) { (try $0.get("status", as: RecommendationStatus.self), try $0.get("version", as: Int.self)) }
@@ -67,7 +67,7 @@ enum RecommendationMoves {
 
     /// The statuses of recommendations, locked for the rest of the transaction (in id order, so two
     /// transactions locking overlapping sets cannot deadlock).
-    static func lockAll(_ ids: [UUID], connection c: PostgresConnection, logger: Logger) async throws -> [UUID: RecommendationStatus] {
+    static func lockAll(_ ids: [UUID], connection c: DatabaseConnection, logger: Logger) async throws -> [UUID: RecommendationStatus] {
         guard !ids.isEmpty else { return [:] }
         let rows = try await Rows.all(
             c.query("SELECT id, status FROM register.recommendations WHERE id = ANY(\(ids)) ORDER BY id FOR UPDATE", logger: logger)
@@ -78,13 +78,13 @@ enum RecommendationMoves {
     /// Brings a recommendation into line with its assignments after partners' work changed:
     /// work starting opens it; the assurance rule being met assures it (through implemented);
     /// the rule no longer being met (accepted work reopened) takes an assured one back to in progress.
-    static func follow(assignmentsOf id: UUID, today: Day, connection c: PostgresConnection, context: WriteContext) async throws {
+    static func follow(assignmentsOf id: UUID, today: Day, connection c: DatabaseConnection, context: WriteContext) async throws {
         try await follow(assignmentsOf: [id], today: today, connection: c, context: context)
     }
 
     /// `follow` for many recommendations at once: one lock, one read of the facts, and one
     /// statement per step of the moves.
-    static func follow(assignmentsOf ids: [UUID], today: Day, connection c: PostgresConnection, context: WriteContext) async throws {
+    static func follow(assignmentsOf ids: [UUID], today: Day, connection c: DatabaseConnection, context: WriteContext) async throws {
         let current = try await lockAll(ids, connection: c, logger: context.logger)
         guard !current.isEmpty else { return }
         let facts = try await Rows.all(

@@ -97,13 +97,13 @@ public struct RecommendationStore: Sendable {
     }
 
     /// Inserts a validated recommendation of an existing review, with its finding links, in the caller's transaction.
-    static func insert(_ id: UUID, in reviewID: UUID, _ d: RecommendationDetails, on c: PostgresConnection, logger: Logger) async throws {
+    static func insert(_ id: UUID, in reviewID: UUID, _ d: RecommendationDetails, on c: DatabaseConnection, logger: Logger) async throws {
         try await insertAll([(id, reviewID, d)], on: c, logger: logger)
     }
 
     /// Inserts validated recommendations of existing reviews in one statement (an import brings
     /// thousands), then their finding links, in the caller's transaction.
-    static func insertAll(_ items: [(id: UUID, reviewID: UUID, details: RecommendationDetails)], on c: PostgresConnection, logger: Logger) async throws {
+    static func insertAll(_ items: [(id: UUID, reviewID: UUID, details: RecommendationDetails)], on c: DatabaseConnection, logger: Logger) async throws {
         struct Row: Encodable {
             let id: UUID, review_id: UUID, number: String, text: String, scope: String, addressee: String?, target_date: Day?
         }
@@ -126,7 +126,7 @@ public struct RecommendationStore: Sendable {
     }
 
     /// Replaces recommendations' words (an import whose tracker words one differently), in one statement.
-    static func replaceTexts(_ texts: [(id: UUID, text: String)], on c: PostgresConnection, logger: Logger) async throws {
+    static func replaceTexts(_ texts: [(id: UUID, text: String)], on c: DatabaseConnection, logger: Logger) async throws {
         struct Row: Encodable { let id: UUID, text: String }
         guard !texts.isEmpty else { return }
         let batch = try Rows.batch(texts.map { Row(id: $0.id, text: $0.text) })
@@ -325,7 +325,7 @@ public struct RecommendationStore: Sendable {
         }
     }
 
-    private static func fetch(_ id: UUID, today: Day, reach: Reach = .everything, on c: PostgresConnection, logger: Logger) async throws -> Recommendation? {
+    private static func fetch(_ id: UUID, today: Day, reach: Reach = .everything, on c: DatabaseConnection, logger: Logger) async throws -> Recommendation? {
         try await Rows.first(
             c.query(
                 """
@@ -336,7 +336,7 @@ public struct RecommendationStore: Sendable {
             recommendation)
     }
 
-    private static func linkFindings(_ id: UUID, reviewID: UUID, _ findingIDs: [UUID], on c: PostgresConnection, logger: Logger) async throws {
+    private static func linkFindings(_ id: UUID, reviewID: UUID, _ findingIDs: [UUID], on c: DatabaseConnection, logger: Logger) async throws {
         guard !findingIDs.isEmpty else { return }
         // The composite foreign keys refuse a finding of another review.
         try await c.run(

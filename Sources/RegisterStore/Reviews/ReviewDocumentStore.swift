@@ -111,7 +111,7 @@ public struct ReviewDocumentStore: Sendable {
         try await StoredFileReader(database: database).verified(document.file, logger: logger, to: write)
     }
 
-    private static func fetch(where condition: PostgresQuery, on c: PostgresConnection, logger: Logger) async throws -> [ReviewDocument] {
+    private static func fetch(where condition: PostgresQuery, on c: DatabaseConnection, logger: Logger) async throws -> [ReviewDocument] {
         let query = PostgresQuery(unsafeSQL: "SELECT \(columns) FROM \(from) WHERE " + condition.sql, binds: condition.binds)
         return try await Rows.all(c.query(query, logger: logger), Self.document)
     }

@@ -152,13 +152,13 @@ public struct ReviewItemStore: Sendable {
         }
     }
 
-    private static func finding(_ id: UUID, reviewID: UUID, on c: PostgresConnection, logger: Logger) async throws -> Finding? {
+    private static func finding(_ id: UUID, reviewID: UUID, on c: DatabaseConnection, logger: Logger) async throws -> Finding? {
         try await Rows.first(
             c.query("SELECT \(unescaped: findingColumns) FROM register.findings f WHERE f.id = \(id) AND f.review_id = \(reviewID)", logger: logger),
             finding)
     }
 
-    private static func linkQuestions(finding: UUID, reviewID: UUID, _ questionIDs: [UUID], on c: PostgresConnection, logger: Logger) async throws {
+    private static func linkQuestions(finding: UUID, reviewID: UUID, _ questionIDs: [UUID], on c: DatabaseConnection, logger: Logger) async throws {
         guard !questionIDs.isEmpty else { return }
         // The composite foreign keys refuse a question of another review.
         try await c.run(
@@ -171,21 +171,21 @@ public struct ReviewItemStore: Sendable {
     // MARK: Shared
 
     /// Locks the review's row so two people adding items at once get distinct positions.
-    private static func nextPosition(_ table: Table, reviewID: UUID, on c: PostgresConnection, logger: Logger) async throws -> Int {
+    private static func nextPosition(_ table: Table, reviewID: UUID, on c: DatabaseConnection, logger: Logger) async throws -> Int {
         try await requireReview(reviewID, on: c, logger: logger, lock: true)
         return try await Rows.first(
             c.query("SELECT coalesce(max(position), 0) + 1 AS next FROM \(unescaped: table.rawValue) WHERE review_id = \(reviewID)", logger: logger)
         ) { try $0.get("next", as: Int.self) }!
     }
 
-    private static func requireReview(_ reviewID: UUID, on c: PostgresConnection, logger: Logger, lock: Bool = false) async throws {
+    private static func requireReview(_ reviewID: UUID, on c: DatabaseConnection, logger: Logger, lock: Bool = false) async throws {
         let found = try await Rows.first(
             c.query("SELECT id FROM register.reviews WHERE id = \(reviewID) \(unescaped: lock ? "FOR UPDATE" : "")", logger: logger)
         ) { try $0.get("id", as: UUID.self) }
         if found == nil { throw DomainError.notFound("review") }
     }
 
-    private static func reorder(_ table: Table, reviewID: UUID, _ ordering: Ordering, on c: PostgresConnection, logger: Logger) async throws {
+    private static func reorder(_ table: Table, reviewID: UUID, _ ordering: Ordering, on c: DatabaseConnection, logger: Logger) async throws {
         try await requireReview(reviewID, on: c, logger: logger, lock: true)
         let existing = try await Rows.all(
             c.query("SELECT id FROM \(unescaped: table.rawValue) WHERE review_id = \(reviewID)", logger: logger)

@@ -78,14 +78,14 @@ public struct ReviewStore: Sendable {
 
     /// Inserts a validated review in the caller's transaction (recording one).
     @discardableResult
-    static func insert(_ d: ReviewDetails, id: UUID, on c: PostgresConnection, logger: Logger) async throws -> Review {
+    static func insert(_ d: ReviewDetails, id: UUID, on c: DatabaseConnection, logger: Logger) async throws -> Review {
         try await insertAll([(id, d)], on: c, logger: logger)[0]
     }
 
     /// Inserts validated reviews in one statement, in the caller's transaction (an import brings
     /// hundreds); returns them as stored.
     @discardableResult
-    static func insertAll(_ items: [(id: UUID, details: ReviewDetails)], on c: PostgresConnection, logger: Logger) async throws -> [Review] {
+    static func insertAll(_ items: [(id: UUID, details: ReviewDetails)], on c: DatabaseConnection, logger: Logger) async throws -> [Review] {
         struct Row: Encodable {
             let id: UUID, reference: String, title: String, kind: String, board_id: UUID, regime: String, subjects: String?, summary: String?
             let themes: [String], incident_known_on: Day?, notified_on: Day?, rapid_review_due_on: Day?, rapid_review_completed_on: Day?
