@@ -19,8 +19,8 @@ actor JournalSeals {
 
     /// How long writers wait for a round before one of them starts another. A seal takes
     /// milliseconds (seconds for an import's thousands of events); a round that outlives this has
-    /// lost its database (a statement in flight when PostgreSQL died can stay unanswered), and no
-    /// writer after it may wait on it. A second round meanwhile is harmless: seals queue for the
+    /// lost its database (a network cut that does not close the connection leaves a statement
+    /// unanswered until TCP gives up), and no writer after it may wait on it. A second round meanwhile is harmless: seals queue for the
     /// chain's lock in the database, and each seals what it finds.
     let patience: Duration
 
