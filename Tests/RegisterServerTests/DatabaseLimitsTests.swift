@@ -66,7 +66,7 @@ final class BoardsLock: Sendable {
 struct DatabaseLimitsTests {
     /// The application on a fresh database with adjusted database settings, and a coordinator's API token.
     static func withApp(
-        _ adjust: @Sendable (inout DatabaseSettings) -> Void,
+        _ adjust: @Sendable (inout DatabaseSettings) -> Void, log: LogRecorder? = nil,
         _ body: @Sendable (any TestClientProtocol, String, TestDatabase) async throws -> Void
     ) async throws {
         try await TestDatabase.with { db in
@@ -80,7 +80,8 @@ struct DatabaseLimitsTests {
                     context: write)
                 return try await accounts.createToken(for: user, name: "tests", context: write).1.text
             }
-            let app = buildApplication(AppConfiguration(database: settings, logLevel: "critical"), logger: TestDatabase.logger)
+            let app = buildApplication(
+                AppConfiguration(database: settings, logLevel: log == nil ? "critical" : "warning"), logger: log?.logger ?? TestDatabase.logger)
             try await app.test(.router) { client in
                 // The pool's connections made first: a lease gives up at the pool wait (a second at
                 // least) while a connection is still being made, and on a machine running every
@@ -132,7 +133,8 @@ struct DatabaseLimitsTests {
     func statementTimeout() async throws {
         // Long enough that the next request's own statements finish within it on a machine running
         // every suite at once (300 ms once failed there); the held lock makes the first one wait it out.
-        try await Self.withApp({ $0.statementTimeout = .milliseconds(1500) }) { client, token, db in
+        let log = LogRecorder()
+        try await Self.withApp({ $0.statementTimeout = .milliseconds(1500) }, log: log) { client, token, db in
             let lock = BoardsLock()
             async let locking: Void = lock.hold(db)
             await lock.waitUntilTaken()
@@ -145,6 +147,10 @@ struct DatabaseLimitsTests {
             #expect(reply.json["type"] as? String == "urn:learning-register:problem:took-too-long")
             #expect(reply.headers[.retryAfter] == "10")
             #expect(!reply.text.contains("57014") && !reply.text.contains("canceling"))
+            // The warning names the request, though a read (unlike a write) is not handed its logger.
+            let requestID = try #require(reply.headers[.requestID])
+            #expect(log.entries.contains { $0.message.contains("ran past statement_timeout") && $0.metadata["request_id"] == requestID },
+                    "\(log.entries.map(\.line))")
             let next = try await Self.get(client, "/api/v1/boards", token: token)
             #expect(next.status == .ok, "\(next.text)")
         }

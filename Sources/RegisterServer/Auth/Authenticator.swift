@@ -20,7 +20,8 @@ struct RequestIDMiddleware: RouterMiddleware {
             context.clientRequestID = given
             context.logger[metadataKey: "client_request_id"] = "\(given)"
         }
-        var response = try await next(request, context)
+        // The stores' reads log through it too (statements, a timed-out read's warning).
+        var response = try await Database.$requestLogger.withValue(context.logger) { try await next(request, context) }
         if let given = context.clientRequestID { response.headers[.clientRequestID] = given }
         return response
     }

@@ -24,7 +24,16 @@ public struct WriteContext: Sendable {
 /// The register's PostgreSQL: the one place reads and writes are opened.
 public struct Database: Sendable {
     public let client: PostgresClient
-    let logger: Logger
+    /// The service's own logger, for work outside any request (start-up, the sealer, reminders).
+    let serviceLogger: Logger
+    /// The logger of the request being served, set by the server around each request: reads are
+    /// not handed the request's logger as writes are (`WriteContext`), so it reaches them here.
+    @TaskLocal public static var requestLogger: Logger?
+
+    /// What the stores log their statements and warnings through: the request's logger while one is
+    /// served, so that a read's statements and a timed-out read's warning name the request; the
+    /// service's otherwise.
+    var logger: Logger { Self.requestLogger ?? serviceLogger }
     /// Every lease of a connection goes through it, so that none waits longer than `poolWait`.
     let gate: Gate
     /// The seals of the audit journal after this process's commits, coalesced.
@@ -39,7 +48,7 @@ public struct Database: Sendable {
         poolWait: Duration = DatabaseSettings.defaultPoolWait
     ) {
         self.client = client
-        self.logger = logger
+        self.serviceLogger = logger
         self.gate = Gate(size: poolSize, patience: poolWait) { waited in DatabaseBusy(waited: waited) }
     }
 
