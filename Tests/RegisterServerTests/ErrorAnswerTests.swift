@@ -3,6 +3,7 @@ import HTTPTypes
 import Logging
 import PostgresNIO
 @testable import RegisterServer
+import RegisterStore
 import RegisterTestSupport
 import Testing
 
@@ -55,7 +56,7 @@ struct ErrorAnswerTests {
         }
         let refused = try #require(error)
         #expect(String(reflecting: refused).contains("Child G"), "the driver's full description quotes the row")
-        let line = ProblemMiddleware.loggable(refused)
+        let line = StoreErrors.loggable(refused)
         #expect(line.contains("23514") && line.contains("people_name_check") && line.contains("violates check constraint"))
         #expect(!line.contains("Child G"))
     }

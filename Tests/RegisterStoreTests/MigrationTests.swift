@@ -50,9 +50,12 @@ struct MigrationTests {
                 Migration(version: 9999, name: "broken", sql: "CREATE TABLE register.half_done (id int);\nSELECT 1/0;")
             ]
             try await TestDatabase.withClient(db.owner) { client in
-                await #expect(throws: (any Error).self) {
+                // The operator is told which file failed and why (PostgresNIO's own description of the error says nothing).
+                let failure = await #expect(throws: Migrator.Failure.self) {
                     try await Migrator(migrations: migrations).migrate(client: client, logger: TestDatabase.logger)
                 }
+                let said = failure.map(String.init(describing:)) ?? ""
+                #expect(said.contains("9999_broken.sql") && said.contains("22012") && said.contains("division by zero"), "\(said)")
                 let rows = try await client.query(
                     "SELECT count(*)::int FROM pg_tables WHERE tablename = 'half_done'", logger: TestDatabase.logger
                 ).collect()

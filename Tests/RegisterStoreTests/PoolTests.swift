@@ -279,7 +279,7 @@ struct PoolTests {
                             await #expect(throws: DatabaseUnavailable.self) {
                                 _ = try await c.query("SELECT 1", logger: TestDatabase.logger).collect()
                             }
-                            // And the transaction's end sends no ROLLBACK on it.
+                            // The write then ends with this error (its ROLLBACK is not sent on the closed connection).
                             throw GaveUp()
                         }
                         signal.yield(nil)
@@ -297,7 +297,7 @@ struct PoolTests {
                 watchdog.cancel()
                 guard case .some(let error) = outcome else {
                     Issue.record("the write was still waiting 20 s after its connection closed")
-                    _ = write
+                    write.cancel()
                     return
                 }
                 #expect(error is GaveUp, "\(String(describing: error))")
@@ -311,6 +311,22 @@ struct PoolTests {
                         .collect()[0].decode(Int.self)
                 }
                 #expect(stored == 1)
+            }
+        }
+    }
+
+    @Test("a read's work, run on its lease's own task, logs through the request's logger when one is being served")
+    func requestLoggerReachesTheLease() async throws {
+        try await TestDatabase.with { db in
+            try await withDatabase(db.app) { database in
+                var request = TestDatabase.logger
+                request[metadataKey: "request_id"] = "r-42"
+                let seen = try await Database.$requestLogger.withValue(request) {
+                    try await database.read { _ in Database.requestLogger?[metadataKey: "request_id"].map { "\($0)" } }
+                }
+                #expect(seen == "r-42")
+                let outside = try await database.read { _ in Database.requestLogger }
+                #expect(outside == nil)
             }
         }
     }

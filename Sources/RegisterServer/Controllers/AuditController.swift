@@ -80,9 +80,13 @@ struct AuditController {
             headers[.contentDisposition] = "attachment; filename=\"audit-\(checkpoint.seq).jsonl\""
             headers[HTTPField.Name("Audit-Checkpoint-Seq")!] = String(checkpoint.seq)
             headers[HTTPField.Name("Audit-Chain-Hash")!] = checkpoint.chainHash
+            let logger = context.logger
             let body = ResponseBody { writer in
-                try await audit.exportEvents(upTo: checkpoint.seq) { chunk in
-                    try await writer.write(ByteBuffer(bytes: chunk))
+                // Written after the handler has returned: its reads log through the request's logger still.
+                try await Database.$requestLogger.withValue(logger) {
+                    try await audit.exportEvents(upTo: checkpoint.seq) { chunk in
+                        try await writer.write(ByteBuffer(bytes: chunk))
+                    }
                 }
                 try await writer.finish(nil)
             }

@@ -197,21 +197,6 @@ struct Problem: Encodable {
     }
 }
 
-extension ProblemMiddleware {
-    /// An unexpected error as the log may hold it. PostgreSQL's own fields are named one by one,
-    /// leaving out its detail, which can quote a whole row of case data ("Failing row contains …").
-    static func loggable(_ error: any Error) -> String {
-        guard let database = error as? PSQLError else { return String(reflecting: error) }
-        let server = database.serverInfo
-        let fields: [(String, String?)] = [
-            ("code", "\(database.code)"), ("sqlstate", server?[.sqlState]), ("message", server?[.message]),
-            ("table", server?[.tableName]), ("column", server?[.columnName]), ("constraint", server?[.constraintName]),
-            ("routine", server?[.routine]),
-        ]
-        return "PSQLError(" + fields.compactMap { name, value in value.map { "\(name): \($0)" } }.joined(separator: ", ") + ")"
-    }
-}
-
 /// Catches every error a route throws and answers with problem+json for the API, or with an HTML
 /// error page (same status) for the pages; logs what the person is not shown.
 struct ProblemMiddleware: RouterMiddleware {
@@ -229,7 +214,7 @@ struct ProblemMiddleware: RouterMiddleware {
             let (status, problem, extraHeaders) = Problem.from(error, requestID: id)
             if status == .internalServerError {
                 context.logger.error(
-                    "request failed", metadata: ["request_id": "\(id)", "error": "\(Self.loggable(error))", "path": "\(request.uri.path)"])
+                    "request failed", metadata: ["request_id": "\(id)", "error": "\(StoreErrors.loggable(error))", "path": "\(request.uri.path)"])
             } else if status == .unauthorized || status == .forbidden {
                 // Refused by authentication or access control: kept at the default log level.
                 context.logger.notice(

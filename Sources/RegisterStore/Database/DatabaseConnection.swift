@@ -1,9 +1,10 @@
 import Logging
 import PostgresNIO
 
-/// A pooled connection as the register's stores use it (`Database.read` and `write` lend one):
-/// every statement they send goes through `query`, which will not send one on a connection that has
-/// closed.
+/// A pooled connection as the register's stores use it (`Database.read` and `write` lend one, and
+/// the migrator wraps its own): every statement they send goes through `query`, which will not send
+/// one on a connection known to have closed. (Only `RoleSetup`, on an administrator's one-off
+/// connection, talks to PostgresNIO directly.)
 ///
 /// PostgresNIO drops a statement written to a connection whose channel has closed and been taken
 /// down, without ever failing it: whoever awaits it waits for ever. PostgreSQL closes connections

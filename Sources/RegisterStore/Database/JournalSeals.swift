@@ -20,8 +20,9 @@ actor JournalSeals {
     /// How long writers wait for a round before one of them starts another. A seal takes
     /// milliseconds (seconds for an import's thousands of events); a round that outlives this has
     /// lost its database (a network cut that does not close the connection leaves a statement
-    /// unanswered until TCP gives up), and no writer after it may wait on it. A second round meanwhile is harmless: seals queue for the
-    /// chain's lock in the database, and each seals what it finds.
+    /// unanswered until TCP gives up), and no writer after it may wait on it. A second round
+    /// meanwhile is harmless: seals queue for the chain's lock in the database, and each seals what
+    /// it finds.
     let patience: Duration
 
     private var issued: UInt64 = 0

@@ -31,6 +31,7 @@ public struct Migrator: Sendable {
         case duplicateVersion(Int)
         case changedAfterApply(file: String, recorded: String, now: String)
         case appliedButMissing(version: Int, name: String)
+        case migrationFailed(file: String, reason: String)
 
         public var description: String {
             switch self {
@@ -45,6 +46,8 @@ public struct Migrator: Sendable {
                     + "applied migrations are append-only: restore the file and put the change in a new migration"
             case .appliedButMissing(let version, let name):
                 "migration \(version) (\(name)) is recorded in the database but its file is missing from the schema folder"
+            case .migrationFailed(let file, let reason):
+                "\(file) failed, and nothing of it was kept (the migrations before it stay applied): \(reason)"
             }
         }
     }
@@ -129,21 +132,30 @@ public struct Migrator: Sendable {
         var appliedNow: [Int] = []
         for m in migrations where recorded[m.version] == nil {
             logger.info("applying migration", metadata: ["file": "\(fileName(m))"])
-            try await connection.transaction(logger: logger) { tx in
-                // A migration that changes the register's rows is audited like any other write.
-                try await tx.run(
-                    "SELECT set_config('app.actor', \("system:migrate-\(m.version)"), true), set_config('app.request_id', \("migrate-\(m.sha256.prefix(12))"), true)",
-                    logger: logger)
-                for statement in SQLScript.statements(m.sql) {
-                    try await tx.run(PostgresQuery(unsafeSQL: statement), logger: logger)
-                }
-                try await tx.run(
-                    "INSERT INTO public.schema_migrations (version, name, sha256) VALUES (\(m.version), \(m.name), \(m.sha256))",
-                    logger: logger)
+            do {
+                try await apply(m, on: connection, logger: logger)
+            } catch {
+                throw Failure.migrationFailed(file: fileName(m), reason: StoreErrors.loggable(error))
             }
             appliedNow.append(m.version)
         }
         return appliedNow
+    }
+
+    /// One migration in one transaction, recorded in `schema_migrations` with it.
+    private func apply(_ m: Migration, on connection: DatabaseConnection, logger: Logger) async throws {
+        try await connection.transaction(logger: logger) { tx in
+            // A migration that changes the register's rows is audited like any other write.
+            try await tx.run(
+                "SELECT set_config('app.actor', \("system:migrate-\(m.version)"), true), set_config('app.request_id', \("migrate-\(m.sha256.prefix(12))"), true)",
+                logger: logger)
+            for statement in SQLScript.statements(m.sql) {
+                try await tx.run(PostgresQuery(unsafeSQL: statement), logger: logger)
+            }
+            try await tx.run(
+                "INSERT INTO public.schema_migrations (version, name, sha256) VALUES (\(m.version), \(m.name), \(m.sha256))",
+                logger: logger)
+        }
     }
 
     private func fileName(_ m: Migration) -> String {

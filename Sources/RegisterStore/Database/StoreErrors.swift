@@ -34,7 +34,21 @@ public struct DatabaseTimedOut: Error, CustomStringConvertible {
 /// The database enforces the same rules as the domain (constraints, foreign keys); when it is the
 /// one to refuse (for example two people taking the same reference at once), the person still
 /// gets a clear 4xx instead of a 500.
-enum StoreErrors {
+public enum StoreErrors {
+    /// An unexpected error as a log line or an operator may read it. PostgreSQL's own fields are
+    /// named one by one, leaving out its detail, which can quote a whole row of case data ("Failing
+    /// row contains …"); PostgresNIO's own description of the error says nothing, on purpose.
+    public static func loggable(_ error: any Error) -> String {
+        guard let database = error as? PSQLError else { return String(reflecting: error) }
+        let server = database.serverInfo
+        let fields: [(String, String?)] = [
+            ("code", "\(database.code)"), ("sqlstate", server?[.sqlState]), ("message", server?[.message]),
+            ("table", server?[.tableName]), ("column", server?[.columnName]), ("constraint", server?[.constraintName]),
+            ("routine", server?[.routine]),
+        ]
+        return "PSQLError(" + fields.compactMap { name, value in value.map { "\(name): \($0)" } }.joined(separator: ", ") + ")"
+    }
+
     static func translate(_ error: any Error) -> any Error {
         if error is ConnectionPoolError { return DatabaseUnavailable(underlying: String(reflecting: error)) }
         if let psql = error as? PSQLError, psql.code != .server { return DatabaseUnavailable(underlying: String(reflecting: error)) }

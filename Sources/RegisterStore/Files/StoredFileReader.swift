@@ -24,7 +24,7 @@ public struct StoredFileReader: Sendable {
         var next = 0
         while true {
             let from = next
-            let batch = try await database.read { c in
+            let batch = try await database.read(logger: logger) { c in
                 try await Rows.all(
                     c.query(
                         """
