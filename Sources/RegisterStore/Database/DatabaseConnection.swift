@@ -44,10 +44,7 @@ public struct DatabaseConnection: Sendable {
     /// thrown, or BEGIN's or COMMIT's). Unlike PostgresNIO's `withTransaction`, it sends no ROLLBACK
     /// on a connection that has closed: PostgreSQL ended the transaction with the session, and the
     /// statement would not be answered (see above).
-    func transaction<Result>(
-        logger: Logger, isolation: isolated (any Actor)? = #isolation,
-        _ body: (DatabaseConnection) async throws -> sending Result
-    ) async throws -> sending Result {
+    func transaction<Result: Sendable>(logger: Logger, _ body: (DatabaseConnection) async throws -> Result) async throws -> Result {
         try await run("BEGIN", logger: logger)
         let result: Result
         do {
