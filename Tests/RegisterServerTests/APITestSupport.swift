@@ -76,7 +76,7 @@ struct APIHarness {
         let review = try await call(
             .post, "/api/v1/reviews",
             json: #"{"reference":"\#(reference)","title":"Child G","kind":"lcspr","board_id":"\#(boardID)","regime":"wt2023"\#(extra)}"#)
-        precondition(review.status == .created, review.text)
+        try #require(review.status == .created, "\(review.text)")
         return review.json
     }
 

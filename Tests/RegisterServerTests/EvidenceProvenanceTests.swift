@@ -20,7 +20,7 @@ struct EvidenceProvenanceTests {
         let own = api.ownPartner.uuidString.lowercased(), other = api.otherPartner.uuidString.lowercased()
         let moved = try await api.call(
             .post, "/api/v1/assignments/reassign", json: #"{"from_partner_id":"\#(other)","to_partner_id":"\#(own)","reason":"Service transferred."}"#)
-        precondition(moved.status == .created, moved.text)
+        try #require(moved.status == .created, "\(moved.text)")
         return world
     }
 

@@ -22,7 +22,7 @@ struct PartnerScopeTests {
             let assigned = try await api.call(
                 .post, "/api/v1/recommendations/\(recommendation)/assignments",
                 json: #"{"partner_id":"\#(partner.uuidString.lowercased())","role":"lead","action":"Do it.","due_date":"\#(due)"}"#)
-            precondition(assigned.status == .created, assigned.text)
+            try #require(assigned.status == .created, "\(assigned.text)")
         }
         return (review, recommendation)
     }

@@ -24,7 +24,7 @@ struct PartnerWorkTests {
         let assignment = try await api.call(
             .post, "/api/v1/recommendations/\(id)/assignments",
             json: #"{"partner_id":"\#(api.ownPartner.uuidString.lowercased())","role":"lead","action":"Write and test a protocol.","lead_officer":"DI Example","due_date":"\#(due)"\#(extra)}"#)
-        precondition(assignment.status == .created, assignment.text)
+        try #require(assignment.status == .created, "\(assignment.text)")
         return (id, assignment.json["id"] as! String)
     }
 
@@ -36,7 +36,7 @@ struct PartnerWorkTests {
         let assignment = try await api.call(
             .post, "/api/v1/recommendations/\(id)/assignments",
             json: #"{"partner_id":"\#(api.ownPartner.uuidString.lowercased())","role":"lead","action":"Do it.","due_date":"2026-03-31"}"#)
-        precondition(assignment.status == .created, assignment.text)
+        try #require(assignment.status == .created, "\(assignment.text)")
         return (id, assignment.json["id"] as! String)
     }
 

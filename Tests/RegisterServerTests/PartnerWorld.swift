@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Testing
 import RegisterDomain
 @testable import RegisterServer
 
@@ -49,29 +50,29 @@ struct PartnerWorld {
         let assignment = try await api.call(
             .post, "/api/v1/recommendations/\(recommendationID)/assignments",
             json: #"{"partner_id":"\#(partner.uuidString.lowercased())","role":"lead","action":"Write a protocol.","due_date":"2026-03-31"}"#)
-        precondition(assignment.status == .created, assignment.text)
+        try #require(assignment.status == .created, "\(assignment.text)")
         let assignmentID = assignment.json["id"] as! String
         let update = try await api.call(
             .post, "/api/v1/assignments/\(assignmentID)/updates", as: nil, token: token, json: #"{"text":"Drafting.","rag":"green"}"#)
-        precondition(update.status == .created, update.text)
+        try #require(update.status == .created, "\(update.text)")
         let evidence = try await api.upload(
             to: assignmentID, as: nil, token: token, fields: ["summary": "Protocol", "kind": "output", "effective_date": "2026-01-31"],
             files: [("protocol.pdf", pdf)])
-        precondition(evidence.status == .created, evidence.text)
+        try #require(evidence.status == .created, "\(evidence.text)")
         let files = evidence.json["files"] as! [[String: Any]]
         let request = try await api.call(
             .post, "/api/v1/information-requests",
             json: #"{"partner_id":"\#(partner.uuidString.lowercased())","kind":"information","question":"How many?","due_date":"2026-03-31","assignment_id":"\#(assignmentID)"}"#)
-        precondition(request.status == .created, request.text)
+        try #require(request.status == .created, "\(request.text)")
         let requestID = request.json["id"] as! String
         let answer = try await api.multipart(
             "/api/v1/information-requests/\(requestID)/answers", as: nil, token: token, fields: ["text": "Forty."], files: [("count.pdf", pdf)])
-        precondition(answer.status == .created, answer.text)
+        try #require(answer.status == .created, "\(answer.text)")
         let answerFile = ((answer.json["answers"] as! [[String: Any]])[0]["files"] as! [[String: Any]])[0]["id"] as! String
         let document = try await api.multipart(
             "/api/v1/reviews/\(review)/documents", as: .coordinator, fields: ["kind": "published_report", "title": "Report"], files: [("report.pdf", pdf)],
             fileField: "file")
-        precondition(document.status == .created, document.text)
+        try #require(document.status == .created, "\(document.text)")
         return Records(
             review: review, question: question.json["id"] as! String, finding: finding.json["id"] as! String,
             recommendation: recommendationID, assignment: assignmentID, evidence: evidence.json["id"] as! String,

@@ -20,7 +20,7 @@ struct ReportTests {
         let awkward = try await api.call(
             .post, "/api/v1/reviews/\(review)/recommendations",
             json: #"{"number":"2","text":"=HYPERLINK(\"http://evil.example\",\"click\") <script>alert(1)</script>, \"quoted\"\nsecond line","scope":"local","target_date":"2020-01-31"}"#)
-        precondition(awkward.status == .created, awkward.text)
+        try #require(awkward.status == .created, "\(awkward.text)")
         let evidence = try await api.upload(
             to: assignment, fields: ["summary": "Audit of notifications", "kind": "outcome", "effective_date": "2026-02-28"],
             files: [("audit.pdf", PartnerWorld.pdf)])

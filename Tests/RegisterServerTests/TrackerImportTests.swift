@@ -33,7 +33,7 @@ struct TrackerImportTests {
         _ = try await api.call(.post, "/api/v1/boards", as: .admin, json: #"{"code":"coventry","name":"Coventry LSCB","kind":"children_partnership"}"#)
         for (name, sector) in [("West Midlands Police", "police"), ("Coventry and Rugby ICB", "health"), ("Coventry City Council", "local_authority")] {
             let made = try await api.call(.post, "/api/v1/partners", as: .admin, json: #"{"name":"\#(name)","sector":"\#(sector)"}"#)
-            precondition(made.status == .created, made.text)
+            try #require(made.status == .created, "\(made.text)")
         }
     }
 

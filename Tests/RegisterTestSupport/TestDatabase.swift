@@ -59,7 +59,7 @@ public struct TestDatabase: Sendable {
     /// Runs `body` with a fresh database, migrated, dropped afterwards.
     public static func with<T: Sendable>(_ body: @Sendable (TestDatabase) async throws -> T) async throws -> T {
         let (owner, _, template) = try settings()
-        try await Template.shared.migrate(owner.with(database: template))
+        try await readable { try await Template.shared.migrate(owner.with(database: template)) }
         return try await with(template: template, body)
     }
 
@@ -69,26 +69,36 @@ public struct TestDatabase: Sendable {
     }
 
     private static func with<T: Sendable>(template: String, _ body: @Sendable (TestDatabase) async throws -> T) async throws -> T {
-        let (owner, app, _) = try settings()
-        let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        try await withClient(owner) { client in
-            try await client.query("CREATE DATABASE \(unescaped: name) TEMPLATE \(unescaped: template) OWNER register_owner", logger: logger)
-            // A test's database need not survive a crash: its commits do not wait for the disk
-            // (the served database's do: scripts/postgres keeps synchronous_commit on).
-            try await client.query("ALTER DATABASE \(unescaped: name) SET synchronous_commit = off", logger: logger)
+        try await DatabasePlaces.shared.holding {
+            let (owner, app, _) = try settings()
+            let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+            try await readable {
+                try await withClient(owner) { client in
+                    try await client.query("CREATE DATABASE \(unescaped: name) TEMPLATE \(unescaped: template) OWNER register_owner", logger: logger)
+                    // A test's database need not survive a crash: its commits do not wait for the disk
+                    // (the served database's do: scripts/postgres keeps synchronous_commit on).
+                    try await client.query("ALTER DATABASE \(unescaped: name) SET synchronous_commit = off", logger: logger)
+                }
+            }
+            let database = TestDatabase(app: app.with(database: name), owner: owner.with(database: name), name: name)
+            do {
+                let result = try await readable { try await body(database) }
+                try await drop(name, owner: owner)
+                return result
+            } catch {
+                try? await drop(name, owner: owner)
+                throw error
+            }
         }
-        let database = TestDatabase(app: app.with(database: name), owner: owner.with(database: name), name: name)
+    }
+
+    /// Runs `work`, turning a database error into one whose details show in the test report
+    /// (PSQLError hides them from `description`).
+    static func readable<T: Sendable>(_ work: () async throws -> T) async throws -> T {
         do {
-            let result = try await body(database)
-            try await drop(name, owner: owner)
-            return result
+            return try await work()
         } catch let error as PSQLError {
-            try? await drop(name, owner: owner)
-            // PSQLError hides its details from `description`; a failing test should show them.
             throw Readable(description: String(reflecting: error))
-        } catch {
-            try? await drop(name, owner: owner)
-            throw error
         }
     }
 
@@ -147,5 +157,50 @@ actor Template {
             }
         }
         try await migration!.value
+    }
+}
+
+/// How many test databases may exist at once. Swift Testing starts every test together; with a
+/// database and its pools for each, a few hundred tests at once came within a handful of the test
+/// cluster's 400 connections on a fast machine and past them on a slower one ("too many clients").
+/// More places than the machine has cores gain nothing, so the rest wait their turn. A test that
+/// asks for a second database inside its first (an upgrade beside a migrated one) uses the place
+/// it holds, so no test waits on itself.
+actor DatabasePlaces {
+    static let shared = DatabasePlaces(count: 32)
+
+    @TaskLocal private static var holding = false
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(count: Int) { free = count }
+
+    nonisolated func holding<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        if Self.holding { return try await body() }
+        await take()
+        do {
+            let result = try await Self.$holding.withValue(true) { try await body() }
+            await give()
+            return result
+        } catch {
+            await give()
+            throw error
+        }
+    }
+
+    private func take() async {
+        if free > 0 {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    private func give() {
+        if waiting.isEmpty {
+            free += 1
+        } else {
+            waiting.removeFirst().resume()
+        }
     }
 }
