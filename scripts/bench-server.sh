@@ -46,6 +46,21 @@ start_server() {
 }
 rss_mb() { awk '/^VmRSS:/ { printf "%.1f\n", $2 / 1024 }' "/proc/$SERVER_PID/status"; }
 
+# memory_note: where the server's resident memory is — anonymous (heap, stacks) against file-backed (the
+# program and its libraries) — and, when gdb is installed, how much of the heap was free memory the C
+# library's allocator kept rather than gave back: the resident set again after asking it to return
+# what it holds free (`malloc_trim(0)`, called in the server by gdb; the server pauses for a moment).
+memory_note() {
+    local anon file trimmed=""
+    anon=$(awk '/^RssAnon:/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status")
+    file=$(awk '/^RssFile:/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status")
+    if command -v gdb >/dev/null 2>&1 &&
+        gdb -p "$SERVER_PID" -batch -nx -ex 'call (int) malloc_trim(0)' >"$WORK/malloc-trim.txt" 2>&1; then
+        trimmed="; after malloc_trim(0): $(rss_mb) MB"
+    fi
+    printf 'anonymous %s MB, file-backed %s MB%s\n' "$anon" "$file" "$trimmed"
+}
+
 # sign_in EMAIL PASSWORD: the session cookie's value.
 sign_in() {
     curl -sS -o "$WORK/session.json" -D "$WORK/session.headers" -X POST "$URL/api/v1/session" \
