@@ -50,12 +50,14 @@ rss_mb() { awk '/^VmRSS:/ { printf "%.1f\n", $2 / 1024 }' "/proc/$SERVER_PID/sta
 # program and its libraries) — and, when gdb is installed, how much of the heap was free memory the C
 # library's allocator kept rather than gave back: the resident set again after asking it to return
 # what it holds free (`malloc_trim(0)`, called in the server by gdb; the server pauses for a moment).
+# Its memory map (/proc/PID/smaps) is kept in WORK, named by the time, to see which mappings hold it.
 memory_note() {
     local anon file trimmed=""
+    cp "/proc/$SERVER_PID/smaps" "$WORK/smaps-$(date +%H%M%S).txt" 2>/dev/null || true
     anon=$(awk '/^RssAnon:/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status")
     file=$(awk '/^RssFile:/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status")
     if command -v gdb >/dev/null 2>&1 &&
-        gdb -p "$SERVER_PID" -batch -nx -ex 'call (int) malloc_trim(0)' >"$WORK/malloc-trim.txt" 2>&1; then
+        gdb -p "$SERVER_PID" -batch -nx -ex 'call (void) malloc_stats()' -ex 'call (int) malloc_trim(0)' >"$WORK/malloc-trim.txt" 2>&1; then
         trimmed="; after malloc_trim(0): $(rss_mb) MB"
     fi
     printf 'anonymous %s MB, file-backed %s MB%s\n' "$anon" "$file" "$trimmed"
