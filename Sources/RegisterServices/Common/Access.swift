@@ -16,12 +16,13 @@ struct Access: Sendable {
     }
 
     /// For writes: the record must be visible through `visibleThrough` (else not-found) and the role
-    /// must allow `action` on it (else forbidden).
+    /// must allow `action` on it (else forbidden). When the action reaches as far as the read (a
+    /// partner writing to their own organisation's work), the record is not looked up a second time.
     @discardableResult
     func write(_ record: ScopedRecord, _ action: Action, visibleThrough read: Action, by actor: Actor) async throws -> Reach {
-        try await self.read(record, read, by: actor)
+        let visible = try await self.read(record, read, by: actor)
         let reach = try actor.reach(action)
-        try await store.check(record, within: reach)
+        if reach != visible { try await store.check(record, within: reach) }
         return reach
     }
 }
