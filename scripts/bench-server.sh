@@ -47,20 +47,28 @@ start_server() {
 rss_mb() { awk '/^VmRSS:/ { printf "%.1f\n", $2 / 1024 }' "/proc/$SERVER_PID/status"; }
 
 # memory_note: where the server's resident memory is — anonymous (heap, stacks) against file-backed (the
-# program and its libraries) — and, when gdb is installed, how much of the heap was free memory the C
-# library's allocator kept rather than gave back: the resident set again after asking it to return
-# what it holds free (`malloc_trim(0)`, called in the server by gdb; the server pauses for a moment).
-# Its memory map (/proc/PID/smaps) is kept in WORK, named by the time, to see which mappings hold it.
+# program and its libraries) — and, when gdb is installed and may attach, what the C library's allocator
+# says: its memory in use (`malloc_stats()`, which the server writes to its standard error, LOG), and the
+# resident set once it has given back the memory it held free (`malloc_trim(0)`). Both are called in the
+# server by gdb, which pauses it for a moment. Its memory map (/proc/PID/smaps) is kept in WORK, named by
+# the time, to see which mappings hold it.
 memory_note() {
-    local anon file trimmed=""
+    local anon file inuse extra
     cp "/proc/$SERVER_PID/smaps" "$WORK/smaps-$(date +%H%M%S).txt" 2>/dev/null || true
     anon=$(awk '/^RssAnon:/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status")
     file=$(awk '/^RssFile:/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status")
-    if command -v gdb >/dev/null 2>&1 &&
-        gdb -p "$SERVER_PID" -batch -nx -ex 'call (void) malloc_stats()' -ex 'call (int) malloc_trim(0)' >"$WORK/malloc-trim.txt" 2>&1; then
-        trimmed="; after malloc_trim(0): $(rss_mb) MB"
+    if ! command -v gdb >/dev/null 2>&1; then
+        extra="; gdb is not installed, so no allocator figures"
+    elif timeout 30 gdb -p "$SERVER_PID" -batch -nx -ex 'call (void) malloc_stats()' -ex 'call (int) malloc_trim(0)' \
+        >"$WORK/malloc-trim.txt" 2>&1 && grep -qF "\$1 = " "$WORK/malloc-trim.txt"; then
+        inuse=$(awk '/^Total \(incl\. mmap\):/ { t = 1; next }
+                     t && /in use bytes/ { v = $NF; t = 0 }
+                     END { if (v != "") printf "%.1f", v / 1048576 }' "$LOG")
+        extra="; the allocator's memory in use ${inuse:-?} MB; after malloc_trim(0): $(rss_mb) MB"
+    else
+        extra="; gdb could not call into the server (see $WORK/malloc-trim.txt)"
     fi
-    printf 'anonymous %s MB, file-backed %s MB%s\n' "$anon" "$file" "$trimmed"
+    printf 'anonymous %s MB, file-backed %s MB%s\n' "$anon" "$file" "$extra"
 }
 
 # sign_in EMAIL PASSWORD: the session cookie's value.

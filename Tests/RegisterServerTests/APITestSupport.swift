@@ -22,6 +22,12 @@ struct Reply {
     var items: [[String: Any]] { json["items"] as? [[String: Any]] ?? [] }
     var text: String { String(decoding: body, as: UTF8.self) }
     var isProblem: Bool { headers[.contentType] == "application/problem+json" }
+
+    /// The `id` of the record the answer returns: a failed request fails the test that made it,
+    /// with the answer's text, rather than trapping the whole test run.
+    func id() throws -> String {
+        try #require(json["id"] as? String, "no id in the answer (\(status.code)): \(text)")
+    }
 }
 
 /// The application on a fresh database, with one signed-in API token per role.
@@ -72,7 +78,7 @@ struct APIHarness {
     /// Records a board and a review through the API, returning the review's JSON.
     func createReview(reference: String = "CSPR-2024-03", extra: String = "") async throws -> [String: Any] {
         let board = try await call(.post, "/api/v1/boards", as: .admin, json: #"{"code":"b-\#(UUID().uuidString.prefix(8).lowercased())","name":"Board","kind":"children_partnership"}"#)
-        let boardID = board.json["id"] as! String
+        let boardID = try board.id()
         let review = try await call(
             .post, "/api/v1/reviews",
             json: #"{"reference":"\#(reference)","title":"Child G","kind":"lcspr","board_id":"\#(boardID)","regime":"wt2023"\#(extra)}"#)

@@ -223,21 +223,21 @@ struct ReviewAPITests {
             for text in ["What can we learn?", "Why did it happen?", "Could it happen now?"] {
                 let q = try await api.call(.post, "/api/v1/reviews/\(id)/questions", json: #"{"text":"\#(text)"}"#)
                 #expect(q.status == .created)
-                questions.append(q.json["id"] as! String)
+                questions.append(try q.id())
             }
             let order = try await api.call(.put, "/api/v1/reviews/\(id)/questions/order", json: #"{"ids":["\#(questions[2])","\#(questions[0])","\#(questions[1])"]}"#)
             #expect(order.items.map { $0["text"] as! String } == ["Could it happen now?", "What can we learn?", "Why did it happen?"])
             let finding = try await api.call(
                 .post, "/api/v1/reviews/\(id)/findings", json: #"{"text":"Agencies did not share","themes":["information_sharing"],"question_ids":["\#(questions[0])"]}"#)
             #expect(finding.status == .created)
-            let findingID = finding.json["id"] as! String
+            let findingID = try finding.id()
             let rec = try await api.call(
                 .post, "/api/v1/reviews/\(id)/recommendations",
                 json: #"{"number":"1","text":"Share notifications","scope":"local","addressee":"Police","target_date":"2020-03-31","finding_ids":["\#(findingID)"]}"#)
             #expect(rec.status == .created)
             #expect(rec.json["overdue"] as? Bool == true)
             #expect(rec.json["finding_ids"] as? [String] == [findingID.uppercased()] || rec.json["finding_ids"] as? [String] == [findingID])
-            let recID = rec.json["id"] as! String
+            let recID = try rec.id()
             let duplicate = try await api.call(.post, "/api/v1/reviews/\(id)/recommendations", json: #"{"number":"1","text":"Again","scope":"local"}"#)
             #expect(duplicate.status == .conflict)
             let done = try await api.call(.post, "/api/v1/recommendations/\(recID)/transitions", json: #"{"to":"not_implemented"}"#)

@@ -128,7 +128,7 @@ struct EvidenceProvenanceTests {
             #expect(try await api.call(.get, "/api/v1/assignments/\(moved.assignment)/updates", as: .partner).items.count == 1)
             #expect(try await api.call(.post, path, json: "{}").status == .conflict)
             // Recorded in the trail, by the coordinator.
-            let coordinator = try await api.call(.get, "/api/v1/me").json["id"] as! String
+            let coordinator = try await api.call(.get, "/api/v1/me").id()
             let events = try await api.call(.get, "/api/v1/audit/events?table=evidence_shares", as: .auditor).items
             #expect(events.count == 2)
             #expect(events.allSatisfy { ($0["actor"] as? String)?.lowercased() == "user:\(coordinator.lowercased())" })

@@ -24,7 +24,7 @@ struct HoldersAndSourcesTests {
     func partnershipHoldsActions() async throws {
         try await withAPI { api in
             let board = try await api.call(.post, "/api/v1/boards", as: .admin, json: #"{"code":"coventry-lscb","name":"Coventry Local Safeguarding Children Board","kind":"lscb"}"#)
-            let boardID = board.json["id"] as! String
+            let boardID = try board.id()
             let unit = try await api.call(
                 .post, "/api/v1/partners", as: .admin,
                 json: #"{"name":"Coventry LSCB business unit","sector":"partnership","kind":"business_unit","board_id":"\#(boardID)"}"#)
@@ -55,8 +55,8 @@ struct HoldersAndSourcesTests {
             #expect(listed.items.map { $0["name"] as? String } == ["Task and finish group: longer term needs"])
 
             // Their members are partner-role users attached to them.
-            let unitID = unit.json["id"] as! String
-            let groupID = group.json["id"] as! String
+            let unitID = try unit.id()
+            let groupID = try group.id()
             let unitToken = try await api.member(of: UUID(uuidString: unitID)!, email: "business-unit@example.org")
             let groupToken = try await api.member(of: UUID(uuidString: groupID)!, email: "task-and-finish@example.org")
 
@@ -64,7 +64,7 @@ struct HoldersAndSourcesTests {
                 .post, "/api/v1/reviews",
                 json: #"{"reference":"COV-SCR-2016-01","title":"Serious case review: child sexual exploitation","kind":"scr","board_id":"\#(boardID)","regime":"wt2015","published_on":"2016-07-11"}"#)
             #expect(review.status == .created, "\(review.text)")
-            let reviewID = review.json["id"] as! String
+            let reviewID = try review.id()
             for (index, text) in Self.coventryRecommendations.enumerated() {
                 let holder = index == 2 ? groupID : unitID
                 let token = index == 2 ? groupToken : unitToken
@@ -72,12 +72,12 @@ struct HoldersAndSourcesTests {
                     .post, "/api/v1/reviews/\(reviewID)/recommendations",
                     json: try Self.json(["number": "\(index + 1)", "text": text, "scope": "local", "addressee": index == 2 ? "The Board" : "The LSCB"]))
                 #expect(recommendation.status == .created, "\(recommendation.text)")
-                let recommendationID = recommendation.json["id"] as! String
+                let recommendationID = try recommendation.id()
                 let assignment = try await api.call(
                     .post, "/api/v1/recommendations/\(recommendationID)/assignments",
                     json: #"{"partner_id":"\#(holder)","role":"lead","action":"Deliver recommendation \#(index + 1).","due_date":"2017-03-31"}"#)
                 #expect(assignment.status == .created, "\(assignment.text)")
-                let assignmentID = assignment.json["id"] as! String
+                let assignmentID = try assignment.id()
 
                 // The other holder's member cannot see this one's work: 404, as if absent.
                 let otherToken = index == 2 ? unitToken : groupToken
@@ -91,7 +91,7 @@ struct HoldersAndSourcesTests {
                     files: [("outcome.pdf", PartnerWorld.pdf)])
                 #expect(evidence.status == .created, "\(evidence.text)")
                 let decision = try await api.call(
-                    .post, "/api/v1/evidence/\(evidence.json["id"] as! String)/decision", json: #"{"verdict":"accepted","reason":"Outcome shown."}"#)
+                    .post, "/api/v1/evidence/\(try evidence.id())/decision", json: #"{"verdict":"accepted","reason":"Outcome shown."}"#)
                 #expect(decision.status == .ok, "\(decision.text)")
                 let assured = try await api.call(.get, "/api/v1/recommendations/\(recommendationID)")
                 #expect(assured.json["status"] as? String == "assured", "recommendation \(index + 1): \(assured.text)")
@@ -108,7 +108,7 @@ struct HoldersAndSourcesTests {
     func sourcesOtherThanReviews() async throws {
         try await withAPI { api in
             let board = try await api.call(.post, "/api/v1/boards", as: .admin, json: #"{"code":"wolverhampton","name":"Wolverhampton","kind":"children_partnership"}"#)
-            let boardID = board.json["id"] as! String
+            let boardID = try board.id()
             // A plan is held under local arrangements, never a review's guidance.
             let wrongRegime = try await api.call(
                 .post, "/api/v1/reviews",
@@ -120,7 +120,7 @@ struct HoldersAndSourcesTests {
                 json: #"{"reference":"WOL-CYPS-IP-2018","title":"Children and Young People Service Improvement Plan 2018-2019","kind":"improvement_plan","board_id":"\#(boardID)","regime":"local"}"#)
             #expect(plan.status == .created, "\(plan.text)")
             #expect(plan.json["status"] as? String == "in_progress")
-            let planID = plan.json["id"] as! String
+            let planID = try plan.id()
             #expect(try await api.call(.get, "/api/v1/reviews/\(planID)/clocks").items.isEmpty)
 
             // Its life: in progress → monitoring → closed; never notified, commissioned or published.
@@ -139,16 +139,16 @@ struct HoldersAndSourcesTests {
                 .post, "/api/v1/reviews/\(planID)/recommendations",
                 json: #"{"number":"P1","text":"Respond to the challenge of child sexual exploitation, including establishing the Regional Exploitation Group.","scope":"regional"}"#)
             #expect(priority.status == .created, "\(priority.text)")
-            let priorityID = priority.json["id"] as! String
+            let priorityID = try priority.id()
             let action = try await api.call(
                 .post, "/api/v1/recommendations/\(priorityID)/assignments",
                 json: #"{"partner_id":"\#(api.ownPartner.uuidString.lowercased())","role":"lead","action":"Establish the Regional Exploitation Group.","due_date":"2019-03-31"}"#)
             #expect(action.status == .created, "\(action.text)")
-            let actionID = action.json["id"] as! String
+            let actionID = try action.id()
             let evidence = try await api.upload(
                 to: actionID, fields: ["summary": "Group established", "kind": "outcome", "effective_date": "2019-03-31"], files: [("terms.pdf", PartnerWorld.pdf)])
             #expect(evidence.status == .created, "\(evidence.text)")
-            _ = try await api.call(.post, "/api/v1/evidence/\(evidence.json["id"] as! String)/decision", json: #"{"verdict":"accepted","reason":"Terms of reference agreed."}"#)
+            _ = try await api.call(.post, "/api/v1/evidence/\(try evidence.id())/decision", json: #"{"verdict":"accepted","reason":"Terms of reference agreed."}"#)
             #expect(try await api.call(.get, "/api/v1/recommendations/\(priorityID)").json["status"] as? String == "assured")
 
             let moved = try await api.call(.post, "/api/v1/reviews/\(planID)/transitions", json: #"{"to":"monitoring"}"#)

@@ -62,7 +62,7 @@ struct IfMatchTests {
             let review = try await api.createReview()["id"] as! String
             let recommendation = try await api.call(
                 .post, "/api/v1/reviews/\(review)/recommendations", json: #"{"number":"1","text":"Do it.","scope":"local"}"#
-            ).json["id"] as! String
+            ).id()
             let path = "/api/v1/recommendations/\(recommendation)/transitions"
             let weak = try await api.call(.post, path, json: #"{"to":"in_progress"}"#, headers: [.ifMatch: #"W/"1""#])
             #expect(weak.status == .preconditionFailed, "\(weak.text)")

@@ -16,7 +16,7 @@ struct PartnerScopeTests {
         let review = try await api.createReview(reference: "SHARED-2026-01")["id"] as! String
         let recommendation = try await api.call(
             .post, "/api/v1/reviews/\(review)/recommendations", json: #"{"number":"1","text":"Share information.","scope":"local"}"#
-        ).json["id"] as! String
+        ).id()
         let onTime = Day.today().adding(days: 60)
         for (partner, due) in [(api.ownPartner, onTime.description), (api.otherPartner, "2026-01-31")] {
             let assigned = try await api.call(

@@ -20,24 +20,24 @@ struct PartnerWorkTests {
         let review = try await api.createReview(reference: reference)["id"] as! String
         let recommendation = try await api.call(
             .post, "/api/v1/reviews/\(review)/recommendations", json: #"{"number":"1","text":"Share information.","scope":"local"}"#)
-        let id = recommendation.json["id"] as! String
+        let id = try recommendation.id()
         let assignment = try await api.call(
             .post, "/api/v1/recommendations/\(id)/assignments",
             json: #"{"partner_id":"\#(api.ownPartner.uuidString.lowercased())","role":"lead","action":"Write and test a protocol.","lead_officer":"DI Example","due_date":"\#(due)"\#(extra)}"#)
         try #require(assignment.status == .created, "\(assignment.text)")
-        return (id, assignment.json["id"] as! String)
+        return (id, try assignment.id())
     }
 
     /// A recommendation in `review` with a lead assignment to the test partner; returns (recommendation, assignment) ids.
     static func assignedTo(_ api: APIHarness, review: String, number: String, text: String) async throws -> (String, String) {
         let recommendation = try await api.call(
             .post, "/api/v1/reviews/\(review)/recommendations", json: #"{"number":"\#(number)","text":"\#(text)","scope":"local"}"#)
-        let id = recommendation.json["id"] as! String
+        let id = try recommendation.id()
         let assignment = try await api.call(
             .post, "/api/v1/recommendations/\(id)/assignments",
             json: #"{"partner_id":"\#(api.ownPartner.uuidString.lowercased())","role":"lead","action":"Do it.","due_date":"2026-03-31"}"#)
         try #require(assignment.status == .created, "\(assignment.text)")
-        return (id, assignment.json["id"] as! String)
+        return (id, try assignment.id())
     }
 
     static func evidence(kind: String = "outcome", summary: String = "Audit of 40 notifications") -> [String: String] {
@@ -53,7 +53,7 @@ struct PartnerWorkTests {
             #expect(try await api.call(.post, "/api/v1/partners", as: .admin, json: #"{"name":"northvale probation","sector":"police"}"#).status == .conflict)
             #expect(try await api.call(.post, "/api/v1/partners", as: .admin, json: #"{"name":"X","sector":"army"}"#).status == .unprocessableContent)
             #expect(try await api.call(.post, "/api/v1/partners", as: .coordinator, json: #"{"name":"Y","sector":"police"}"#).status == .forbidden)
-            let id = created.json["id"] as! String
+            let id = try created.id()
             let noOrganisation = try await api.call(.post, "/api/v1/users", as: .admin, json: #"{"email":"p2@example.org","name":"P","role":"partner"}"#)
             #expect(noOrganisation.status == .unprocessableContent)
             #expect(noOrganisation.text.contains("partner_id"))
@@ -106,7 +106,7 @@ struct PartnerWorkTests {
             #expect(try await api.call(.get, "/api/v1/assignments/\(assignment)").json["status"] as? String == "in_progress")
             #expect(try await api.call(.get, "/api/v1/recommendations/\(recommendation)").json["status"] as? String == "in_progress")
             // There is no way to edit an update through the API, and the database refuses it too.
-            let updateID = first.json["id"] as! String
+            let updateID = try first.id()
             #expect(try await api.call(.patch, "/api/v1/assignments/\(assignment)/updates/\(updateID)", as: .partner, json: #"{"text":"x"}"#).status == .notFound)
             await #expect(throws: (any Error).self) {
                 try await api.registry.database.write(WriteContext(actor: .system("tests"), requestID: "t", logger: TestDatabase.logger)) { c in
@@ -158,7 +158,7 @@ struct PartnerWorkTests {
             #expect(orphanChunks == 0)
 
             // Submitted evidence is never changed, even by the register's own login.
-            let evidenceID = UUID(uuidString: sent.json["id"] as! String)!
+            let evidenceID = UUID(uuidString: try sent.id())!
             await #expect(throws: (any Error).self) {
                 try await api.registry.database.write(WriteContext(actor: .system("tests"), requestID: "t", logger: TestDatabase.logger)) { c in
                     try await c.query("UPDATE register.evidence SET summary = 'changed' WHERE id = \(evidenceID)", logger: TestDatabase.logger).collect()
@@ -173,7 +173,7 @@ struct PartnerWorkTests {
             let world = try await PartnerWorld.make(api)
             let me = try await api.call(.get, "/api/v1/me", as: .partner)
             try await api.db.withDatabase { database in
-                let user = try await AccountStore(database: database).user(try #require(UUID(uuidString: me.json["id"] as! String)))
+                let user = try await AccountStore(database: database).user(try #require(UUID(uuidString: try me.id())))
                 let context = WriteContext(actor: Principal(user: user), requestID: "slow-upload", logger: TestDatabase.logger)
                 /// Transactions open on the register's login, other than this question's own.
                 func openTransactions() async throws -> Int {
@@ -276,7 +276,7 @@ struct PartnerWorkTests {
         try await withAPI { api in
             let (_, assignment) = try await Self.assigned(api)
             let sent = try await api.upload(to: assignment, fields: Self.evidence(), files: [("protocol v1 (signed).pdf", PartnerWorld.pdf)])
-            let evidence = sent.json["id"] as! String
+            let evidence = try sent.id()
             let file = (sent.json["files"] as! [[String: Any]])[0]["id"] as! String
             let reply = try await api.call(.get, "/api/v1/evidence/\(evidence)/files/\(file)", as: .auditor)
             #expect(reply.status == .ok)
@@ -285,7 +285,7 @@ struct PartnerWorkTests {
             #expect(reply.headers[.contentType] == "application/pdf")
             #expect(reply.headers[.contentDisposition]?.hasPrefix("attachment;") == true)
             #expect(reply.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
-            let auditor = try await api.call(.get, "/api/v1/me", as: .auditor).json["id"] as! String
+            let auditor = try await api.call(.get, "/api/v1/me", as: .auditor).id()
             let events = try await api.call(.get, "/api/v1/audit/events?table=read:evidence_files", as: .auditor).items
             let read = try #require(events.last)
             #expect((read["key"] as? String)?.lowercased() == file.lowercased())
@@ -317,7 +317,7 @@ struct PartnerWorkTests {
         try await withAPI { api in
             let (recommendation, assignment) = try await Self.assigned(api)
             let output = try await api.upload(to: assignment, fields: Self.evidence(kind: "output", summary: "Protocol signed"), files: [("p.pdf", PartnerWorld.pdf)])
-            let outputID = output.json["id"] as! String
+            let outputID = try output.id()
             #expect(try await api.call(.post, "/api/v1/evidence/\(outputID)/decision", json: #"{"verdict":"returned"}"#).status == .unprocessableContent)
             #expect(try await api.call(.post, "/api/v1/evidence/\(outputID)/decision", as: .partner, json: #"{"verdict":"accepted"}"#).status == .forbidden)
             let returned = try await api.call(.post, "/api/v1/evidence/\(outputID)/decision", json: #"{"verdict":"returned","reason":"Add the signature page."}"#)
@@ -331,7 +331,7 @@ struct PartnerWorkTests {
             // Resubmission is a new record; accepting output alone does not assure.
             let again = try await api.upload(to: assignment, fields: Self.evidence(kind: "output", summary: "Protocol signed, with signatures"), files: [("p.pdf", PartnerWorld.pdf)])
             #expect(again.json["id"] as? String != outputID)
-            _ = try await api.call(.post, "/api/v1/evidence/\(again.json["id"] as! String)/decision", json: #"{"verdict":"accepted"}"#)
+            _ = try await api.call(.post, "/api/v1/evidence/\(try again.id())/decision", json: #"{"verdict":"accepted"}"#)
             #expect(try await api.call(.get, "/api/v1/assignments/\(assignment)").json["status"] as? String == "accepted")
             #expect(try await api.call(.get, "/api/v1/recommendations/\(recommendation)").json["status"] as? String == "in_progress")
             let early = try await api.call(.post, "/api/v1/recommendations/\(recommendation)/transitions", json: #"{"to":"implemented"}"#)
@@ -343,7 +343,7 @@ struct PartnerWorkTests {
             // Outcome evidence accepted on the (only) lead assignment: assured, by the register itself.
             let outcome = try await api.upload(to: assignment, fields: Self.evidence(kind: "outcome"), files: [("audit.pdf", PartnerWorld.pdf)])
             #expect(try await api.call(.get, "/api/v1/assignments/\(assignment)").json["status"] as? String == "evidence_submitted")
-            _ = try await api.call(.post, "/api/v1/evidence/\(outcome.json["id"] as! String)/decision", json: #"{"verdict":"accepted","reason":"Audit shows 92% within 48 hours."}"#)
+            _ = try await api.call(.post, "/api/v1/evidence/\(try outcome.id())/decision", json: #"{"verdict":"accepted","reason":"Audit shows 92% within 48 hours."}"#)
             #expect(try await api.call(.get, "/api/v1/recommendations/\(recommendation)").json["status"] as? String == "assured")
 
             // Reopening the accepted work (coordinator, with a reason) takes assurance away again.
@@ -373,7 +373,7 @@ struct PartnerWorkTests {
             #expect(board.status == .ok)
             #expect(board.json["assurance_needs_outcome"] as? Bool == false)
             let output = try await api.upload(to: assignment, fields: Self.evidence(kind: "output"), files: [("p.pdf", PartnerWorld.pdf)])
-            _ = try await api.call(.post, "/api/v1/evidence/\(output.json["id"] as! String)/decision", json: #"{"verdict":"accepted"}"#)
+            _ = try await api.call(.post, "/api/v1/evidence/\(try output.id())/decision", json: #"{"verdict":"accepted"}"#)
             #expect(try await api.call(.get, "/api/v1/recommendations/\(recommendation)").json["status"] as? String == "assured")
         }
     }
@@ -403,8 +403,8 @@ struct PartnerWorkTests {
             let a = try await api.upload(to: soon, fields: Self.evidence(), files: [("a.pdf", PartnerWorld.pdf)])
             let b = try await api.upload(to: late, fields: Self.evidence(), files: [("b.pdf", PartnerWorld.pdf)])
             let queue = try await api.call(.get, "/api/v1/evidence?verdict=pending").items.compactMap { $0["id"] as? String }
-            #expect(queue == [a.json["id"] as! String, b.json["id"] as! String])
-            _ = try await api.call(.post, "/api/v1/evidence/\(a.json["id"] as! String)/decision", json: #"{"verdict":"accepted"}"#)
+            #expect(queue == [try a.id(), try b.id()])
+            _ = try await api.call(.post, "/api/v1/evidence/\(try a.id())/decision", json: #"{"verdict":"accepted"}"#)
             #expect(try await api.call(.get, "/api/v1/evidence?verdict=pending").items.count == 1)
         }
     }
@@ -433,7 +433,7 @@ struct PartnerWorkTests {
             // Recorded: the reassignment row and each moved assignment, with the coordinator as actor.
             let events = try await api.call(.get, "/api/v1/audit/events?table=reassignments", as: .auditor).items
             #expect(events.count == 2)
-            let coordinator = try await api.call(.get, "/api/v1/me").json["id"] as! String
+            let coordinator = try await api.call(.get, "/api/v1/me").id()
             let changes = try await api.call(.get, "/api/v1/audit/events?table=assignments&key=\(second.lowercased())", as: .auditor).items
             #expect(changes.count >= 3)
             #expect(changes.allSatisfy { ($0["actor"] as? String)?.lowercased() == "user:\(coordinator.lowercased())" })

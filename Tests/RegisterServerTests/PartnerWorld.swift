@@ -46,12 +46,12 @@ struct PartnerWorld {
         let finding = try await api.call(.post, "/api/v1/reviews/\(review)/findings", json: #"{"text":"Information was not shared."}"#)
         let recommendation = try await api.call(
             .post, "/api/v1/reviews/\(review)/recommendations", json: #"{"number":"1","text":"Share information.","scope":"local"}"#)
-        let recommendationID = recommendation.json["id"] as! String
+        let recommendationID = try recommendation.id()
         let assignment = try await api.call(
             .post, "/api/v1/recommendations/\(recommendationID)/assignments",
             json: #"{"partner_id":"\#(partner.uuidString.lowercased())","role":"lead","action":"Write a protocol.","due_date":"2026-03-31"}"#)
         try #require(assignment.status == .created, "\(assignment.text)")
-        let assignmentID = assignment.json["id"] as! String
+        let assignmentID = try assignment.id()
         let update = try await api.call(
             .post, "/api/v1/assignments/\(assignmentID)/updates", as: nil, token: token, json: #"{"text":"Drafting.","rag":"green"}"#)
         try #require(update.status == .created, "\(update.text)")
@@ -64,7 +64,7 @@ struct PartnerWorld {
             .post, "/api/v1/information-requests",
             json: #"{"partner_id":"\#(partner.uuidString.lowercased())","kind":"information","question":"How many?","due_date":"2026-03-31","assignment_id":"\#(assignmentID)"}"#)
         try #require(request.status == .created, "\(request.text)")
-        let requestID = request.json["id"] as! String
+        let requestID = try request.id()
         let answer = try await api.multipart(
             "/api/v1/information-requests/\(requestID)/answers", as: nil, token: token, fields: ["text": "Forty."], files: [("count.pdf", pdf)])
         try #require(answer.status == .created, "\(answer.text)")
@@ -74,8 +74,8 @@ struct PartnerWorld {
             fileField: "file")
         try #require(document.status == .created, "\(document.text)")
         return Records(
-            review: review, question: question.json["id"] as! String, finding: finding.json["id"] as! String,
-            recommendation: recommendationID, assignment: assignmentID, evidence: evidence.json["id"] as! String,
-            file: files[0]["id"] as! String, request: requestID, answerFile: answerFile, document: document.json["id"] as! String)
+            review: review, question: try question.id(), finding: try finding.id(),
+            recommendation: recommendationID, assignment: assignmentID, evidence: try evidence.id(),
+            file: files[0]["id"] as! String, request: requestID, answerFile: answerFile, document: try document.id())
     }
 }

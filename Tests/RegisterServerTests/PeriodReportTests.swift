@@ -15,7 +15,7 @@ struct PeriodReportTests {
         let board = try #require(try await api.call(.get, "/api/v1/reviews/\(review)").json["board_id"] as? String)
         let body = try await api.call(.post, "/api/v1/monitoring-bodies", json: #"{"board_id":"\#(board)","name":"Safeguarding Board","kind":"board"}"#)
         #expect(body.status == .created, "\(body.text)")
-        let id = body.json["id"] as! String
+        let id = try body.id()
         let monitored = try await api.call(.post, "/api/v1/monitoring-bodies/\(id)/sources", json: #"{"review_id":"\#(review)"}"#)
         #expect(monitored.status == .created, "\(monitored.text)")
         return id
@@ -29,7 +29,7 @@ struct PeriodReportTests {
     static func accepted(_ api: APIHarness, _ assignment: String) async throws {
         let evidence = try await api.upload(to: assignment, fields: PartnerWorkTests.evidence(summary: "Audit in the period"), files: [("a.pdf", PartnerWorld.pdf)])
         #expect(evidence.status == .created)
-        #expect(try await api.call(.post, "/api/v1/evidence/\(evidence.json["id"] as! String)/decision", json: #"{"verdict":"accepted"}"#).status == .ok)
+        #expect(try await api.call(.post, "/api/v1/evidence/\(try evidence.id())/decision", json: #"{"verdict":"accepted"}"#).status == .ok)
     }
 
     /// The moment now, in the trail's time, with a little space either side so that no commit shares it.

@@ -107,7 +107,7 @@ struct ProgressRAGTests {
             #expect(delayed.status == .ok)
             let evidence = try await api.upload(to: assignment, as: .partner, fields: PartnerWorkTests.evidence(), files: [("a.pdf", PartnerWorld.pdf)])
             #expect(evidence.status == .created)
-            let decided = try await api.call(.post, "/api/v1/evidence/\(evidence.json["id"] as! String)/decision", json: #"{"verdict":"accepted"}"#)
+            let decided = try await api.call(.post, "/api/v1/evidence/\(try evidence.id())/decision", json: #"{"verdict":"accepted"}"#)
             #expect(decided.status == .ok, "\(decided.text)")
             let after = try await api.call(.get, "/api/v1/assignments/\(assignment)")
             #expect(after.json["status"] as? String == "accepted")

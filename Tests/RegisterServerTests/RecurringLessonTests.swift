@@ -58,7 +58,7 @@ struct RecurringLessonTests {
             #expect(try await api.call(.get, "/api/v1/learning/recurring?theme=neglect").items.isEmpty)
             #expect(try await api.call(.get, "/api/v1/learning/recurring?limit=1").json["next_cursor"] is NSNull)
             // Reworded into another lesson, the 2024 recommendation leaves the group (its pairs go with its old words).
-            let id = latest[0].json["id"] as! String
+            let id = try latest[0].id()
             let reworded = try await api.call(
                 .patch, "/api/v1/recommendations/\(id)", json: #"{"text":"Schools record every child missing education the same day."}"#,
                 headers: [.ifMatch: "\"1\""])
@@ -102,7 +102,7 @@ struct RecurringLessonTests {
             #expect(location.hasPrefix("/reviews/\(review.lowercased())?resembles="), "\(location)")
             let page = try await api.call(.get, String(location.split(separator: "#")[0]), as: nil, headers: [.cookie: cookie])
             #expect(page.text.contains("Recommendation 1 resembles recommendations in 2 other reviews"), "\(page.text)")
-            #expect(page.text.contains(#"href="/recommendations/\#((first[0].json["id"] as! String).lowercased())">RL-2015-01 recommendation 1</a>"#))
+            #expect(page.text.contains(#"href="/recommendations/\#((try first[0].id()).lowercased())">RL-2015-01 recommendation 1</a>"#))
             // The recommendation's own page says so too.
             let added = try await api.call(.get, "/api/v1/recommendations?review=\(review)").items.first?["id"] as? String
             let own = try await api.call(.get, "/recommendations/\(try #require(added))", as: nil, headers: [.cookie: cookie])

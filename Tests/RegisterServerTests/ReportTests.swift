@@ -24,8 +24,8 @@ struct ReportTests {
         let evidence = try await api.upload(
             to: assignment, fields: ["summary": "Audit of notifications", "kind": "outcome", "effective_date": "2026-02-28"],
             files: [("audit.pdf", PartnerWorld.pdf)])
-        _ = try await api.call(.post, "/api/v1/evidence/\(evidence.json["id"] as! String)/decision", json: #"{"verdict":"accepted"}"#)
-        return (review, assured, awkward.json["id"] as! String, assignment, evidence.json)
+        _ = try await api.call(.post, "/api/v1/evidence/\(try evidence.id())/decision", json: #"{"verdict":"accepted"}"#)
+        return (review, assured, try awkward.id(), assignment, evidence.json)
     }
 
     /// Splits RFC 4180 CSV into rows of cells.
@@ -155,7 +155,7 @@ struct ReportTests {
             let returned = try await api.upload(
                 to: world.assignment, fields: ["summary": "Draft", "kind": "output", "effective_date": "2026-02-28"],
                 files: [("draft.csv", Array("a,b\n1,2\n".utf8))])
-            _ = try await api.call(.post, "/api/v1/evidence/\(returned.json["id"] as! String)/decision", json: #"{"verdict":"returned","reason":"Not needed"}"#)
+            _ = try await api.call(.post, "/api/v1/evidence/\(try returned.id())/decision", json: #"{"verdict":"returned","reason":"Not needed"}"#)
             let reply = try await api.call(.get, "/api/v1/reports/evidence-pack?review=RPT-2026-01", as: .auditor)
             #expect(reply.status == .ok, "\(reply.text.prefix(300))")
             #expect(reply.headers[.contentType] == "application/zip")
@@ -190,7 +190,7 @@ struct ReportTests {
     func clocksReport() async throws {
         try await withAPI { api in
             let board = try await api.call(.post, "/api/v1/boards", as: .admin, json: #"{"code":"clock-board","name":"Board","kind":"children_partnership"}"#)
-            let boardID = board.json["id"] as! String
+            let boardID = try board.id()
             let review = try await api.call(
                 .post, "/api/v1/reviews",
                 json: #"{"reference":"RR-2026-09","title":"Rapid review","kind":"rapid_review","board_id":"\#(boardID)","regime":"wt2023","incident_known_on":"2026-04-02","notified_on":"2026-04-14"}"#)
@@ -234,7 +234,7 @@ struct ReportTests {
             #expect((finding?["snippet"] as? String)?.contains("<b>") == false)
             #expect(try await api.call(.get, "/api/v1/learning/search").status == .unprocessableContent)
 
-            let similar = try await api.call(.get, "/api/v1/recommendations/\(a.json["id"] as! String)/similar").items
+            let similar = try await api.call(.get, "/api/v1/recommendations/\(try a.id())/similar").items
             #expect(similar.first?["id"] as? String == b.json["id"] as? String)
             #expect((similar.first?["shared_terms"] as? [String])?.contains("notif") == true)
             #expect(try await api.call(.get, "/api/v1/recommendations/\(UUID())/similar").status == .notFound)

@@ -36,15 +36,15 @@ struct SeedMinutesTests {
             let board = try await api.call(
                 .post, "/api/v1/boards", as: .admin,
                 json: #"{"code":"coventry-lscb","name":"Coventry Local Safeguarding Children Board","kind":"lscb","area":"Coventry"}"#)
-            let boardID = board.json["id"] as! String
+            let boardID = try board.id()
             let unit = try await api.call(
                 .post, "/api/v1/partners", as: .admin,
-                json: #"{"name":"Coventry LSCB business unit","sector":"partnership","kind":"business_unit","board_id":"\#(boardID)"}"#).json["id"] as! String
+                json: #"{"name":"Coventry LSCB business unit","sector":"partnership","kind":"business_unit","board_id":"\#(boardID)"}"#).id()
             let taskAndFinish = try await api.call(
                 .post, "/api/v1/partners", as: .admin,
-                json: #"{"name":"Task and finish group: longer term needs of children who have experienced abuse","sector":"partnership","kind":"subgroup","board_id":"\#(boardID)"}"#).json["id"] as! String
+                json: #"{"name":"Task and finish group: longer term needs of children who have experienced abuse","sector":"partnership","kind":"subgroup","board_id":"\#(boardID)"}"#).id()
             let council = try await api.call(
-                .post, "/api/v1/partners", as: .admin, json: #"{"name":"Coventry City Council People Directorate","sector":"local_authority"}"#).json["id"] as! String
+                .post, "/api/v1/partners", as: .admin, json: #"{"name":"Coventry City Council People Directorate","sector":"local_authority"}"#).id()
             let unitToken = try await api.member(of: UUID(uuidString: unit)!, email: "lscb-business-unit@example.org")
             let groupToken = try await api.member(of: UUID(uuidString: taskAndFinish)!, email: "task-and-finish@example.org")
             let councilToken = try await api.member(of: UUID(uuidString: council)!, email: "people-directorate@example.org")
@@ -54,7 +54,7 @@ struct SeedMinutesTests {
                 .post, "/api/v1/reviews",
                 json: #"{"reference":"COV-SCR-2016-01","title":"Serious case review: child sexual exploitation of five young people","kind":"scr","board_id":"\#(boardID)","regime":"wt2015","published_on":"2016-07-11","themes":["child_sexual_exploitation","voice_of_the_child"]}"#)
             #expect(review.status == .created, "\(review.text)")
-            let reviewID = review.json["id"] as! String
+            let reviewID = try review.id()
             #expect(review.json["online_until"] as? String == "2017-07-11", "a serious case review stays online at least 12 months")
             for question in [
                 "What can we learn specifically about these cases, as well as more widely around responses to troubled young people?",
@@ -80,19 +80,19 @@ struct SeedMinutesTests {
                 let recommendation = try await api.call(
                     .post, "/api/v1/reviews/\(reviewID)/recommendations",
                     json: try HoldersAndSourcesTests.json(["number": "\(index + 1)", "text": text, "scope": "local"]))
-                let recommendationID = recommendation.json["id"] as! String
+                let recommendationID = try recommendation.id()
                 let assignment = try await api.call(
                     .post, "/api/v1/recommendations/\(recommendationID)/assignments",
                     json: #"{"partner_id":"\#(holder)","role":"lead","action":"\#(text)","due_date":"2017-07-21"}"#)
                 #expect(assignment.status == .created, "\(assignment.text)")
-                let assignmentID = assignment.json["id"] as! String
+                let assignmentID = try assignment.id()
                 calendar.set("2017-06-30")
                 let evidence = try await api.upload(
                     to: assignmentID, as: nil, token: token,
                     fields: ["summary": "Recommendation \(index + 1) delivered", "kind": "outcome", "effective_date": "2017-06-30"],
                     files: [("outcome.pdf", Self.pdf)])
                 #expect(evidence.status == .created, "\(evidence.text)")
-                _ = try await api.call(.post, "/api/v1/evidence/\(evidence.json["id"] as! String)/decision", json: #"{"verdict":"accepted","reason":"Outcome shown."}"#)
+                _ = try await api.call(.post, "/api/v1/evidence/\(try evidence.id())/decision", json: #"{"verdict":"accepted","reason":"Outcome shown."}"#)
                 #expect(try await api.call(.get, "/api/v1/recommendations/\(recommendationID)").json["status"] as? String == "assured")
                 calendar.set("2016-07-21")
             }
@@ -102,7 +102,7 @@ struct SeedMinutesTests {
                 .post, "/api/v1/reviews",
                 json: #"{"reference":"COV-SCRUTINY-2016-07-21","title":"Education and Children's Services Scrutiny Board (2): recommendations of 21 July 2016","kind":"scrutiny_inquiry","board_id":"\#(boardID)","regime":"local"}"#)
             #expect(tracker.status == .created, "\(tracker.text)")
-            let trackerID = tracker.json["id"] as! String
+            let trackerID = try tracker.id()
             #expect(try await api.call(.get, "/api/v1/reviews/\(trackerID)/clocks").items.isEmpty)
             for (number, text) in [
                 ("10.2", "Officers investigate whether there is a standard definition of 'school ready' so that the expectation can be shared with all providers."),
@@ -118,7 +118,7 @@ struct SeedMinutesTests {
                 .post, "/api/v1/information-requests",
                 json: #"{"partner_id":"\#(council)","kind":"briefing","question":"A briefing note to update members on Early Help.","on_behalf_of":"Education and Children's Services Scrutiny Board (2)","due_date":"2017-01-21","review_id":"\#(trackerID)"}"#)
             #expect(asked.status == .created, "\(asked.text)")
-            let requestID = asked.json["id"] as! String
+            let requestID = try asked.id()
             let open = try await api.call(.get, "/api/v1/information-requests?status=open", as: nil, token: councilToken)
             #expect(open.items.map { $0["id"] as? String } == [requestID])
             #expect(try await api.call(.get, "/api/v1/information-requests/\(requestID)", as: nil, token: unitToken).status == .notFound)
@@ -145,17 +145,17 @@ struct SeedMinutesTests {
         try await withAPI(clock: calendar.clock) { api in
             let board = try await api.call(
                 .post, "/api/v1/boards", as: .admin, json: #"{"code":"wolverhampton","name":"Wolverhampton","kind":"children_partnership","area":"Wolverhampton"}"#)
-            let boardID = board.json["id"] as! String
+            let boardID = try board.id()
             let service = try await api.call(
                 .post, "/api/v1/partners", as: .admin,
-                json: #"{"name":"City of Wolverhampton Council Children and Young People Service","sector":"local_authority"}"#).json["id"] as! String
+                json: #"{"name":"City of Wolverhampton Council Children and Young People Service","sector":"local_authority"}"#).id()
             let serviceToken = try await api.member(of: UUID(uuidString: service)!, email: "principal-social-worker@example.org")
 
             let plan = try await api.call(
                 .post, "/api/v1/reviews",
                 json: #"{"reference":"WOL-CYPS-IP-2018-19","title":"Children and Young People Service Improvement Plan 2018-2019","kind":"improvement_plan","board_id":"\#(boardID)","regime":"local"}"#)
             #expect(plan.status == .created, "\(plan.text)")
-            let planID = plan.json["id"] as! String
+            let planID = try plan.id()
             var actions: [String: String] = [:]
             for (number, priority, action, officer) in [
                 ("1", "Embed restorative practice across the workforce to support the changes in the service.",
@@ -166,7 +166,7 @@ struct SeedMinutesTests {
                     .post, "/api/v1/reviews/\(planID)/recommendations",
                     json: try HoldersAndSourcesTests.json(["number": number, "text": priority, "scope": "local"]))
                 let assignment = try await api.call(
-                    .post, "/api/v1/recommendations/\(recommendation.json["id"] as! String)/assignments",
+                    .post, "/api/v1/recommendations/\(try recommendation.id())/assignments",
                     json: try HoldersAndSourcesTests.json([
                         "partner_id": service, "role": "lead", "action": action, "lead_officer": officer, "due_date": "2019-03-31",
                     ]))
@@ -190,7 +190,7 @@ struct SeedMinutesTests {
             let meeting = try await api.call(
                 .post, "/api/v1/reviews",
                 json: #"{"reference":"WOL-SCRUTINY-2019-Q2","title":"Scrutiny panel: Quarter 2 update, actions from the meeting","kind":"scrutiny_inquiry","board_id":"\#(boardID)","regime":"local"}"#)
-            let meetingID = meeting.json["id"] as! String
+            let meetingID = try meeting.id()
             for (number, text, officer) in [
                 ("1", "Discuss the idea of a child or parent friendly version of the Improvement Plan and report back to a future meeting of the panel.",
                  "Louise Haughton, Principal Social Worker"),
@@ -201,7 +201,7 @@ struct SeedMinutesTests {
                     .post, "/api/v1/reviews/\(meetingID)/recommendations",
                     json: try HoldersAndSourcesTests.json(["number": number, "text": text, "scope": "local", "addressee": officer]))
                 let assignment = try await api.call(
-                    .post, "/api/v1/recommendations/\(recommendation.json["id"] as! String)/assignments",
+                    .post, "/api/v1/recommendations/\(try recommendation.id())/assignments",
                     json: try HoldersAndSourcesTests.json([
                         "partner_id": service, "role": "lead", "action": text, "lead_officer": officer, "due_date": "2019-03-27",
                     ]))

@@ -30,7 +30,7 @@ struct StoredFileTests {
             to: world.own.assignment, fields: ["summary": "Audit", "kind": "outcome", "effective_date": "2026-01-31"], files: [("audit.pdf", bytes)])
         try #require(reply.status == .created, "\(reply.text)")
         let file = try #require((reply.json["files"] as? [[String: Any]])?.first?["id"] as? String)
-        return (UUID(uuidString: reply.json["id"] as! String)!, UUID(uuidString: file)!)
+        return (UUID(uuidString: try reply.id())!, UUID(uuidString: file)!)
     }
 
     /// Runs `statements` as the database owner, in one transaction that says who it is; the SQLSTATE it fails with, or nil.
@@ -207,7 +207,7 @@ struct StoredFileTests {
     func perPerson() async throws {
         try await withAPI { api in
             let world = try await PartnerWorld.make(api)
-            let me = try await api.call(.get, "/api/v1/me", as: .partner).json["id"] as! String
+            let me = try await api.call(.get, "/api/v1/me", as: .partner).id()
             var held: [EvidenceUpload.PersonSlot]? = try await EvidenceUpload.PersonSlot.all(of: UUID(uuidString: me)!, in: api.registry.database)
             let before = try await api.call(.get, "/api/v1/assignments/\(world.own.assignment)/evidence", as: .partner).items.count
             let refused = try await api.upload(
