@@ -171,17 +171,17 @@ actor Template {
 actor DatabasePlaces {
     static let shared = DatabasePlaces(count: 32)
 
-    @TaskLocal private static var holding = false
+    @TaskLocal private static var placeHeld = false
     private var free: Int
     private var waiting: [CheckedContinuation<Void, Never>] = []
 
     init(count: Int) { free = count }
 
     nonisolated func holding<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        if Self.holding { return try await body() }
+        if Self.placeHeld { return try await body() }
         await take()
         do {
-            let result = try await Self.$holding.withValue(true) { try await body() }
+            let result = try await Self.$placeHeld.withValue(true) { try await body() }
             await give()
             return result
         } catch {
