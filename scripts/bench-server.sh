@@ -44,6 +44,22 @@ start_server() {
     now=$(date +%s%N)
     READY_MS=$(((now - began) / 1000000))
 }
+# The cluster's data directory (its postmaster's pid is the first line of postmaster.pid there).
+PGDATA_DIR=$(admin -At -d postgres -c "SELECT current_setting('data_directory')")
+# cpu_ticks: the server process's processor time so far (user and system, in clock ticks).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"; }
+TICKS_PER_SECOND=$(getconf CLK_TCK)
+# pg_ticks: PostgreSQL's processor time so far, in clock ticks: its running processes' and, through the
+# postmaster's count of its ended children, the connections that have closed (pgbench's, at its end).
+pg_ticks() {
+    local postmaster
+    postmaster=$(head -n 1 "$PGDATA_DIR/postmaster.pid")
+    # cat, not awk, reads the files: a process may end between the listing and the reading.
+    { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v pm="$postmaster" '$2 == "(postgres)" && ($4 == pm || $1 == pm) { t += $14 + $15 } $1 == pm { t += $16 + $17 } END { print t + 0 }'
+}
+# per_request TICKS COUNT: milliseconds of processor a request.
+per_request() { awk -v t="$1" -v n="$2" -v hz="$TICKS_PER_SECOND" 'BEGIN { printf "%.2f\n", (n > 0 ? 1000 * t / hz / n : 0) }'; }
+
 rss_mb() { awk '/^VmRSS:/ { printf "%.1f\n", $2 / 1024 }' "/proc/$SERVER_PID/status"; }
 
 # memory_note: where the server's resident memory is — anonymous (heap, stacks) against file-backed (the
