@@ -57,6 +57,13 @@ pg_ticks() {
     # cat, not awk, reads the files: a process may end between the listing and the reading.
     { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v pm="$postmaster" '$2 == "(postgres)" && ($4 == pm || $1 == pm) { t += $14 + $15 } $1 == pm { t += $16 + $17 } END { print t + 0 }'
 }
+# pg_ticks_after_clients: pg_ticks once the connections of a client that has just ended (pgbench) have
+# ended too. A connection that ends while pg_ticks reads /proc can be counted in neither its own file nor
+# the postmaster's count of ended children; they end within milliseconds of their client.
+pg_ticks_after_clients() {
+    sleep 0.5
+    pg_ticks
+}
 # per_request TICKS COUNT: milliseconds of processor a request.
 per_request() { awk -v t="$1" -v n="$2" -v hz="$TICKS_PER_SECOND" 'BEGIN { printf "%.2f\n", (n > 0 ? 1000 * t / hz / n : 0) }'; }
 
