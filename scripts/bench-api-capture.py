@@ -9,6 +9,12 @@ process ids are in PIDS (comma-separated: the server's connections), puts each o
 place of its parameters ($1 … as the values PostgreSQL logged, quoted as it quoted them) and writes
 them to OUT, one statement per command, in the order they were sent. Prints how many it wrote.
 
+A statement the server sent by name (one it keeps planned on each connection: `KeptStatement`) is
+sent the same way: the script prepares it once per pgbench connection (`PREPARE name AS …` behind
+`\if :prepared = 0`, so pgbench must be given `-D prepared=0`) and then runs `EXECUTE name(values)`,
+so that PostgreSQL plans it as seldom for pgbench as for the server. The other statements are sent
+whole, values in place, and planned each time, as the server's unnamed ones are.
+
 Each VALUE=EXPRESSION (scripts/bench-writes: an id that must be fresh in every transaction, such as
 the piece of evidence decided) puts the SQL expression, text-valued, in place of VALUE (compared
 without regard to case) wherever it stands in a quoted literal: a literal that is VALUE alone becomes
@@ -19,7 +25,7 @@ import re
 import sys
 
 ENTRY = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \S+ \[(\d+)\] (\w+):  (.*)$")
-STATEMENT = re.compile(r"^(?:statement|execute [^:]*): (.*)$", re.S)
+STATEMENT = re.compile(r"^(?:statement|execute ([^:]*)): (.*)$", re.S)
 PARAMETER = re.compile(r"\$(\d+) = (NULL|'(?:[^']|'')*')")
 
 
@@ -65,6 +71,16 @@ def bind(sql, values):
             out.append(c)
             i += 1
     return "".join(out)
+
+
+def execute(name, values):
+    """`EXECUTE name(…)` of a kept statement with its logged values, in the order of its parameters."""
+    if not values:
+        return f"EXECUTE {name}"
+    missing = [n for n in range(1, max(values) + 1) if n not in values]
+    if missing:
+        sys.exit(f"no logged value for ${missing[0]} of the kept statement {name}")
+    return f"EXECUTE {name}(" + ", ".join(values[n] for n in range(1, max(values) + 1)) + ")"
 
 
 def literals(sql):
@@ -129,7 +145,17 @@ def main():
     with open(log, "rb") as f:
         f.seek(offset)
         text = f.read().decode("utf-8", "replace")
-    statements, pending = [], None
+    # pending: (the statement's text, the name it was kept under or None) until its values come.
+    statements, kept, pending = [], {}, None
+
+    def sent(values):
+        sql, name = pending
+        if name is None:
+            statements.append(bind(sql, values))
+        else:
+            kept.setdefault(name, sql)
+            statements.append(execute(name, values))
+
     for pid, level, message in entries(text):
         if pid not in pids:
             continue
@@ -137,21 +163,30 @@ def main():
             match = STATEMENT.match(message)
             if match:
                 if pending is not None:
-                    statements.append(pending[0])
-                pending = [match.group(1).strip().rstrip(";"), None]
+                    sent({})
+                name = match.group(1)
+                pending = (match.group(2).strip().rstrip(";"), None if name in (None, "<unnamed>") else name)
         elif level == "DETAIL" and pending is not None and message.startswith("parameters: "):
-            values = {int(n): v for n, v in PARAMETER.findall(message)}
-            statements.append(bind(pending[0], values))
+            sent({int(n): v for n, v in PARAMETER.findall(message)})
             pending = None
     if pending is not None:
-        statements.append(pending[0])
+        sent({})
     if not statements:
         sys.exit("no statements of the server's connections in the log: was log_statement on?")
+
+    def command(sql):
+        # pgbench reads one command up to its semicolon; blank lines and comments are dropped.
+        lines = [line.rstrip() for line in sql.splitlines()]
+        return "\n".join(line for line in lines if line.strip() and not line.strip().startswith("--")) + ";\n"
+
     with open(target, "w", encoding="utf-8") as f:
+        if kept:
+            f.write("\\if :prepared = 0\n")
+            for name, sql in kept.items():
+                f.write(command(f"PREPARE {name} AS {sql}"))
+            f.write("\\set prepared 1\n\\endif\n")
         for sql in (substitute(s, replacements) for s in statements):
-            # pgbench reads one command up to its semicolon; blank lines and comments are dropped.
-            lines = [line.rstrip() for line in sql.splitlines()]
-            f.write("\n".join(line for line in lines if line.strip() and not line.strip().startswith("--")) + ";\n")
+            f.write(command(sql))
     print(len(statements))
 
 

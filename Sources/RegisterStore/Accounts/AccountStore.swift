@@ -266,13 +266,18 @@ public struct AccountStore: Sendable {
     /// The active person a live session cookie belongs to.
     public func userForSession(_ token: SecretToken) async throws -> User? {
         try await database.read { c in
-            try await Rows.first(
-                c.query(
-                    """
-                    SELECT \(unescaped: Self.userColumns) FROM auth.sessions s JOIN register.users u ON u.id = s.user_id
-                    WHERE s.token_sha256 = \(token.digest) AND s.expires_at > now() AND \(unescaped: Self.mayUseRegister)
-                    """, logger: database.logger), Self.user)
+            try await Rows.first(c.execute(SessionUser(digest: token.digest), logger: database.logger), Self.user)
         }
+    }
+
+    /// The look-up behind every request signed in with a session cookie, kept planned.
+    struct SessionUser: SecretLookup {
+        static let name = "lr_session_user"
+        static let sql = """
+            SELECT \(userColumns) FROM auth.sessions s JOIN register.users u ON u.id = s.user_id
+            WHERE s.token_sha256 = $1 AND s.expires_at > now() AND \(mayUseRegister)
+            """
+        let digest: Data
     }
 
     // MARK: API tokens
@@ -339,22 +344,28 @@ public struct AccountStore: Sendable {
     /// noted in the same statement, at most once a minute (auth is not audited: this is no event).
     public func userForToken(_ token: SecretToken) async throws -> User? {
         try await database.read { c in
-            try await Rows.first(
-                c.query(
-                    """
-                    WITH found AS (
-                        SELECT t.id AS token_id, t.last_used_at, \(unescaped: Self.userColumns)
-                        FROM auth.api_tokens t JOIN register.users u ON u.id = t.user_id
-                        WHERE t.token_sha256 = \(token.digest) AND t.revoked_at IS NULL AND t.expires_at > now()
-                          AND \(unescaped: Self.mayUseRegister)
-                    ), touched AS (
-                        UPDATE auth.api_tokens SET last_used_at = now()
-                        WHERE id = (SELECT token_id FROM found)
-                          AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
-                    )
-                    SELECT id, email, name, role, active, partner_id, created_at FROM found
-                    """, logger: database.logger), Self.user)
+            try await Rows.first(c.execute(TokenUser(digest: token.digest), logger: database.logger), Self.user)
         }
+    }
+
+    /// The look-up behind every request signed in with an API token, kept planned. It also notes when
+    /// the token was last used, at most once a minute.
+    struct TokenUser: SecretLookup {
+        static let name = "lr_token_user"
+        static let sql = """
+            WITH found AS (
+                SELECT t.id AS token_id, t.last_used_at, \(userColumns)
+                FROM auth.api_tokens t JOIN register.users u ON u.id = t.user_id
+                WHERE t.token_sha256 = $1 AND t.revoked_at IS NULL AND t.expires_at > now()
+                  AND \(mayUseRegister)
+            ), touched AS (
+                UPDATE auth.api_tokens SET last_used_at = now()
+                WHERE id = (SELECT token_id FROM found)
+                  AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
+            )
+            SELECT id, email, name, role, active, partner_id, created_at FROM found
+            """
+        let digest: Data
     }
 
     private static func token(_ r: PostgresRandomAccessRow) throws -> APIToken {
@@ -542,5 +553,21 @@ public struct AccountStore: Sendable {
             INSERT INTO register.account_events (id, user_id, event, sessions_ended, tokens_revoked)
             VALUES (\(UUID.v7()), \(id), \(event.rawValue), \(sessions), \(tokens))
             """, logger: context.logger)
+    }
+}
+
+/// A look-up of a person by the secret they presented (a session cookie or an API token): its one
+/// value is the secret's SHA-256, which is all the database keeps of it.
+private protocol SecretLookup: KeptStatement {
+    var digest: Data { get }
+}
+
+extension SecretLookup {
+    static var bindingDataTypes: [PostgresDataType] { [.bytea] }
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        try bindings.append(digest)
+        return bindings
     }
 }

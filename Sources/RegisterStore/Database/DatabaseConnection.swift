@@ -2,8 +2,8 @@ import Logging
 import PostgresNIO
 
 /// A pooled connection as the register's stores use it (`Database.read` and `write` lend one, and
-/// the migrator wraps its own): every statement they send goes through `query`, which will not send
-/// one on a connection known to have closed. (Only `RoleSetup`, on an administrator's one-off
+/// the migrator wraps its own): every statement they send goes through `query` (or `execute`, for a
+/// `KeptStatement`), which will not send one on a connection known to have closed. (Only `RoleSetup`, on an administrator's one-off
 /// connection, talks to PostgresNIO directly.)
 ///
 /// PostgresNIO drops a statement written to a connection whose channel has closed and been taken
@@ -29,6 +29,15 @@ public struct DatabaseConnection: Sendable {
     public func query(_ query: PostgresQuery, logger: Logger, file: String = #fileID, line: Int = #line) async throws -> PostgresRowSequence {
         guard !connection.isClosed else { throw DatabaseUnavailable(underlying: "the connection to the database has closed") }
         return try await connection.query(query, logger: logger, file: file, line: line)
+    }
+
+    /// Sends a statement the connection keeps planned (see `KeptStatement`), unless the connection has
+    /// closed; its rows may be read as they come.
+    func execute<Statement: KeptStatement>(
+        _ statement: Statement, logger: Logger, file: String = #fileID, line: Int = #line
+    ) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, PostgresRow> {
+        guard !connection.isClosed else { throw DatabaseUnavailable(underlying: "the connection to the database has closed") }
+        return try await connection.execute(statement, logger: logger, file: file, line: line)
     }
 
     /// Runs a statement for its effect and reads its result to the end.

@@ -125,12 +125,27 @@ public struct ReviewStore: Sendable {
     /// A review as it is now, or as it stood at `asAt` (from the history the audit trail keeps).
     public func get(_ id: UUID, asAt: AsAt? = nil) async throws -> Review {
         let review = try await database.read { c in
-            try await Rows.first(
-                c.query("SELECT \(unescaped: Self.columns) FROM register.reviews_at(\(asAt?.sealedBefore)) WHERE id = \(id)", logger: database.logger),
-                Self.review)
+            try await Rows.first(c.execute(ReviewByID(id: id, sealedBefore: asAt?.sealedBefore), logger: database.logger), Self.review)
         }
         guard let review else { throw DomainError.notFound("review") }
         return review
+    }
+
+    /// One review, as it is now (`sealedBefore` nil) or as it stood then; kept planned, since every
+    /// review's page and API read starts with it.
+    struct ReviewByID: KeptStatement {
+        static let name = "lr_review"
+        static let sql = "SELECT \(columns) FROM register.reviews_at($2) WHERE id = $1"
+        static let bindingDataTypes: [PostgresDataType] = [.uuid, .text]
+        let id: UUID
+        let sealedBefore: String?
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 2)
+            bindings.append(id)
+            bindings.append(sealedBefore)
+            return bindings
+        }
     }
 
     /// Lists reviews as they are now, or as they stood at `asAt` (overdue then judged on that day).
