@@ -14,8 +14,9 @@ import PostgresNIO
 /// actually uses.
 ///
 /// PostgresNIO prepares a kept statement the first time a connection sends it, and again on each new
-/// connection. A migration that changes what such a statement returns needs the servers restarted,
-/// as any migration does.
+/// connection. PostgreSQL plans it again by itself when a table it reads changes. A migration that
+/// changes the columns it returns makes it fail on the connections opened before ("cached plan must
+/// not change result type"), so the servers are restarted after a migration (README, `migrate`).
 protocol KeptStatement: PostgresPreparedStatement where Row == PostgresRow {}
 
 extension KeptStatement {
