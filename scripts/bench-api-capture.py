@@ -27,6 +27,7 @@ import sys
 ENTRY = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \S+ \[(\d+)\] (\w+):  (.*)$")
 STATEMENT = re.compile(r"^(?:statement|execute ([^:]*)): (.*)$", re.S)
 PARAMETER = re.compile(r"\$(\d+) = (NULL|'(?:[^']|'')*')")
+KEPT_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
 def entries(text):
@@ -152,9 +153,15 @@ def main():
         sql, name = pending
         if name is None:
             statements.append(bind(sql, values))
-        else:
-            kept.setdefault(name, sql)
-            statements.append(execute(name, values))
+            return
+        # The name goes into SQL as it is: the register names its kept statements `lr_…`.
+        if not KEPT_NAME.match(name):
+            sys.exit(f"the kept statement {name!r} needs a plain lower-case name (KeptStatement's `static let name`)")
+        if kept.setdefault(name, sql) != sql:
+            sys.exit(f"two different statements were kept under the name {name}")
+        if not values and re.search(r"\$\d", sql):
+            sys.exit(f"no logged values for the kept statement {name}")
+        statements.append(execute(name, values))
 
     for pid, level, message in entries(text):
         if pid not in pids:
@@ -185,8 +192,12 @@ def main():
             for name, sql in kept.items():
                 f.write(command(f"PREPARE {name} AS {sql}"))
             f.write("\\set prepared 1\n\\endif\n")
-        for sql in (substitute(s, replacements) for s in statements):
-            f.write(command(sql))
+        for sql in statements:
+            changed = substitute(sql, replacements)
+            # SQL's EXECUTE takes no parameters, and pgbench would make the expression's variables ones.
+            if changed != sql and sql.startswith("EXECUTE "):
+                sys.exit(f"a value that must be fresh in each run is among a kept statement's values: {sql[:200]}")
+            f.write(command(changed))
     print(len(statements))
 
 

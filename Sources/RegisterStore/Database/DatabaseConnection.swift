@@ -2,8 +2,8 @@ import Logging
 import PostgresNIO
 
 /// A pooled connection as the register's stores use it (`Database.read` and `write` lend one, and
-/// the migrator wraps its own): every statement they send goes through `query` (or `execute`, for a
-/// `KeptStatement`), which will not send one on a connection known to have closed. (Only `RoleSetup`, on an administrator's one-off
+/// the migrator wraps its own): every statement they send goes through `query` (or `execute`, for
+/// a `KeptStatement`), which will not send one on a connection known to have closed. (Only `RoleSetup`, on an administrator's one-off
 /// connection, talks to PostgresNIO directly.)
 ///
 /// PostgresNIO drops a statement written to a connection whose channel has closed and been taken
@@ -33,11 +33,25 @@ public struct DatabaseConnection: Sendable {
 
     /// Sends a statement the connection keeps planned (see `KeptStatement`), unless the connection has
     /// closed; its rows may be read as they come.
+    ///
+    /// If PostgreSQL refuses it, the connection is closed (the pool opens another) and the error is
+    /// thrown. PostgresNIO remembers a statement whose preparation failed, say cancelled while a
+    /// migration held its table, and fails it at once on that connection ever after. A statement
+    /// prepared before a migration changed its columns fails at every run. Either way the connection
+    /// would have failed that statement for as long as it lived.
     func execute<Statement: KeptStatement>(
         _ statement: Statement, logger: Logger, file: String = #fileID, line: Int = #line
     ) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, PostgresRow> {
         guard !connection.isClosed else { throw DatabaseUnavailable(underlying: "the connection to the database has closed") }
-        return try await connection.execute(statement, logger: logger, file: file, line: line)
+        do {
+            return try await connection.execute(statement, logger: logger, file: file, line: line)
+        } catch let error as PSQLError where error.code == .server {
+            logger.warning(
+                "PostgreSQL refused a kept statement; its connection is closed so that the pool opens a fresh one",
+                metadata: ["statement": "\(Statement.name)", "error": "\(StoreErrors.loggable(error))"])
+            try? await connection.close()
+            throw error
+        }
     }
 
     /// Runs a statement for its effect and reads its result to the end.

@@ -5,18 +5,24 @@ import PostgresNIO
 ///
 /// Only a few statements are kept: the ones sent on nearly every request, whose text never changes
 /// and whose plan does not depend on the values bound. An example is the session look-up behind every
-/// signed-in request. Planning them was most of what they cost the database. With pgbench sending the
-/// same statements at 16 connections, the session look-up ran at 8,029 a second planned each time and
-/// at 47,900 kept (BENCHMARKS.md, "Statements planned once").
+/// signed-in request. Planning them was most of what they cost the database (BENCHMARKS.md,
+/// "Statements planned once"). PostgreSQL makes a custom plan for a prepared statement's first five
+/// runs, then keeps one generic plan if it estimates it cheaper than those, whose cost counts their
+/// planning.
+///
+/// Each has an explicit name of its own, `lr_…`: PostgresNIO knows a connection's statements by name
+/// alone, and the benchmarks write the name into SQL (`PREPARE lr_… AS …`).
 ///
 /// Everything else is sent unnamed and planned for the values at hand. That includes the list
 /// queries, whose optional filters (`$n IS NULL OR …`) need a plan made for the filters a request
 /// actually uses.
 ///
 /// PostgresNIO prepares a kept statement the first time a connection sends it, and again on each new
-/// connection. PostgreSQL plans it again by itself when a table it reads changes. A migration that
-/// changes the columns it returns makes it fail on the connections opened before ("cached plan must
-/// not change result type"), so the servers are restarted after a migration (README, `migrate`).
+/// connection. PostgreSQL plans it again by itself when a table it reads changes. A statement
+/// PostgreSQL refuses closes its connection (`DatabaseConnection.execute`): PostgresNIO would
+/// otherwise fail it there for ever after a failed preparation, or after a migration changed the
+/// columns it returns ("cached plan must not change result type"). So such a migration fails it once
+/// on each older connection; restarting the servers after migrating avoids even that (README).
 protocol KeptStatement: PostgresPreparedStatement where Row == PostgresRow {}
 
 extension KeptStatement {

@@ -5,9 +5,9 @@ import RegisterDomain
 /// Shared steps of the repositories: reading one row, and telling "missing" from "stale".
 enum Rows {
     /// The first row of a result (of `query` or `execute`), decoded, or nil.
-    static func first<T, Result: AsyncSequence>(
-        _ rows: Result, _ map: (PostgresRandomAccessRow) throws -> T
-    ) async throws -> T? where Result.Element == PostgresRow {
+    static func first<T, RowSource: AsyncSequence>(
+        _ rows: RowSource, _ map: (PostgresRandomAccessRow) throws -> T
+    ) async throws -> T? where RowSource.Element == PostgresRow {
         for try await row in rows { return try map(row.makeRandomAccess()) }
         return nil
     }
