@@ -3,8 +3,8 @@ import PostgresNIO
 
 /// A pooled connection as the register's stores use it (`Database.read` and `write` lend one, and
 /// the migrator wraps its own): every statement they send goes through `query` (or `execute`, for
-/// a `KeptStatement`), which will not send one on a connection known to have closed. (Only `RoleSetup`, on an administrator's one-off
-/// connection, talks to PostgresNIO directly.)
+/// a `KeptStatement`), which will not send one on a connection known to have closed. (Only
+/// `RoleSetup`, on an administrator's one-off connection, talks to PostgresNIO directly.)
 ///
 /// PostgresNIO drops a statement written to a connection whose channel has closed and been taken
 /// down, without ever failing it: whoever awaits it waits for ever. PostgreSQL closes connections
