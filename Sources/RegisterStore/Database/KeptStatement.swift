@@ -18,11 +18,8 @@ import PostgresNIO
 /// actually uses.
 ///
 /// PostgresNIO prepares a kept statement the first time a connection sends it, and again on each new
-/// connection. PostgreSQL plans it again by itself when a table it reads changes. A statement
-/// PostgreSQL refuses closes its connection (`DatabaseConnection.execute`): PostgresNIO would
-/// otherwise fail it there for ever after a failed preparation, or after a migration changed the
-/// columns it returns ("cached plan must not change result type"). So such a migration fails it once
-/// on each older connection; restarting the servers after migrating avoids even that (README).
+/// connection; PostgreSQL plans it again by itself when a table it reads changes. What happens when
+/// PostgreSQL refuses one is `DatabaseConnection.execute`'s to say.
 protocol KeptStatement: PostgresPreparedStatement where Row == PostgresRow {}
 
 extension KeptStatement {
