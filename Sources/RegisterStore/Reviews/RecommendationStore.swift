@@ -181,7 +181,7 @@ public struct RecommendationStore: Sendable {
     }
 
     /// The list as it is now: the tables themselves, walked in id order along `recommendations_pkey`,
-    /// each row's `overdue` worked out as it is reached (`register.has_overdue_work`, 0009/0013), so a
+    /// each row's `overdue` worked out as it is reached (`overdueOn:within:`, below), so a
     /// page stops after `limit + 1` rows however large the register. The review is looked at only
     /// when a filter asks about it. The same rows as `rebuiltList` at no moment (`OverdueListTests`).
     static func liveList(_ f: RecommendationFilter, page: PageRequest, today: Day) -> PostgresQuery {
@@ -194,8 +194,7 @@ public struct RecommendationStore: Sendable {
             : (open: "x.id IN (SELECT a.recommendation_id FROM register.assignments a WHERE a.partner_id = ", close: "::uuid)")
         return """
         SELECT \(unescaped: Self.columns), x.overdue
-        FROM (SELECT x.*, register.recommendation_overdue(
-                         x.status, x.target_date, register.has_overdue_work(x.id, \(today), \(f.reach.partnerID)), \(today)) AS overdue
+        FROM (SELECT x.*, \(overdueOn: today, within: f.reach) AS overdue
               FROM register.recommendations x) x
         WHERE (\(f.reviewID)::uuid IS NULL OR x.review_id = \(f.reviewID))
           AND (\(f.status?.rawValue)::text IS NULL OR x.status = \(f.status?.rawValue))
@@ -272,7 +271,7 @@ public struct RecommendationStore: Sendable {
                 c.query(
                     """
                     SELECT \(unescaped: Self.columns),
-                           register.recommendation_overdue(x.status, x.target_date, register.has_overdue_work(x.id, \(today), \(reach.partnerID)), \(today)) AS overdue
+                           \(overdueOn: today, within: reach) AS overdue
                     FROM register.recommendations x WHERE x.review_id = \(reviewID)
                       AND (\(reach.partnerID)::uuid IS NULL
                            OR EXISTS (SELECT 1 FROM register.assignments a WHERE a.recommendation_id = x.id AND a.partner_id = \(reach.partnerID)))
@@ -330,7 +329,7 @@ public struct RecommendationStore: Sendable {
             c.query(
                 """
                 SELECT \(unescaped: columns),
-                       register.recommendation_overdue(x.status, x.target_date, register.has_overdue_work(x.id, \(today), \(reach.partnerID)), \(today)) AS overdue
+                       \(overdueOn: today, within: reach) AS overdue
                 FROM register.recommendations x WHERE x.id = \(id)
                 """, logger: logger),
             recommendation)
@@ -344,5 +343,22 @@ public struct RecommendationStore: Sendable {
             INSERT INTO register.recommendation_findings (review_id, recommendation_id, finding_id)
             SELECT \(reviewID), \(id), f FROM unnest(\(findingIDs)::uuid[]) AS f
             """, logger: logger)
+    }
+}
+
+extension PostgresQuery.StringInterpolation {
+    /// The live recommendation `x`'s `overdue` on `day`, counting late work within `reach` (0013):
+    /// `register.recommendation_overdue` given `register.late_work` as a subquery (0027). The function
+    /// is inlined, so each row the statement reaches costs one look-up by the assignments' index, and
+    /// only when the target date has not already decided; written as EXISTS, PostgreSQL would hash
+    /// every assignment instead. Every live read of a recommendation writes its flag with this.
+    fileprivate mutating func appendInterpolation(overdueOn day: Day, within reach: Reach) {
+        appendLiteral("register.recommendation_overdue(x.status, x.target_date, (SELECT true FROM register.late_work(x.id, ")
+        appendInterpolation(day)
+        appendLiteral(", ")
+        appendInterpolation(reach.partnerID)
+        appendLiteral("::uuid) LIMIT 1), ")
+        appendInterpolation(day)
+        appendLiteral(")")
     }
 }
