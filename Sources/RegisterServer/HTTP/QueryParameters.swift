@@ -72,7 +72,7 @@ struct QueryParameters {
 
     /// `limit`: 1–200, default 50.
     func limit() throws -> Int {
-        guard let raw = try text("limit") else { return 50 }
+        guard let raw = try text("limit") else { return PageRequest.standardLimit }
         guard let n = Int(raw), (1...200).contains(n) else {
             throw RequestProblem.badQuery(field: "limit", message: "limit must be a whole number from 1 to 200")
         }

@@ -38,10 +38,13 @@ public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
 
 /// Where a list starts and how long it is.
 public struct PageRequest: Sendable, Equatable {
+    /// How many items a page holds when the reader does not say.
+    public static let standardLimit = 50
+
     public var after: UUID?
     public var limit: Int
 
-    public init(after: UUID? = nil, limit: Int = 50) {
+    public init(after: UUID? = nil, limit: Int = standardLimit) {
         self.after = after
         self.limit = limit
     }

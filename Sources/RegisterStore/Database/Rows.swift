@@ -20,7 +20,9 @@ enum Rows {
     }
 
     /// Every row of a result, its cells read in the SELECT list's order (`CellsInOrder`).
-    static func all<T>(_ rows: PostgresRowSequence, inOrder map: (inout CellsInOrder) throws -> T) async throws -> [T] {
+    static func all<T, RowSource: AsyncSequence>(
+        _ rows: RowSource, inOrder map: (inout CellsInOrder) throws -> T
+    ) async throws -> [T] where RowSource.Element == PostgresRow {
         var result: [T] = []
         for try await row in rows {
             var cells = CellsInOrder(row)

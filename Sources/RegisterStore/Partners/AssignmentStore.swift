@@ -235,27 +235,82 @@ public struct AssignmentStore: Sendable {
 
     /// A work list, in the order assignments were made (the cursor is the last id shown).
     public func list(_ f: AssignmentFilter, page: PageRequest, today: Day) async throws -> Page<Assignment> {
-        let horizon = f.dueWithinDays.map { today.adding(days: $0) }
-        let rows = try await database.read { c in
-            try await Rows.all(
-                c.query(
-                    """
-                    SELECT \(unescaped: Self.columns), register.assignment_overdue(a.status, a.due_date, \(today)) AS overdue
-                    FROM \(unescaped: Self.from)
-                    WHERE (\(f.reach.partnerID)::uuid IS NULL OR a.partner_id = \(f.reach.partnerID))
-                      AND (\(f.partnerID)::uuid IS NULL OR a.partner_id = \(f.partnerID))
-                      AND (\(f.recommendationID)::uuid IS NULL OR a.recommendation_id = \(f.recommendationID))
-                      AND (\(f.reviewID)::uuid IS NULL OR x.review_id = \(f.reviewID))
-                      AND (\(f.status?.rawValue)::text IS NULL OR a.status = \(f.status?.rawValue))
-                      AND (\(f.role?.rawValue)::text IS NULL OR a.role = \(f.role?.rawValue))
-                      AND (\(f.overdue)::boolean IS NULL OR \(f.overdue) = register.assignment_overdue(a.status, a.due_date, \(today)))
-                      AND (\(horizon)::date IS NULL OR (NOT register.assignment_done(a.status) AND a.due_date <= \(horizon)))
-                      AND (\(f.assignedBy)::text IS NULL OR a.assigned_by = \(f.assignedBy))
-                      AND (\(page.after)::uuid IS NULL OR a.id > \(page.after))
-                    ORDER BY a.id LIMIT \(page.limit + 1)
-                    """, logger: database.logger), inOrder: Self.assignment)
+        let rows: [Assignment]
+        if let work = PartnerWork(f, page: page, today: today) {
+            rows = try await database.read { c in try await Rows.all(c.execute(work, logger: database.logger), inOrder: Self.assignment) }
+        } else {
+            rows = try await self.rows(Self.listQuery(f, page: page, today: today))
         }
         return Page(fetched: rows, limit: page.limit, id: \.id)
+    }
+
+    /// The assignments a list's query finds.
+    func rows(_ query: PostgresQuery) async throws -> [Assignment] {
+        try await database.read { c in try await Rows.all(c.query(query, logger: database.logger), inOrder: Self.assignment) }
+    }
+
+    /// Any work list, every filter optional (`$n IS NULL OR …`), planned for the values at hand.
+    static func listQuery(_ f: AssignmentFilter, page: PageRequest, today: Day) -> PostgresQuery {
+        let horizon = f.dueWithinDays.map { today.adding(days: $0) }
+        return """
+            SELECT \(unescaped: Self.columns), register.assignment_overdue(a.status, a.due_date, \(today)) AS overdue
+            FROM \(unescaped: Self.from)
+            WHERE (\(f.reach.partnerID)::uuid IS NULL OR a.partner_id = \(f.reach.partnerID))
+              AND (\(f.partnerID)::uuid IS NULL OR a.partner_id = \(f.partnerID))
+              AND (\(f.recommendationID)::uuid IS NULL OR a.recommendation_id = \(f.recommendationID))
+              AND (\(f.reviewID)::uuid IS NULL OR x.review_id = \(f.reviewID))
+              AND (\(f.status?.rawValue)::text IS NULL OR a.status = \(f.status?.rawValue))
+              AND (\(f.role?.rawValue)::text IS NULL OR a.role = \(f.role?.rawValue))
+              AND (\(f.overdue)::boolean IS NULL OR \(f.overdue) = register.assignment_overdue(a.status, a.due_date, \(today)))
+              AND (\(horizon)::date IS NULL OR (NOT register.assignment_done(a.status) AND a.due_date <= \(horizon)))
+              AND (\(f.assignedBy)::text IS NULL OR a.assigned_by = \(f.assignedBy))
+              AND (\(page.after)::uuid IS NULL OR a.id > \(page.after))
+            ORDER BY a.id LIMIT \(page.limit + 1)
+            """
+    }
+
+    /// One partner's work with nothing else filtered, a standard page at a time: what a partner's
+    /// work list asks on each visit (the API's `mine=true`, a coordinator's `partner_id=`), kept
+    /// planned. It finds what the general statement above finds for the same filter
+    /// (`PartnerWorkTests`); that statement's optional filters need a plan made for the values at
+    /// hand, and making it cost PostgreSQL more than the read (BENCHMARKS.md, "A partner's work list
+    /// kept planned"). PostgreSQL keeps a generic plan only for a LIMIT it can read (it costs a bound
+    /// one as a tenth of the rows, dearer than planning afresh), so the page's length is in the
+    /// statement and only standard pages come here. The first page starts after the nil UUID, which
+    /// sorts before every id.
+    struct PartnerWork: KeptStatement {
+        static let name = "lr_partner_work"
+        static let sql = """
+            SELECT \(columns), register.assignment_overdue(a.status, a.due_date, $2) AS overdue
+            FROM \(from)
+            WHERE a.partner_id = $1 AND a.id > $3
+            ORDER BY a.id LIMIT \(PageRequest.standardLimit + 1)
+            """
+        static let bindingDataTypes: [PostgresDataType] = [.uuid, .date, .uuid]
+        /// The nil UUID, all zeros.
+        static let beforeEveryID = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+        let partnerID: UUID
+        let today: Day
+        let after: UUID
+
+        /// The statement for this list, or nil when it is not one partner's work alone in standard pages.
+        init?(_ f: AssignmentFilter, page: PageRequest, today: Day) {
+            let unfiltered = AssignmentFilter(partnerID: f.partnerID, reach: f.reach)
+            guard f == unfiltered, page.limit == PageRequest.standardLimit,
+                let partnerID = f.reach.partnerID ?? f.partnerID, f.partnerID == nil || f.partnerID == partnerID
+            else { return nil }
+            self.partnerID = partnerID
+            self.today = today
+            self.after = page.after ?? Self.beforeEveryID
+        }
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 3)
+            bindings.append(partnerID)
+            bindings.append(today)
+            bindings.append(after)
+            return bindings
+        }
     }
 
     /// Edits the action, officer, role or due date. A due-date change is kept with its reason.

@@ -74,7 +74,10 @@ struct PartnerPages {
     /// organisation's work, overdue first, then by due date.
     func home(_ request: Request, _ context: SignedInContext) async throws -> Response {
         let actor = context.actor
-        let work = try await Page.all { try await services.assignments.list(AssignmentFilter(), mine: true, page: $0, by: actor) }
+        // Standard pages, which the database keeps planned for a partner's work (`AssignmentStore.PartnerWork`).
+        let work = try await Page.all(pageSize: PageRequest.standardLimit) {
+            try await services.assignments.list(AssignmentFilter(), mine: true, page: $0, by: actor)
+        }
         let returnedEvidence = try await services.evidence.list(EvidenceFilter(verdict: .returned), page: PageRequest(limit: 200), by: actor).items
         let latestReturn = Dictionary(grouping: returnedEvidence, by: \.assignmentID).compactMapValues { $0.max { ($0.decidedAt ?? .distantPast) < ($1.decidedAt ?? .distantPast) } }
         let toResubmit = work.filter { $0.state.status == .returned }
