@@ -274,16 +274,22 @@ public struct AssignmentStore: Sendable {
     /// planned. It finds what the general statement above finds for the same filter
     /// (`PartnerWorkTests`); that statement's optional filters need a plan made for the values at
     /// hand, and making it cost PostgreSQL more than the read (BENCHMARKS.md, "A partner's work list
-    /// kept planned"). PostgreSQL keeps a generic plan only for a LIMIT it can read (it costs a bound
-    /// one as a tenth of the rows, dearer than planning afresh), so the page's length is in the
-    /// statement and only standard pages come here. The first page starts after the nil UUID, which
-    /// sorts before every id.
+    /// kept planned").
+    ///
+    /// PostgreSQL keeps a generic plan only when it costs no more than the custom plans of the first
+    /// five runs, so the statement is written for its estimates to come out alike:
+    /// - the page's length is in the text, and only standard pages come here (a bound LIMIT is costed
+    ///   as a tenth of the rows, dearer than planning afresh);
+    /// - the partner and the cursor reach the plan as sub-selects (InitPlans), which the index scan
+    ///   uses like any value but the planner cannot look into: with the values in sight, a partner
+    ///   with more work than the average looked cheaper to plan afresh each time, and PostgreSQL did.
+    /// The first page starts after the nil UUID, which sorts before every id.
     struct PartnerWork: KeptStatement {
         static let name = "lr_partner_work"
         static let sql = """
             SELECT \(columns), register.assignment_overdue(a.status, a.due_date, $2) AS overdue
             FROM \(from)
-            WHERE a.partner_id = $1 AND a.id > $3
+            WHERE a.partner_id = (SELECT $1::uuid) AND a.id > (SELECT $3::uuid)
             ORDER BY a.id LIMIT \(PageRequest.standardLimit + 1)
             """
         static let bindingDataTypes: [PostgresDataType] = [.uuid, .date, .uuid]
