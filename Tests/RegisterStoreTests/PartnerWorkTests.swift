@@ -15,7 +15,7 @@ struct PartnerWorkTests {
     func samePages() async throws {
         try await KeptStatementTests.onOneConnection { db, database in
             // setup: the police hold 55 assignments (two standard pages), health 3; due dates past and
-            // future; some accepted, so that `overdue` differs between rows.
+            // future, so that `overdue` differs between rows; some work started.
             let partners = PartnerStore(database: database)
             let police = try await partners.create(PartnerDetails(name: "Police", sector: .police), context: context()).id
             let health = try await partners.create(PartnerDetails(name: "Health", sector: .health), context: context()).id
