@@ -17,6 +17,24 @@ die() {
 
 is_root() { [ "$(id -u)" -eq 0 ]; }
 
+# Runs a `pg_ctl start` command, given whole after its log file, and runs it again (twice at most,
+# 3 s apart) when PostgreSQL could not listen because its port was taken. The clusters' ports lie in
+# the kernel's range for the local ends of outgoing connections, so a client's socket can hold one for
+# a moment (PostgreSQL's own hint: wait a few seconds and retry). Any other failure is returned at once.
+start_postgres() {
+    local log=$1 try
+    shift
+    for try in 1 2 3; do
+        "$@" && return 0
+        tail -n 20 "$log" 2>/dev/null | grep -q "Address already in use" || return 1
+        if [ "$try" -lt 3 ]; then
+            warn "PostgreSQL's port was taken (see $log); starting it again in 3 s"
+            sleep 3
+        fi
+    done
+    return 1
+}
+
 # Installs Debian/Ubuntu packages: directly as root, through sudo otherwise.
 apt_install() {
     local sudo=()

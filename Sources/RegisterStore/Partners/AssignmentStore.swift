@@ -272,7 +272,7 @@ public struct AssignmentStore: Sendable {
     /// One partner's work with nothing else filtered, a standard page at a time: what a partner's
     /// work list asks on each visit (the API's `mine=true`, a coordinator's `partner_id=`), kept
     /// planned. It finds what the general statement above finds for the same filter
-    /// (`PartnerWorkTests`); that statement's optional filters need a plan made for the values at
+    /// (`PartnerWorkKeptTests`); that statement's optional filters need a plan made for the values at
     /// hand, and making it cost PostgreSQL more than the read (BENCHMARKS.md, "A partner's work list
     /// kept planned").
     ///
