@@ -273,8 +273,8 @@ public struct AssignmentStore: Sendable {
     /// work list asks on each visit (the API's `mine=true`, a coordinator's `partner_id=`), kept
     /// planned. It finds what the general statement above finds for the same filter
     /// (`PartnerWorkKeptTests`); that statement's optional filters need a plan made for the values at
-    /// hand, and making it cost PostgreSQL more than the read (BENCHMARKS.md, "A partner's work list
-    /// kept planned").
+    /// hand, and making it cost PostgreSQL more than the read (BENCHMARKS.md, "Late work inlined, and
+    /// a partner's work list kept planned").
     ///
     /// PostgreSQL keeps a generic plan only when it costs no more than the custom plans of the first
     /// five runs, so the statement is written for its estimates to come out alike:
