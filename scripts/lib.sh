@@ -17,22 +17,26 @@ die() {
 
 is_root() { [ "$(id -u)" -eq 0 ]; }
 
-# Runs a `pg_ctl start` command, given whole after its log file, and runs it again (twice at most,
-# 3 s apart) when PostgreSQL could not listen because its port was taken. The clusters' ports lie in
-# the kernel's range for the local ends of outgoing connections, so a client's socket can hold one for
-# a moment (PostgreSQL's own hint: wait a few seconds and retry). Any other failure is returned at once.
+# Runs a `pg_ctl start` command, given whole after its log file, and runs it again, every 5 s for up
+# to 75 s, while PostgreSQL could not listen because its port was taken. The clusters' ports lie in the
+# kernel's range for the local ends of outgoing connections (net.ipv4.ip_local_port_range, 32768-60999
+# by default), and the local end of a connection its client closed first stays in TIME_WAIT for 60 s.
+# Linux refuses to bind a listening socket to such a port even with SO_REUSEADDR, because the client
+# socket did not set it; after a test stage's thousands of loopback connections, one of them may well
+# hold the port asked for. Waiting the 60 s out is certain; any other failure is returned at once.
 start_postgres() {
-    local log=$1 try
+    local log=$1 waited=0 size
     shift
-    for try in 1 2 3; do
+    while true; do
+        size=$(stat -c %s "$log" 2>/dev/null || echo 0)
         "$@" && return 0
-        tail -n 20 "$log" 2>/dev/null | grep -q "Address already in use" || return 1
-        if [ "$try" -lt 3 ]; then
-            warn "PostgreSQL's port was taken (see $log); starting it again in 3 s"
-            sleep 3
-        fi
+        # Only what this attempt wrote to the log counts.
+        tail -c +$((size + 1)) "$log" 2>/dev/null | grep -q "Address already in use" || return 1
+        [ "$waited" -lt 75 ] || return 1
+        warn "PostgreSQL's port was taken (see $log), probably by a closed connection's TIME_WAIT; starting it again in 5 s"
+        sleep 5
+        waited=$((waited + 5))
     done
-    return 1
 }
 
 # Installs Debian/Ubuntu packages: directly as root, through sudo otherwise.
