@@ -15,8 +15,9 @@ import PostgresNIO
 ///
 /// Everything else is sent unnamed and planned for the values at hand. That includes the list
 /// queries, whose optional filters (`$n IS NULL OR …`) need a plan made for the filters a request
-/// actually uses; one list, a partner's own work, is also kept in a form of its own without them
-/// (`AssignmentStore.PartnerWork`).
+/// actually uses. Two lists are also kept in forms of their own without them: a partner's own work
+/// (`AssignmentStore.PartnerWork`) and every overdue recommendation
+/// (`RecommendationStore.OverdueRecommendations`), each in standard pages.
 ///
 /// PostgresNIO prepares a kept statement the first time a connection sends it, and again on each new
 /// connection; PostgreSQL plans it again by itself when a table it reads changes. What happens when

@@ -48,6 +48,10 @@ public struct PageRequest: Sendable, Equatable {
         self.after = after
         self.limit = limit
     }
+
+    /// The id a page starts after, as a kept list binds it (`a.id > (SELECT $n::uuid)`): the cursor,
+    /// or on the first page the nil UUID, all zeros, which sorts before every id.
+    var afterOrFirst: UUID { after ?? UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)) }
 }
 
 extension Page {

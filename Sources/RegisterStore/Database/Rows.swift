@@ -13,7 +13,9 @@ enum Rows {
     }
 
     /// Every row of a result, decoded.
-    static func all<T>(_ rows: PostgresRowSequence, _ map: (PostgresRandomAccessRow) throws -> T) async throws -> [T] {
+    static func all<T, RowSource: AsyncSequence>(
+        _ rows: RowSource, _ map: (PostgresRandomAccessRow) throws -> T
+    ) async throws -> [T] where RowSource.Element == PostgresRow {
         var result: [T] = []
         for try await row in rows { result.append(try map(row.makeRandomAccess())) }
         return result

@@ -283,7 +283,7 @@ public struct AssignmentStore: Sendable {
     /// - the partner and the cursor reach the plan as sub-selects (InitPlans), which the index scan
     ///   uses like any value but the planner cannot look into: with the values in sight, a partner
     ///   with more work than the average looked cheaper to plan afresh each time, and PostgreSQL did.
-    /// The first page starts after the nil UUID, which sorts before every id.
+    /// The first page starts after the nil UUID, which sorts before every id (`PageRequest.afterOrFirst`).
     struct PartnerWork: KeptStatement {
         static let name = "lr_partner_work"
         static let sql = """
@@ -293,8 +293,6 @@ public struct AssignmentStore: Sendable {
             ORDER BY a.id LIMIT \(PageRequest.standardLimit + 1)
             """
         static let bindingDataTypes: [PostgresDataType] = [.uuid, .date, .uuid]
-        /// The nil UUID, all zeros.
-        static let beforeEveryID = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
         let partnerID: UUID
         let today: Day
         let after: UUID
@@ -307,7 +305,7 @@ public struct AssignmentStore: Sendable {
             else { return nil }
             self.partnerID = partnerID
             self.today = today
-            self.after = page.after ?? Self.beforeEveryID
+            self.after = page.afterOrFirst
         }
 
         func makeBindings() -> PostgresBindings {

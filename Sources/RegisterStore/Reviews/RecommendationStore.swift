@@ -169,8 +169,15 @@ public struct RecommendationStore: Sendable {
     /// `partner` filter looks only at assignments they may see: another organisation's id finds
     /// nothing, exactly as an id that names no organisation.
     public func list(_ f: RecommendationFilter, page: PageRequest, today: Day, asAt: AsAt? = nil) async throws -> Page<Recommendation> {
-        let query = asAt.map { Self.rebuiltList(f, page: page, at: $0.sealedBefore, on: $0.day) } ?? Self.liveList(f, page: page, today: today)
-        return Page(fetched: try await rows(query), limit: page.limit, id: \.id)
+        let rows: [Recommendation]
+        if let asAt {
+            rows = try await self.rows(Self.rebuiltList(f, page: page, at: asAt.sealedBefore, on: asAt.day))
+        } else if let overdue = OverdueRecommendations(f, page: page, today: today) {
+            rows = try await database.read { c in try await Rows.all(c.execute(overdue, logger: database.logger), Self.recommendation) }
+        } else {
+            rows = try await self.rows(Self.liveList(f, page: page, today: today))
+        }
+        return Page(fetched: rows, limit: page.limit, id: \.id)
     }
 
     /// The recommendations a list's query finds.
@@ -218,6 +225,42 @@ public struct RecommendationStore: Sendable {
           AND (\(page.after)::uuid IS NULL OR x.id > \(page.after))
         ORDER BY x.id LIMIT \(page.limit + 1)
         """
+    }
+
+    /// Every overdue recommendation, in standard pages: the staff's overdue page (the API's
+    /// `overdue=true`), kept planned. It finds what `liveList` finds for the same filter
+    /// (`OverdueKeptTests`). That statement's optional filters need a plan made for the values at
+    /// hand, and making it cost PostgreSQL about as much as running it (BENCHMARKS.md, "The overdue
+    /// page kept planned"). As with `AssignmentStore.PartnerWork`, the page's length is in the text
+    /// and the cursor reaches the plan as a sub-select, so that PostgreSQL keeps its generic plan.
+    /// The flag is the one every live read writes (`OverdueFlag`), here with every partner's work.
+    struct OverdueRecommendations: KeptStatement {
+        static let name = "lr_overdue_recommendations"
+        static let sql = """
+            SELECT \(columns), x.overdue
+            FROM (SELECT x.*, \(OverdueFlag.written(day: "$1", partner: "NULL")) AS overdue
+                  FROM register.recommendations x) x
+            WHERE x.overdue AND x.id > (SELECT $2::uuid)
+            ORDER BY x.id LIMIT \(PageRequest.standardLimit + 1)
+            """
+        static let bindingDataTypes: [PostgresDataType] = [.date, .uuid]
+        let today: Day
+        let after: UUID
+
+        /// The statement for this list, or nil when it is not every overdue recommendation, unfiltered
+        /// and within everything's reach, in standard pages.
+        init?(_ f: RecommendationFilter, page: PageRequest, today: Day) {
+            guard f == RecommendationFilter(overdue: true), page.limit == PageRequest.standardLimit else { return nil }
+            self.today = today
+            self.after = page.afterOrFirst
+        }
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 2)
+            bindings.append(today)
+            bindings.append(after)
+            return bindings
+        }
     }
 
     /// The list as it stood at `at` (a seal time; the live tables when nil), rebuilt through the
@@ -346,19 +389,37 @@ public struct RecommendationStore: Sendable {
     }
 }
 
+/// The live recommendation `x`'s `overdue` on a day, counting late work within a partner's reach
+/// (0013): `register.recommendation_overdue` given `register.late_work` as a subquery (0027). The
+/// function is inlined, so each row the statement reaches costs one look-up by the assignments' index,
+/// and only when the target date has not already decided; written as EXISTS, PostgreSQL would hash
+/// every assignment instead. Every live read of a recommendation writes its flag from this one text:
+/// the statements built for each request through the interpolation `overdueOn:within:` (values
+/// bound), the kept overdue page through `written` (its placeholders written in).
+enum OverdueFlag {
+    /// The expression, its values named `{day}` (twice) and `{partner}` (null for every partner).
+    static let expression =
+        "register.recommendation_overdue(x.status, x.target_date, (SELECT true FROM register.late_work(x.id, {day}, {partner}::uuid) LIMIT 1), {day})"
+
+    /// The expression with its values written as given.
+    static func written(day: String, partner: String) -> String {
+        expression.replacingOccurrences(of: "{day}", with: day).replacingOccurrences(of: "{partner}", with: partner)
+    }
+}
+
 extension PostgresQuery.StringInterpolation {
-    /// The live recommendation `x`'s `overdue` on `day`, counting late work within `reach` (0013):
-    /// `register.recommendation_overdue` given `register.late_work` as a subquery (0027). The function
-    /// is inlined, so each row the statement reaches costs one look-up by the assignments' index, and
-    /// only when the target date has not already decided; written as EXISTS, PostgreSQL would hash
-    /// every assignment instead. Every live read of a recommendation writes its flag with this.
+    /// `OverdueFlag.expression`, each of its values bound.
     fileprivate mutating func appendInterpolation(overdueOn day: Day, within reach: Reach) {
-        appendLiteral("register.recommendation_overdue(x.status, x.target_date, (SELECT true FROM register.late_work(x.id, ")
-        appendInterpolation(day)
-        appendLiteral(", ")
-        appendInterpolation(reach.partnerID)
-        appendLiteral("::uuid) LIMIT 1), ")
-        appendInterpolation(day)
-        appendLiteral(")")
+        var rest = Substring(OverdueFlag.expression)
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            appendLiteral(String(rest[..<open]))
+            switch rest[rest.index(after: open)..<close] {
+            case "day": appendInterpolation(day)
+            case "partner": appendInterpolation(reach.partnerID)
+            case let name: preconditionFailure("OverdueFlag.expression names an unknown value {\(name)}")
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        appendLiteral(String(rest))
     }
 }
