@@ -18,22 +18,29 @@ die() {
 is_root() { [ "$(id -u)" -eq 0 ]; }
 
 # Runs a `pg_ctl start` command, given whole after its log file, and runs it again, every 5 s for up
-# to 75 s, while PostgreSQL could not listen because its port was taken. The clusters' ports lie in the
-# kernel's range for the local ends of outgoing connections (net.ipv4.ip_local_port_range, 32768-60999
-# by default), and the local end of a connection its client closed first stays in TIME_WAIT for 60 s.
-# Linux refuses to bind a listening socket to such a port even with SO_REUSEADDR, because the client
-# socket did not set it; after a test stage's thousands of loopback connections, one of them may well
-# hold the port asked for. Waiting the 60 s out is certain; any other failure is returned at once.
+# to 75 s, while PostgreSQL could not listen because a closed connection held its port. The clusters'
+# ports lie in the kernel's range for the local ends of outgoing connections
+# (net.ipv4.ip_local_port_range, 32768-60999 by default), and the local end of a connection its client
+# closed first stays in TIME_WAIT for 60 s. Linux refuses to bind a listening socket to such a port
+# even with SO_REUSEADDR, because the client socket did not set it; after a test stage's thousands of
+# loopback connections, one of them may well hold the port asked for. Waiting the 60 s out is certain.
+# A port something listens on (another cluster), and any other failure, are returned at once.
 start_postgres() {
-    local log=$1 waited=0 size
+    local log=$1 waited=0 size attempt port
     shift
     while true; do
         size=$(stat -c %s "$log" 2>/dev/null || echo 0)
         "$@" && return 0
         # Only what this attempt wrote to the log counts.
-        tail -c +$((size + 1)) "$log" 2>/dev/null | grep -q "Address already in use" || return 1
+        attempt=$(tail -c +$((size + 1)) "$log" 2>/dev/null || true)
+        grep -q "Address already in use" <<<"$attempt" || return 1
+        port=$(grep -o 'running on port [0-9]*' <<<"$attempt" | grep -o '[0-9]*$' | head -n 1 || true)
+        if [ -n "$port" ] && command -v ss >/dev/null && [ -n "$(ss -Hltn "sport = :$port" 2>/dev/null)" ]; then
+            warn "something is listening on port $port: choose another port"
+            return 1
+        fi
         [ "$waited" -lt 75 ] || return 1
-        warn "PostgreSQL's port was taken (see $log), probably by a closed connection's TIME_WAIT; starting it again in 5 s"
+        warn "PostgreSQL's port${port:+ $port} was taken (see $log), by a closed connection's TIME_WAIT if nothing listens there; starting it again in 5 s"
         sleep 5
         waited=$((waited + 5))
     done

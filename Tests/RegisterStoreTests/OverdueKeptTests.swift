@@ -79,6 +79,12 @@ struct OverdueKeptTests {
             let costs = try await Self.estimates(of: [("force_generic_plan", today), ("force_custom_plan", today), ("force_custom_plan", future)], database)
             #expect(Set(costs).count == 1, "\(costs)")
 
+            // As at a day, the list is rebuilt from the history: the kept statement is not run.
+            let planned = try await KeptStatementTests.planned("lr_overdue_recommendations", database)
+            _ = try await store.list(overdue, page: PageRequest(), today: today, asAt: AsAt(day: today))
+            let plannedAfterAsAt = try await KeptStatementTests.planned("lr_overdue_recommendations", database)
+            #expect(plannedAfterAsAt?.generic == planned?.generic && plannedAfterAsAt?.custom == planned?.custom, "\(String(describing: planned))")
+
             // Anything else is not every overdue recommendation alone in standard pages: the general statement.
             for (filter, page) in [
                 (RecommendationFilter(overdue: true, reach: .partner(police)), PageRequest()),

@@ -233,12 +233,12 @@ public struct RecommendationStore: Sendable {
     /// hand, and making it cost PostgreSQL about as much as running it (BENCHMARKS.md, "The overdue
     /// page kept planned"). As with `AssignmentStore.PartnerWork`, the page's length is in the text
     /// and the cursor reaches the plan as a sub-select, so that PostgreSQL keeps its generic plan.
-    /// The flag is the one every live read writes (`OverdueFlag`), here with every partner's work.
+    /// The flag is the one every live read writes (`OverdueFlag`), here counting every partner's work.
     struct OverdueRecommendations: KeptStatement {
         static let name = "lr_overdue_recommendations"
         static let sql = """
             SELECT \(columns), x.overdue
-            FROM (SELECT x.*, \(OverdueFlag.written(day: "$1", partner: "NULL")) AS overdue
+            FROM (SELECT x.*, \(OverdueFlag.withParameter(day: 1)) AS overdue
                   FROM register.recommendations x) x
             WHERE x.overdue AND x.id > (SELECT $2::uuid)
             ORDER BY x.id LIMIT \(PageRequest.standardLimit + 1)
@@ -393,33 +393,44 @@ public struct RecommendationStore: Sendable {
 /// (0013): `register.recommendation_overdue` given `register.late_work` as a subquery (0027). The
 /// function is inlined, so each row the statement reaches costs one look-up by the assignments' index,
 /// and only when the target date has not already decided; written as EXISTS, PostgreSQL would hash
-/// every assignment instead. Every live read of a recommendation writes its flag from this one text:
+/// every assignment instead. Every live read of a recommendation writes its flag from these parts:
 /// the statements built for each request through the interpolation `overdueOn:within:` (values
-/// bound), the kept overdue page through `written` (its placeholders written in).
-enum OverdueFlag {
-    /// The expression, its values named `{day}` (twice) and `{partner}` (null for every partner).
-    static let expression =
-        "register.recommendation_overdue(x.status, x.target_date, (SELECT true FROM register.late_work(x.id, {day}, {partner}::uuid) LIMIT 1), {day})"
+/// bound), the kept overdue page through `withParameter` (its placeholder written in).
+fileprivate enum OverdueFlag {
+    enum Part {
+        case sql(String)
+        /// The day it is judged on (a date).
+        case day
+        /// The partner whose work alone counts (a uuid), or null for every partner's.
+        case partner
+    }
 
-    /// The expression with its values written as given.
-    static func written(day: String, partner: String) -> String {
-        expression.replacingOccurrences(of: "{day}", with: day).replacingOccurrences(of: "{partner}", with: partner)
+    static let parts: [Part] = [
+        .sql("register.recommendation_overdue(x.status, x.target_date, (SELECT true FROM register.late_work(x.id, "), .day, .sql(", "), .partner,
+        .sql("::uuid) LIMIT 1), "), .day, .sql(")"),
+    ]
+
+    /// The expression for a kept statement: the day is its parameter `$n`, and every partner's work counts.
+    static func withParameter(day n: Int) -> String {
+        parts.map { part in
+            switch part {
+            case .sql(let text): text
+            case .day: "$\(n)"
+            case .partner: "NULL"
+            }
+        }.joined()
     }
 }
 
 extension PostgresQuery.StringInterpolation {
-    /// `OverdueFlag.expression`, each of its values bound.
+    /// `OverdueFlag`, each of its values bound.
     fileprivate mutating func appendInterpolation(overdueOn day: Day, within reach: Reach) {
-        var rest = Substring(OverdueFlag.expression)
-        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
-            appendLiteral(String(rest[..<open]))
-            switch rest[rest.index(after: open)..<close] {
-            case "day": appendInterpolation(day)
-            case "partner": appendInterpolation(reach.partnerID)
-            case let name: preconditionFailure("OverdueFlag.expression names an unknown value {\(name)}")
+        for part in OverdueFlag.parts {
+            switch part {
+            case .sql(let text): appendLiteral(text)
+            case .day: appendInterpolation(day)
+            case .partner: appendInterpolation(reach.partnerID)
             }
-            rest = rest[rest.index(after: close)...]
         }
-        appendLiteral(String(rest))
     }
 }
