@@ -1,7 +1,7 @@
 import Foundation
 import PostgresNIO
 import RegisterDomain
-import RegisterStore
+@testable import RegisterStore
 import RegisterTestSupport
 import Testing
 
@@ -24,6 +24,24 @@ struct KeptStatementTests {
                 "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = \(name)", logger: TestDatabase.logger
             ).collect()
             return try rows.first.map { try $0.decode((Int, Int).self) }
+        }
+    }
+
+    /// The planner's estimated total cost of each kept statement's run (`EXECUTE name(values)`), with
+    /// its plan mode (`force_generic_plan`, `force_custom_plan`), on the connection that keeps it.
+    static func estimates(of runs: [(mode: String, execute: String)], _ database: Database) async throws -> [Double] {
+        try await database.read { c in
+            var costs: [Double] = []
+            for run in runs {
+                try await c.run(PostgresQuery(unsafeSQL: "SET plan_cache_mode = \(run.mode)"), logger: TestDatabase.logger)
+                let explain = PostgresQuery(unsafeSQL: "EXPLAIN (FORMAT JSON) \(run.execute)")
+                let json = try await c.query(explain, logger: TestDatabase.logger).collect()[0].decode(String.self)
+                let plans = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
+                let plan = try #require(plans.first?["Plan"] as? [String: Any])
+                costs.append(try #require(plan["Total Cost"] as? Double))
+            }
+            try await c.run("RESET plan_cache_mode", logger: TestDatabase.logger)
+            return costs
         }
     }
 

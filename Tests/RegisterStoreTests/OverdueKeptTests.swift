@@ -76,7 +76,9 @@ struct OverdueKeptTests {
             let afterRuns = try #require(try await KeptStatementTests.planned("lr_overdue_recommendations", database))
             #expect(afterRuns.generic == before.generic + 4 && afterRuns.custom == 5, "\(before) then \(afterRuns)")
             // Why it keeps it: a custom plan, for today or for a day when everything open is late, costs what the generic one does.
-            let costs = try await Self.estimates(of: [("force_generic_plan", today), ("force_custom_plan", today), ("force_custom_plan", future)], database)
+            let costs = try await KeptStatementTests.estimates(
+                of: [("force_generic_plan", Self.firstPage(on: today)), ("force_custom_plan", Self.firstPage(on: today)),
+                     ("force_custom_plan", Self.firstPage(on: future))], database)
             #expect(Set(costs).count == 1, "\(costs)")
 
             // As at a day, the list is rebuilt from the history: the kept statement is not run.
@@ -100,22 +102,8 @@ struct OverdueKeptTests {
         }
     }
 
-    /// The planner's estimated total cost of the kept overdue page's first page on each day, with each
-    /// plan mode, on the connection that keeps it.
-    static func estimates(of runs: [(mode: String, day: Day)], _ database: Database) async throws -> [Double] {
-        try await database.read { c in
-            var costs: [Double] = []
-            for run in runs {
-                try await c.run(PostgresQuery(unsafeSQL: "SET plan_cache_mode = \(run.mode)"), logger: TestDatabase.logger)
-                let explain = PostgresQuery(
-                    unsafeSQL: "EXPLAIN (FORMAT JSON) EXECUTE lr_overdue_recommendations('\(run.day)', '00000000-0000-0000-0000-000000000000')")
-                let json = try await c.query(explain, logger: TestDatabase.logger).collect()[0].decode(String.self)
-                let plans = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
-                let plan = try #require(plans.first?["Plan"] as? [String: Any])
-                costs.append(try #require(plan["Total Cost"] as? Double))
-            }
-            try await c.run("RESET plan_cache_mode", logger: TestDatabase.logger)
-            return costs
-        }
+    /// The kept overdue page's first page on a day, as `EXECUTE`.
+    static func firstPage(on day: Day) -> String {
+        "EXECUTE lr_overdue_recommendations('\(day)', '00000000-0000-0000-0000-000000000000')"
     }
 }

@@ -79,8 +79,9 @@ struct PartnerWorkKeptTests {
             // Why it keeps it: the planner cannot see which partner asks, so a custom plan costs what the
             // generic one does, for the police (most of the work) as for health. With the values in
             // sight, the police's custom plan came out cheaper on the generated register's statistics.
-            let costs = try await Self.estimates(
-                of: [("force_generic_plan", police), ("force_custom_plan", police), ("force_custom_plan", health)], database)
+            let costs = try await KeptStatementTests.estimates(
+                of: [("force_generic_plan", Self.firstPage(of: police)), ("force_custom_plan", Self.firstPage(of: police)),
+                     ("force_custom_plan", Self.firstPage(of: health))], database)
             #expect(Set(costs).count == 1, "\(costs)")
 
             // Anything else is not one partner's work alone in standard pages: the general statement.
@@ -98,22 +99,8 @@ struct PartnerWorkKeptTests {
         }
     }
 
-    /// The planner's estimated total cost of the kept work list's first page for each partner, with
-    /// each plan mode, on the connection that keeps it.
-    static func estimates(of runs: [(mode: String, partner: UUID)], _ database: Database) async throws -> [Double] {
-        try await database.read { c in
-            var costs: [Double] = []
-            for run in runs {
-                try await c.run(PostgresQuery(unsafeSQL: "SET plan_cache_mode = \(run.mode)"), logger: TestDatabase.logger)
-                let explain = PostgresQuery(
-                    unsafeSQL: "EXPLAIN (FORMAT JSON) EXECUTE lr_partner_work('\(run.partner.uuidString)', '2026-04-01', '00000000-0000-0000-0000-000000000000')")
-                let json = try await c.query(explain, logger: TestDatabase.logger).collect()[0].decode(String.self)
-                let plans = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
-                let plan = try #require(plans.first?["Plan"] as? [String: Any])
-                costs.append(try #require(plan["Total Cost"] as? Double))
-            }
-            try await c.run("RESET plan_cache_mode", logger: TestDatabase.logger)
-            return costs
-        }
+    /// The kept work list's first page for a partner, as `EXECUTE`.
+    static func firstPage(of partner: UUID) -> String {
+        "EXECUTE lr_partner_work('\(partner.uuidString)', '2026-04-01', '00000000-0000-0000-0000-000000000000')"
     }
 }
