@@ -16,12 +16,7 @@ struct IdleConnectionChecker: Service {
     }
 
     func rounds() async {
-        while !Task.isCancelledOrShuttingDown {
-            do {
-                try await Task.sleep(for: every)
-            } catch {
-                return
-            }
+        await everyRound(every: every, startAtOnce: false) {
             _ = await database.checkIdleConnections(answerWithin: answerWithin, logger: logger)
         }
     }

@@ -16,17 +16,12 @@ struct JournalSealer: Service {
     }
 
     func rounds() async {
-        while !Task.isCancelledOrShuttingDown {
+        await everyRound(every: every, startAtOnce: true) {
             do {
                 try await database.sealJournal(logger: logger)
             } catch {
                 // The database away: the next round tries again.
                 logger.warning("the audit journal could not be sealed", metadata: ["error": "\(String(reflecting: error))"])
-            }
-            do {
-                try await Task.sleep(for: every)
-            } catch {
-                return
             }
         }
     }
