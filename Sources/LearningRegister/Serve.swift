@@ -16,10 +16,6 @@ struct Serve: AsyncParsableCommand {
         var configuration = try database.configuration()
         if let httpHost { configuration.httpHost = httpHost }
         if let httpPort { configuration.httpPort = httpPort }
-        // The server's pools open their connections at start and keep them (the commands' pools
-        // open them as needed): see DatabaseSettings.keepsConnectionsOpen.
-        configuration.database.keepsConnectionsOpen = true
-        configuration.reportsDatabase?.keepsConnectionsOpen = true
         // Uploads and packs a killed server left in the temporary folder (a day old or more) go first.
         let swept = TemporaryFolder.sweep()
         if swept > 0 { commandLogger().notice("removed \(swept) temporary folder(s) an earlier run left behind") }

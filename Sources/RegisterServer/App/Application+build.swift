@@ -22,12 +22,6 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger? 
     let router = buildRouter(services)
     var background: [any Service] = [client] + (reportsClient.map { [$0] } ?? [])
     background.append(JournalSealer(database: services.registry.database, logger: logger))
-    if configuration.database.keepsConnectionsOpen {
-        background.append(IdleConnectionChecker(database: services.registry.database, logger: logger))
-    }
-    if let reports = configuration.reportsDatabase, reports.keepsConnectionsOpen {
-        background.append(IdleConnectionChecker(database: services.registry.reportsDatabase, logger: logger))
-    }
     if let at = configuration.remindersAt, let mail = configuration.mail {
         do {
             background.append(ReminderScheduler(services: services, at: at, sender: try SMTPClient(settings: mail), logger: logger))

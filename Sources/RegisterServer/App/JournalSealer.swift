@@ -16,12 +16,17 @@ struct JournalSealer: Service {
     }
 
     func rounds() async {
-        await everyRound(every: every, startAtOnce: true) {
+        while !Task.isCancelledOrShuttingDown {
             do {
                 try await database.sealJournal(logger: logger)
             } catch {
                 // The database away: the next round tries again.
                 logger.warning("the audit journal could not be sealed", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            do {
+                try await Task.sleep(for: every)
+            } catch {
+                return
             }
         }
     }

@@ -110,7 +110,7 @@ public struct Database: Sendable {
 
     /// Leases a pooled connection for `body`, after waiting at most `patience` (`poolWait` unless
     /// given) for the gate to let it through: `DatabaseBusy` otherwise.
-    func leased<Result: Sendable>(
+    private func leased<Result: Sendable>(
         logger: Logger, patience: Duration? = nil, _ body: (DatabaseConnection) async throws -> Result
     ) async throws -> Result {
         let patience = patience ?? gate.patience

@@ -22,16 +22,6 @@ public struct DatabaseSettings: Sendable, Equatable {
     /// Every transaction read-only (`default_transaction_read_only`): the reports' pool
     /// (`REPORTS_DATABASE_URL`), so a write sent there by mistake fails on the primary as it would on a standby.
     public var readOnly = false
-    /// The pool opens its `poolSize` connections at start and keeps them, and the register checks
-    /// the idle ones itself (`Database.checkIdleConnections`, run by the server every half minute),
-    /// instead of opening connections on demand, closing those idle for a minute and leaving
-    /// PostgresNIO to send its keep-alive. PostgresNIO schedules a timer each time a connection goes
-    /// back to its pool for each of those two (each timer a task group of two tasks and a
-    /// system timer, cancelled at the next lease); a pool of kept connections without its keep-alive
-    /// schedules none, which took a quarter off the server's processor a request (BENCHMARKS.md,
-    /// "Connections kept open"). The server sets it (`serve`); the commands and the tests, which use
-    /// a few connections briefly, do not.
-    public var keepsConnectionsOpen = false
 
     public static let defaultPoolSize = 20
     public static let defaultPoolWait = Duration.seconds(5)
@@ -123,10 +113,12 @@ public struct DatabaseSettings: Sendable, Equatable {
             host: host, port: port, username: username, password: password, database: database, tls: tls)
         configuration.options.maximumConnections = poolSize
         configuration.options.additionalStartupParameters = startupParameters
-        if keepsConnectionsOpen {
-            configuration.options.minimumConnections = poolSize
-            configuration.options.keepAliveBehavior = nil
-        }
+        // PostgresNIO's pool keeps its defaults: connections opened on demand (`minimumConnections`
+        // 0), closed after a minute idle, and its keep-alive. Each time a connection goes back to the
+        // pool it schedules a timer for each (cancelled at the next lease), about a quarter of the
+        // server's processor a request; but with a minimum above 0, PostgresNIO 1.33's pool can fail
+        // its own precondition, and stop the server, when the database comes back under load
+        // (BENCHMARKS.md, "Connections kept open: tried and not kept").
         return configuration
     }
 
