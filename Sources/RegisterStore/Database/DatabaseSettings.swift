@@ -116,9 +116,9 @@ public struct DatabaseSettings: Sendable, Equatable {
         // PostgresNIO's pool keeps its defaults: connections opened on demand (`minimumConnections`
         // 0), closed after a minute idle, and its keep-alive. Each time a connection goes back to the
         // pool it schedules a timer for each (cancelled at the next lease), about a quarter of the
-        // server's processor a request; but with a minimum above 0, PostgresNIO 1.33's pool can fail
-        // its own precondition, and stop the server, when the database comes back under load
-        // (BENCHMARKS.md, "Connections kept open: tried and not kept").
+        // server's processor a request; but with a minimum above 0, PostgresNIO 1.33's pool fails
+        // its own precondition, and stops the server, when the database comes back under load (seen
+        // in scripts/faults; BENCHMARKS.md, "Connections kept open: tried and not kept").
         return configuration
     }
 
